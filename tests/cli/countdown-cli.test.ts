@@ -1,0 +1,124 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { generateProblems, isSolvable, problemSpec } from '../../src/countdown';
+import { cli, jsonLines } from './helpers';
+
+describe('habits-lab CLI: countdown commands (child process)', () => {
+  it('--help lists the commands and every command has --help', () => {
+    const top = cli(['--help']);
+    expect(top.status).toBe(0);
+    for (const c of ['problems', 'solve', 'score']) {
+      expect(top.stdout).toContain(c);
+      const sub = cli([c, '--help']);
+      expect(sub.status).toBe(0);
+      expect(sub.stdout).toContain(`Usage: habits-lab ${c}`);
+    }
+  });
+
+  it('problems writes the same problems as the library, as JSONL', () => {
+    const r = cli(['problems', '--preset', 'paper', '--n', '20', '--seed', '5', '--split', 'test']);
+    expect(r.status).toBe(0);
+    expect(jsonLines(r.stdout)).toEqual(
+      generateProblems(problemSpec('paper'), { n: 20, seed: 5, split: 'test' }),
+    );
+  });
+
+  it('problems takes custom ranges and writes to --out', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hl-'));
+    const out = join(dir, 'p.jsonl');
+    const r = cli([
+      'problems',
+      '--preset',
+      'easy',
+      '--n',
+      '10',
+      '--counts',
+      '4',
+      '--target-min',
+      '50',
+      '--target-max',
+      '60',
+      '--out',
+      out,
+    ]);
+    expect(r.status).toBe(0);
+    const problems = jsonLines(readFileSync(out, 'utf8')) as { numbers: number[]; target: number }[];
+    expect(problems).toHaveLength(10);
+    for (const p of problems) {
+      expect(p.numbers).toHaveLength(4);
+      expect(p.target).toBeGreaterThanOrEqual(50);
+      expect(isSolvable(p.numbers, p.target)).toBe(true);
+    }
+  });
+
+  it('bad options give a clear message and exit code 2', () => {
+    const r = cli(['problems', '--n', 'ten']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--n must be an integer');
+    const p = cli(['problems', '--n', '3', '--preset', 'hard']);
+    expect(p.status).not.toBe(0);
+    expect(p.stderr).toMatch(/Allowed choices are paper, tinyzero, easy/);
+    const s = cli(['problems', '--n', '3', '--number-min', '9', '--number-max', '2']);
+    expect(s.status).toBe(2);
+    expect(s.stderr).toContain('numberMax must be >= numberMin');
+  });
+
+  it('solve reads problems and writes canonical solutions; unsolvable ones say so', () => {
+    const input =
+      '{"numbers": [2, 3, 4], "target": 24}\n{"numbers": [1, 1, 1], "target": 24}\n{"numbers": [3, 3, 8, 8], "target": 24}\n';
+    const r = cli(['solve', '--mode', 'rational', '--steps'], input);
+    expect(r.status).toBe(0);
+    const [a, b, c] = jsonLines(r.stdout) as { solvable: boolean; solutions: string[]; steps: string[][] }[];
+    expect(a.solutions).toEqual(['4 * 3 * 2']);
+    expect(a.steps[0]).toHaveLength(2);
+    expect(b).toMatchObject({ solvable: false, solutions: [] });
+    expect(c.solutions).toEqual(['8 / (3 - 8 / 3)']);
+  });
+
+  it('score uses TinyZero\'s call shape and writes {"score", "reason"} per line', () => {
+    const lines = [
+      {
+        solution_str: 'Assistant: x </think>\n<answer> (2*3)*4 </answer>',
+        ground_truth: { target: 24, numbers: [2, 3, 4] },
+      },
+      {
+        solution_str: 'Assistant: x </think>\n<answer>2**3*3</answer>',
+        ground_truth: { target: 24, numbers: [2, 3, 3] },
+      },
+      { solution_str: 'no prefix <answer>2*3*4</answer>', ground_truth: { target: 24, numbers: [2, 3, 4] } },
+    ];
+    const input = lines.map((l) => JSON.stringify(l)).join('\n');
+    expect(jsonLines(cli(['score'], input).stdout)).toEqual([
+      { score: 1, reason: 'correct' },
+      { score: 1, reason: 'correct' },
+      { score: 0, reason: 'no_answer' },
+    ]);
+    expect(jsonLines(cli(['score', '--mode', 'strict', '--format-score', '0.2'], input).stdout)).toEqual([
+      { score: 1, reason: 'correct' },
+      { score: 0.2, reason: 'invalid' },
+      { score: 0, reason: 'no_answer' },
+    ]);
+  });
+
+  it('a malformed line is reported with its number on stderr, the rest are scored, exit code 1', () => {
+    const good = JSON.stringify({
+      solution_str: 'Assistant: <answer>2*3*4</answer>',
+      ground_truth: { target: 24, numbers: [2, 3, 4] },
+    });
+    const input = [good, '{not json', JSON.stringify({ solution_str: 'x' }), '', good].join('\n');
+    const r = cli(['score'], input);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('line 2: not valid JSON');
+    expect(r.stderr).toMatch(/line 3: .*ground_truth/);
+    const out = jsonLines(r.stdout) as { score: number | null; reason: string }[];
+    expect(out.map((o) => o.reason)).toEqual(['correct', 'malformed_input', 'malformed_input', 'correct']);
+  });
+
+  it('a missing input file is a clear error', () => {
+    const r = cli(['score', '--in', '/nonexistent/file.jsonl']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/habits-lab: .*no such file/i);
+  });
+});
