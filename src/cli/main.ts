@@ -6,6 +6,9 @@ import { LineError, UsageError } from './io';
 import { problemsCommand } from './commands/problems';
 import { solveCommand } from './commands/solve';
 import { scoreCommand } from './commands/score';
+import { primeDataCommand } from './commands/prime-data';
+import { classifyCommand } from './commands/classify';
+import { initCommand, sampleCommand } from './commands/model';
 
 export function buildProgram(): Command {
   const program = new Command('habits-lab')
@@ -19,6 +22,10 @@ export function buildProgram(): Command {
   program.addCommand(problemsCommand());
   program.addCommand(solveCommand());
   program.addCommand(scoreCommand());
+  program.addCommand(primeDataCommand());
+  program.addCommand(classifyCommand());
+  program.addCommand(initCommand());
+  program.addCommand(sampleCommand());
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -1,0 +1,607 @@
+// Priming traces for every condition of the paper (paper-facts.md §6), written from a real search.
+//
+// A trace is a sequence of attempts separated by backtracking sentences. Every attempt is a real
+// path through the solver's state space, with correct arithmetic:
+//   plain     - combine the numbers two at a time until one is left (a chain: each step uses the
+//               previous result; a pair of pairs is written with the second pair inline)
+//   subgoal   - state an intermediate number that the first steps of the chain then reach
+//   backward  - split the target: "16 = 8 * 2, so we need 8", then try to make 8 from the rest
+// A failed attempt ends at a value that is not its goal; the last attempt of a correct trace follows
+// a real solution. Which sentences are written depends on the condition: verification sentences
+// compare a result with the target or a needed number, backtracking sentences start a new attempt.
+// The generator counts what it writes, so every example carries exact behavior counts.
+
+import {
+  combine,
+  frac,
+  fracToNumber,
+  generateProblems,
+  problemSpec,
+  Rng,
+  formatPrompt,
+  formatResponse,
+  type Expr,
+  type Op,
+  type PresetName,
+  type Problem,
+  type PromptFormat,
+} from '../countdown';
+import { countTokens } from '../model/pretokenize';
+import {
+  BACKTRACK,
+  BACKWARD_INVERSE,
+  BACKWARD_SPLIT,
+  fill,
+  LINEAR_STEP,
+  listNumbers,
+  STEP_JOIN,
+  SUBGOAL,
+  VERIFY_FAIL,
+  VERIFY_SUCCESS,
+} from './phrases';
+import { zeroCounts, type BehaviorCounts, type Condition, type PrimingExample } from './types';
+
+export interface TraceOptions {
+  /** Most tokens (lab tokenizer) in the think block; failed attempts are dropped to fit. */
+  tokenBudget: number;
+  /** Most failed attempts before the final one (correct conditions). */
+  maxFailedAttempts: number;
+  promptFormat: PromptFormat;
+}
+
+export const DEFAULT_TRACE_OPTIONS: TraceOptions = {
+  tokenBudget: 160,
+  maxFailedAttempts: 3,
+  promptFormat: 'compact',
+};
+
+/** What a condition's traces contain. */
+interface Style {
+  verify: boolean;
+  subgoal: boolean;
+  backward: boolean;
+  backtrack: boolean;
+  linear: boolean;
+  correct: boolean;
+}
+
+const STYLES: Record<Exclude<Condition, 'empty_cot' | 'dots'>, Style> = {
+  all_strategies: {
+    verify: true,
+    subgoal: true,
+    backward: true,
+    backtrack: true,
+    linear: false,
+    correct: true,
+  },
+  only_backtracking: {
+    verify: false,
+    subgoal: false,
+    backward: false,
+    backtrack: true,
+    linear: false,
+    correct: true,
+  },
+  backtracking_verification: {
+    verify: true,
+    subgoal: false,
+    backward: false,
+    backtrack: true,
+    linear: false,
+    correct: true,
+  },
+  backtracking_subgoal: {
+    verify: false,
+    subgoal: true,
+    backward: false,
+    backtrack: true,
+    linear: false,
+    correct: true,
+  },
+  backtracking_backward: {
+    verify: false,
+    subgoal: false,
+    backward: true,
+    backtrack: true,
+    linear: false,
+    correct: true,
+  },
+  negative_control: {
+    verify: false,
+    subgoal: false,
+    backward: false,
+    backtrack: false,
+    linear: true,
+    correct: true,
+  },
+  incorrect: { verify: true, subgoal: true, backward: true, backtrack: true, linear: false, correct: false },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Expressions and chains
+
+const val = (e: Expr): number => fracToNumber(e.value);
+const isLeaf = (e: Expr): boolean => e.kind === 'num';
+const leaves = (e: Expr): number[] => (e.kind === 'num' ? [val(e)] : [...leaves(e.left), ...leaves(e.right)]);
+const PREC: Record<Op, number> = { '+': 1, '-': 1, '*': 2, '/': 2 };
+
+/** An expression with the parentheses its structure needs ("(5 + 3) * 2", "8 - (6 - 2)"). */
+export function exprText(e: Expr): string {
+  if (e.kind === 'num') return String(val(e));
+  const wrap = (child: Expr, right: boolean): string => {
+    const text = exprText(child);
+    if (child.kind === 'num') return text;
+    const p = PREC[child.op];
+    const q = PREC[e.op];
+    const needs =
+      p < q || (right && p === q && (e.op === '-' || e.op === '/' || child.op === '-' || child.op === '/'));
+    return needs ? `(${text})` : text;
+  };
+  return `${wrap(e.left, false)} ${e.op} ${wrap(e.right, true)}`;
+}
+
+/** One written step: "left op right = value"; one side is the previous result or a leaf. */
+interface ChainStep {
+  text: string;
+  value: number;
+  /** Numbers of the problem used up to and including this step. */
+  used: number[];
+}
+
+/**
+ * The steps that compute an expression as a chain. The spine follows the larger side; when both
+ * sides need work, the smaller side is written inline, so each step uses the previous result.
+ */
+function chainOf(e: Expr): ChainStep[] {
+  if (e.kind === 'num') return [];
+  let spine: Expr | null = null;
+  if (!isLeaf(e.left) && !isLeaf(e.right))
+    spine = leaves(e.right).length > leaves(e.left).length ? e.right : e.left;
+  else if (!isLeaf(e.left)) spine = e.left;
+  else if (!isLeaf(e.right)) spine = e.right;
+  // The spine's value is the previous result; a leaf is written as is; anything else inline.
+  const side = (x: Expr): string => (isLeaf(x) || x === spine ? String(val(x)) : `(${exprText(x)})`);
+  const before = spine ? chainOf(spine) : [];
+  return [
+    ...before,
+    { text: `${side(e.left)} ${e.op} ${side(e.right)} = ${val(e)}`, value: val(e), used: leaves(e) },
+  ];
+}
+
+/** Steps a person would not take: a zero result, or multiplying or dividing by 1. */
+function isDegenerate(e: Expr): boolean {
+  if (e.kind === 'num') return false;
+  if (val(e) === 0) return true;
+  if ((e.op === '*' || e.op === '/') && (val(e.right) === 1 || (e.op === '*' && val(e.left) === 1)))
+    return true;
+  return isDegenerate(e.left) || isDegenerate(e.right);
+}
+
+/**
+ * A random path through the search: combine two numbers, then fold in the rest one at a time.
+ * Moves stay plausible: no zero or x*1 steps and no values far beyond the target, when possible.
+ */
+function randomChain(numbers: readonly number[], goal: number, rng: Rng): Expr {
+  const pool = rng.shuffled(numbers).map((x) => ({ kind: 'num', value: frac(x) }) as Expr);
+  const limit = Math.max(100, 3 * goal);
+  let acc = pool.pop() as Expr;
+  while (pool.length > 0) {
+    const next = pool.pop() as Expr;
+    const moves = combine(acc, next, 'integer');
+    let plausible = moves.filter((m) => !isDegenerate(m) && val(m) <= limit);
+    if (plausible.length === 0) plausible = moves;
+    // Half the time, head for the goal (a searcher's near misses); otherwise explore.
+    if (rng.chance(0.5))
+      plausible = [...plausible]
+        .sort((a, b) => Math.abs(val(a) - goal) - Math.abs(val(b) - goal))
+        .slice(0, 1);
+    acc = rng.pick(plausible);
+  }
+  return acc;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+interface Sentence {
+  text: string;
+  counts: Partial<BehaviorCounts>;
+}
+
+interface Attempt {
+  sentences: Sentence[];
+  /** The full expression this attempt computed (all numbers), if it computed one. */
+  full: Expr | null;
+  success: boolean;
+}
+
+class Writer {
+  constructor(
+    readonly rng: Rng,
+    readonly problem: Problem,
+    readonly style: Style,
+  ) {}
+
+  /** Equations of a chain joined into one or more sentences; the verification may be appended. */
+  steps(chain: ChainStep[], linear = false): Sentence[] {
+    if (linear) {
+      const template = this.rng.pick(LINEAR_STEP);
+      return chain.map((s, i) => ({ text: fill(template, { i: i + 1, eq: s.text }), counts: {} }));
+    }
+    let text = chain[0].text;
+    for (let i = 1; i < chain.length; i++) text += this.rng.pick(STEP_JOIN) + chain[i].text;
+    return [{ text, counts: {} }];
+  }
+
+  /** Close the last sentence with a failed verification ("..., not 16.") or a full stop. */
+  endFailure(sentences: Sentence[], result: number, goal: number): void {
+    const last = sentences[sentences.length - 1];
+    if (!this.style.verify) {
+      last.text += '.';
+      return;
+    }
+    const template = this.rng.pick(VERIFY_FAIL);
+    last.text += fill(template, {
+      r: result,
+      g: goal,
+      d: Math.abs(result - goal),
+      high: result > goal ? 'high' : 'low',
+    });
+    last.counts = { ...last.counts, verification: 1 };
+  }
+
+  endSuccess(sentences: Sentence[]): void {
+    sentences[sentences.length - 1].text += '.';
+    if (this.style.verify) {
+      sentences.push({
+        text: fill(this.rng.pick(VERIFY_SUCCESS), { t: this.problem.target }),
+        counts: { verification: 1 },
+      });
+    }
+  }
+
+  /** A plain attempt: the solution's chain, or a failing chain (`lenient`: it may pass the target on the way). */
+  plain(solution: Expr | null, lenient = false): Attempt | null {
+    const e = solution ?? this.failingChain(this.problem.numbers, this.problem.target, lenient);
+    if (!e) return null;
+    const sentences = this.steps(chainOf(e));
+    if (solution) this.endSuccess(sentences);
+    else this.endFailure(sentences, val(e), this.problem.target);
+    return { sentences, full: e, success: solution !== null };
+  }
+
+  linear(solution: Expr): Attempt {
+    const sentences = this.steps(chainOf(solution), true);
+    return { sentences, full: solution, success: true };
+  }
+
+  subgoal(solution: Expr | null): Attempt | null {
+    const e = solution ?? this.failingChain(this.problem.numbers, this.problem.target);
+    if (!e) return null;
+    const chain = chainOf(e);
+    if (chain.length < 2) return null;
+    // The subgoal is the value after some of the steps: never the target itself, never zero.
+    const candidates = chain.slice(0, -1).filter((c) => c.value !== this.problem.target && c.value > 0);
+    if (candidates.length === 0) return null;
+    const goal = this.rng.pick(candidates);
+    const intro: Sentence = {
+      text: fill(this.rng.pick(SUBGOAL), { g: goal.value, nums: listNumbers(goal.used) }),
+      counts: { subgoal_setting: 1 },
+    };
+    const sentences = [intro, ...this.steps(chain)];
+    if (solution) this.endSuccess(sentences);
+    else this.endFailure(sentences, val(e), this.problem.target);
+    return { sentences, full: e, success: solution !== null };
+  }
+
+  /** Backward chaining along a solution: split while one side is a single number. */
+  backwardSuccess(solution: Expr): Attempt | null {
+    const sentences: Sentence[] = [];
+    let node: Expr = solution;
+    const depth = this.rng.int(1, 2);
+    for (let level = 0; level < depth && node.kind === 'op'; level++) {
+      const leftLeaf = isLeaf(node.left);
+      const rightLeaf = isLeaf(node.right);
+      if (leftLeaf === rightLeaf) break; // need exactly one known number and one unknown side
+      const known = leftLeaf ? node.left : node.right;
+      const unknown = leftLeaf ? node.right : node.left;
+      if (isLeaf(unknown)) break;
+      sentences.push(
+        this.backwardSentence(val(node), node.op, val(known), val(unknown), leftLeaf, level > 0),
+      );
+      node = unknown;
+    }
+    if (sentences.length === 0) return null;
+    const steps = this.steps(chainOf(solution));
+    const all = [...sentences, ...steps];
+    this.endSuccess(all);
+    return { sentences: all, full: solution, success: true };
+  }
+
+  /** "16 = 8 * 2, so we need 8." or "Working backwards: 16 / 2 = 8, so we need 8." */
+  backwardSentence(
+    goal: number,
+    op: Op,
+    known: number,
+    needed: number,
+    knownLeft: boolean,
+    nested: boolean,
+  ): Sentence {
+    const split = knownLeft ? `${known} ${op} ${needed}` : `${needed} ${op} ${known}`;
+    const inverse = inverseText(goal, op, known, needed, knownLeft);
+    const useInverse = !nested && inverse !== null && this.rng.chance(0.4);
+    const text = useInverse
+      ? fill(this.rng.pick(BACKWARD_INVERSE), { eq: inverse, y: needed })
+      : fill(this.rng.pick(nested ? BACKWARD_SPLIT.slice(0, 2) : BACKWARD_SPLIT), {
+          t: goal,
+          eq: split,
+          y: needed,
+        });
+    return { text, counts: { backward_chaining: 1 } };
+  }
+
+  /** Split the target around one number, then fail to make the needed number from the rest. */
+  backwardFailure(): Attempt | null {
+    const { numbers, target } = this.problem;
+    for (let tries = 0; tries < 8; tries++) {
+      const i = this.rng.int(0, numbers.length - 1);
+      const known = numbers[i];
+      const rest = numbers.filter((_, k) => k !== i);
+      if (rest.length < 2) return null;
+      const split = this.randomSplit(target, known);
+      if (!split) continue;
+      const e = this.failingChain(rest, split.needed);
+      if (!e) continue;
+      const sentences = [
+        this.backwardSentence(target, split.op, known, split.needed, split.knownLeft, false),
+        ...this.steps(chainOf(e)),
+      ];
+      this.endFailure(sentences, val(e), split.needed);
+      return { sentences, full: null, success: false };
+    }
+    return null;
+  }
+
+  /** A way to write target = (needed op known) with a positive integer needed number. */
+  randomSplit(target: number, known: number): { op: Op; needed: number; knownLeft: boolean } | null {
+    const options: { op: Op; needed: number; knownLeft: boolean }[] = [];
+    if (target - known >= 1) options.push({ op: '+', needed: target - known, knownLeft: false });
+    if (target + known <= 200) options.push({ op: '-', needed: target + known, knownLeft: false });
+    if (known - target >= 1) options.push({ op: '-', needed: known - target, knownLeft: true });
+    if (known > 1 && target % known === 0)
+      options.push({ op: '*', needed: target / known, knownLeft: false });
+    if (known > 1 && target * known <= 200)
+      options.push({ op: '/', needed: target * known, knownLeft: false });
+    const useful = options.filter(
+      (o) => o.needed !== target && o.needed !== known && (o.op !== '*' || o.needed > 1),
+    );
+    return useful.length > 0 ? this.rng.pick(useful) : null;
+  }
+
+  /**
+   * A random chain over `numbers` that never reaches `avoid`, not even on the way; with `lenient`,
+   * only its final value must differ (null if none is found).
+   */
+  failingChain(numbers: readonly number[], avoid: number, lenient = false): Expr | null {
+    for (let tries = 0; tries < (lenient ? 100 : 12); tries++) {
+      const e = randomChain(numbers, avoid, this.rng);
+      if (lenient ? val(e) !== avoid : chainOf(e).every((step) => step.value !== avoid)) return e;
+    }
+    return null;
+  }
+}
+
+/** "16 / 2 = 8" for 16 = 8 * 2 (the inverse step), when it reads naturally. */
+function inverseText(goal: number, op: Op, known: number, needed: number, knownLeft: boolean): string | null {
+  switch (op) {
+    case '+':
+      return `${goal} - ${known} = ${needed}`;
+    case '-':
+      return knownLeft ? `${known} - ${goal} = ${needed}` : `${goal} + ${known} = ${needed}`;
+    case '*':
+      return `${goal} / ${known} = ${needed}`;
+    case '/':
+      return knownLeft ? null : `${goal} * ${known} = ${needed}`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Examples
+
+export interface Trace {
+  think: string;
+  answer: string;
+  counts: BehaviorCounts;
+  correct: boolean;
+}
+
+/** Write one trace for a problem under a condition (not empty_cot/dots: see primingExample). */
+export function writeTrace(
+  problem: Problem,
+  condition: Exclude<Condition, 'empty_cot' | 'dots'>,
+  rng: Rng,
+  options: TraceOptions = DEFAULT_TRACE_OPTIONS,
+): Trace {
+  const style = STYLES[condition];
+  const w = new Writer(rng, problem, style);
+  const solution = pickSolution(solutionExprs(problem), style, rng);
+  if (!solution) throw new Error(`no integer-mode solution for ${JSON.stringify(problem)}`);
+
+  if (style.linear) return finish([w.linear(solution)], style, problem, options, rng);
+
+  const kinds: ('plain' | 'subgoal' | 'backward')[] = [];
+  if (style.subgoal) kinds.push('subgoal');
+  if (style.backward) kinds.push('backward');
+  if (kinds.length === 0 || condition === 'all_strategies' || condition === 'incorrect') kinds.push('plain');
+
+  // Mostly one or more failed attempts (the paper's primed traces average 2-3 backtracks).
+  const failedCount = style.correct
+    ? rng.chance(0.2)
+      ? 0
+      : rng.int(1, options.maxFailedAttempts)
+    : rng.int(2, options.maxFailedAttempts + 1);
+  const attempts: Attempt[] = [];
+  for (let i = 0; i < failedCount; i++) {
+    const kind = rng.pick(kinds);
+    const a =
+      kind === 'backward' ? w.backwardFailure() : kind === 'subgoal' ? w.subgoal(null) : w.plain(null);
+    if (a) attempts.push(a);
+  }
+  if (style.correct) {
+    const order = rng.shuffled(kinds);
+    let final: Attempt | null = null;
+    for (const kind of order) {
+      final =
+        kind === 'backward'
+          ? w.backwardSuccess(solution)
+          : kind === 'subgoal'
+            ? w.subgoal(solution)
+            : w.plain(solution);
+      if (final) break;
+    }
+    // Conditions without a plain attempt fall back to one when the solution allows no other.
+    attempts.push(final ?? (w.plain(solution) as Attempt));
+  } else if (!attempts.some((a) => a.full !== null)) {
+    // A wrong final answer needs one attempt over all the numbers.
+    const a = w.plain(null) ?? w.plain(null, true);
+    if (!a)
+      throw new Error(
+        `cannot write a wrong answer for ${JSON.stringify(problem)}: every path reaches the target`,
+      );
+    attempts.push(a);
+  }
+  return finish(attempts, style, problem, options, rng);
+}
+
+/** Join attempts with backtracking sentences, fit the token budget, count, and pick the answer. */
+function finish(attempts: Attempt[], style: Style, problem: Problem, options: TraceOptions, rng: Rng): Trace {
+  const render = (list: Attempt[]): { think: string; counts: BehaviorCounts } => {
+    const counts = zeroCounts();
+    const parts: string[] = [];
+    list.forEach((a, i) => {
+      if (i > 0) {
+        parts.push(rng.pick(BACKTRACK));
+        counts.backtracking += 1;
+      }
+      for (const s of a.sentences) {
+        parts.push(s.text);
+        for (const [k, v] of Object.entries(s.counts)) counts[k as keyof BehaviorCounts] += v ?? 0;
+      }
+    });
+    return { think: parts.join(' '), counts };
+  };
+  let kept = attempts;
+  let rendered = render(kept);
+  // Drop failed attempts (oldest first) until the think block fits the budget.
+  while (countTokens(` ${rendered.think}`) > options.tokenBudget && kept.length > 1) {
+    const dropAt = kept.findIndex(
+      (a, i) => !a.success && (style.correct || kept.some((b, j) => j !== i && b.full)),
+    );
+    if (dropAt < 0) break;
+    kept = kept.filter((_, i) => i !== dropAt);
+    rendered = render(kept);
+  }
+  const success = kept.find((a) => a.success);
+  let answerExpr: Expr;
+  if (success?.full) answerExpr = success.full;
+  else {
+    // A wrong answer: the full attempt that came closest to the target.
+    const fulls = kept.filter((a) => a.full).map((a) => a.full as Expr);
+    fulls.sort((a, b) => Math.abs(val(a) - problem.target) - Math.abs(val(b) - problem.target));
+    answerExpr = fulls[0];
+  }
+  return {
+    think: rendered.think,
+    answer: exprText(answerExpr),
+    counts: rendered.counts,
+    correct: val(answerExpr) === problem.target,
+  };
+}
+
+/** A natural solution: no degenerate steps if possible; one that backward chaining can split, if wanted. */
+function pickSolution(solutions: Expr[], style: Style, rng: Rng): Expr | null {
+  let pool = solutions.filter((e) => !isDegenerate(e));
+  if (pool.length === 0) pool = solutions;
+  if (style.backward) {
+    const splittable = pool.filter((e) => e.kind === 'op' && isLeaf(e.left) !== isLeaf(e.right));
+    if (splittable.length > 0) pool = splittable;
+  }
+  return pool.length > 0 ? rng.pick(pool) : null;
+}
+
+/** Every integer-mode solution of a problem as an expression tree (one per canonical form). */
+function solutionExprs(problem: Problem): Expr[] {
+  const out = new Map<string, Expr>();
+  const t = problem.target;
+  const rec = (items: Expr[]): void => {
+    if (items.length === 1) {
+      if (val(items[0]) === t) {
+        const key = exprText(items[0]);
+        if (!out.has(key)) out.set(key, items[0]);
+      }
+      return;
+    }
+    for (let i = 0; i < items.length; i++) {
+      for (let j = i + 1; j < items.length; j++) {
+        const rest = items.filter((_, k) => k !== i && k !== j);
+        for (const e of combine(items[i], items[j], 'integer')) rec([...rest, e]);
+      }
+    }
+  };
+  rec(problem.numbers.map((x) => ({ kind: 'num', value: frac(x) }) as Expr));
+  return [...out.values()];
+}
+
+export interface PrimeDataOptions {
+  condition: Condition;
+  n: number;
+  seed: number;
+  preset: PresetName;
+  trace?: Partial<TraceOptions>;
+}
+
+/**
+ * `n` priming examples for a condition. Conditions share problems for a given seed and preset, and
+ * empty_cot and dots are derived from the all_strategies examples of the same seed, as in the paper.
+ */
+export function primeData(options: PrimeDataOptions): PrimingExample[] {
+  const traceOptions = { ...DEFAULT_TRACE_OPTIONS, ...options.trace };
+  const problems = generateProblems(problemSpec(options.preset), {
+    n: options.n,
+    seed: options.seed,
+    split: 'train',
+  });
+  return problems.map((p, i) => primingExample(p, options.condition, options.seed, i, traceOptions));
+}
+
+/** The i-th example of a condition for a seed (deterministic, independent of how many are made). */
+export function primingExample(
+  problem: Problem,
+  condition: Condition,
+  seed: number,
+  index: number,
+  options: TraceOptions,
+): PrimingExample {
+  const source = condition === 'empty_cot' || condition === 'dots' ? 'all_strategies' : condition;
+  const rng = new Rng(seed).fork(`trace:${source}:${index}`);
+  const trace = writeTrace(problem, source, rng, options);
+  let think = trace.think;
+  let counts = trace.counts;
+  if (condition === 'empty_cot') {
+    think = '';
+    counts = zeroCounts();
+  } else if (condition === 'dots') {
+    // Length-matched empty reasoning: " ." once per token of the original think block.
+    think = ' .'.repeat(countTokens(` ${trace.think}`)).slice(1);
+    counts = zeroCounts();
+  }
+  return {
+    query: formatPrompt(problem, options.promptFormat),
+    completion: formatResponse(think, trace.answer),
+    numbers: [...problem.numbers],
+    target: problem.target,
+    condition,
+    behaviors: counts,
+    correct: trace.correct,
+  };
+}

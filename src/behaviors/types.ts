@@ -1,0 +1,73 @@
+// The four cognitive behaviors of the paper (paper-facts.md §2) and the priming conditions (§6).
+
+export const BEHAVIORS = ['verification', 'backtracking', 'subgoal_setting', 'backward_chaining'] as const;
+export type Behavior = (typeof BEHAVIORS)[number];
+
+/** How many times each behavior occurs in one response. */
+export type BehaviorCounts = Record<Behavior, number>;
+
+export const BEHAVIOR_LABELS: Record<Behavior, string> = {
+  verification: 'verification',
+  backtracking: 'backtracking',
+  subgoal_setting: 'subgoal setting',
+  backward_chaining: 'backward chaining',
+};
+
+export const BEHAVIOR_DESCRIPTIONS: Record<Behavior, string> = {
+  verification: 'checks a result against the target or a subgoal ("15 is not 16", "Too high", "That works!")',
+  backtracking:
+    'abandons a path and starts a new combination of numbers ("Let\'s try another way"); in Countdown any new combination that does not use the previous result counts',
+  subgoal_setting: 'sets an intermediate goal ("First, make 8 from 5 and 3")',
+  backward_chaining: 'reasons from the target back to the numbers ("16 = 8 * 2, so we need 8")',
+};
+
+export function zeroCounts(): BehaviorCounts {
+  return { verification: 0, backtracking: 0, subgoal_setting: 0, backward_chaining: 0 };
+}
+
+export const CONDITIONS = [
+  'all_strategies',
+  'only_backtracking',
+  'backtracking_verification',
+  'backtracking_subgoal',
+  'backtracking_backward',
+  'negative_control',
+  'empty_cot',
+  'dots',
+  'incorrect',
+] as const;
+export type Condition = (typeof CONDITIONS)[number];
+
+export function isCondition(name: string): name is Condition {
+  return (CONDITIONS as readonly string[]).includes(name);
+}
+
+export const CONDITION_DESCRIPTIONS: Record<Condition, string> = {
+  all_strategies: 'search traces with all four behaviors, ending in a correct answer',
+  only_backtracking: 'failed attempts and fresh starts only: no checks, subgoals or backward steps',
+  backtracking_verification: 'backtracking plus explicit checks against the target',
+  backtracking_subgoal: 'backtracking plus intermediate goals',
+  backtracking_backward: 'backtracking plus reasoning back from the target',
+  negative_control: 'a direct, linear solution ("Step 1: ...") with no behaviors',
+  empty_cot: 'the all_strategies data with the think block emptied',
+  dots: 'the think block replaced by " ." repeated to its original token length',
+  incorrect: 'behavior-rich search traces whose final answers are all wrong',
+};
+
+/** Where a behavior occurs in a text, as [start, end) character offsets. */
+export interface BehaviorSpan {
+  behavior: Behavior;
+  start: number;
+  end: number;
+}
+
+/** One priming example, as `habits-lab prime-data` writes it. */
+export interface PrimingExample {
+  query: string;
+  completion: string;
+  numbers: number[];
+  target: number;
+  condition: Condition;
+  behaviors: BehaviorCounts;
+  correct: boolean;
+}

@@ -1,0 +1,61 @@
+import { Command, Option } from 'commander';
+import {
+  BEHAVIORS,
+  CONDITION_DESCRIPTIONS,
+  CONDITIONS,
+  primeData,
+  summarizeBehaviors,
+  type Condition,
+} from '../../behaviors';
+import { PRESET_NAMES, PROMPT_FORMATS, type PresetName, type PromptFormat } from '../../countdown';
+import { countTokens } from '../../model/pretokenize';
+import { jsonlWriter, parseIntOption } from '../io';
+
+export function primeDataCommand(): Command {
+  return new Command('prime-data')
+    .description(
+      'Write priming (SFT) examples for a condition of the paper as JSONL, with a one-line summary on stderr',
+    )
+    .addOption(
+      new Option('--condition <name>', 'priming condition').choices(CONDITIONS).makeOptionMandatory(),
+    )
+    .requiredOption('--n <count>', 'how many examples')
+    .option('--seed <int>', 'random seed (conditions share problems for a seed)', '0')
+    .addOption(new Option('--preset <name>', 'problem preset').choices(PRESET_NAMES).default('paper'))
+    .addOption(new Option('--prompt <format>', 'prompt format').choices(PROMPT_FORMATS).default('compact'))
+    .option('--token-budget <n>', 'most tokens in a think block', '160')
+    .option('--max-failed <n>', 'most failed attempts before the final one', '3')
+    .option('--out <file>', 'write here instead of stdout')
+    .addHelpText(
+      'after',
+      `\nConditions:\n${CONDITIONS.map((c) => `  ${c.padEnd(26)}${CONDITION_DESCRIPTIONS[c]}`).join('\n')}\n` +
+        '\nEach line: {"query", "completion", "numbers", "target", "condition", "behaviors": {counts}, "correct"}.\n' +
+        '\nExample:\n  habits-lab prime-data --condition all_strategies --n 1000 --seed 1 --preset paper > all.jsonl',
+    )
+    .action(async (opts) => {
+      const examples = primeData({
+        condition: opts.condition as Condition,
+        n: parseIntOption(opts.n, '--n', 0, 1_000_000),
+        seed: parseIntOption(opts.seed, '--seed', 0, 2 ** 32 - 1),
+        preset: opts.preset as PresetName,
+        trace: {
+          promptFormat: opts.prompt as PromptFormat,
+          tokenBudget: parseIntOption(opts.tokenBudget, '--token-budget', 16, 4096),
+          maxFailedAttempts: parseIntOption(opts.maxFailed, '--max-failed', 0, 10),
+        },
+      });
+      const out = jsonlWriter(opts.out);
+      for (const e of examples) await out.write(e);
+      await out.close();
+      const s = summarizeBehaviors(examples.map((e) => e.behaviors));
+      const n = Math.max(1, examples.length);
+      const tokens = examples.reduce((a, e) => a + countTokens(e.completion), 0) / n;
+      const chars = examples.reduce((a, e) => a + e.completion.length, 0) / n;
+      const correct = examples.filter((e) => e.correct).length / n;
+      process.stderr.write(
+        `${opts.condition} n=${examples.length} ` +
+          BEHAVIORS.map((b) => `${b}=${s.mean[b].toFixed(2)}`).join(' ') +
+          ` correct=${(100 * correct).toFixed(1)}% length=${tokens.toFixed(1)} tokens (${chars.toFixed(0)} chars)\n`,
+      );
+    });
+}

@@ -1,0 +1,35 @@
+// Checkpoint files on disk (Node only): a folder with one file per entry.
+
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CheckpointFiles } from './checkpoint';
+
+const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
+
+export function writeFolder(dir: string, files: CheckpointFiles): void {
+  mkdirSync(dir, { recursive: true });
+  for (const [name, bytes] of files) {
+    if (name.includes('/') || name.includes('\\') || name.startsWith('.'))
+      throw new Error(`bad checkpoint file name ${name}`);
+    writeFileSync(join(dir, name), bytes);
+  }
+}
+
+export function readFolder(dir: string): CheckpointFiles {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (err) {
+    throw new Error(`cannot read checkpoint folder ${dir}: ${(err as Error).message}`, { cause: err });
+  }
+  const files: CheckpointFiles = new Map();
+  for (const name of names) {
+    const path = join(dir, name);
+    const st = statSync(path);
+    if (!st.isFile()) continue;
+    if (!/\.(json|safetensors)$/.test(name)) continue;
+    if (st.size > MAX_FILE_BYTES) throw new Error(`${name} is larger than 2 GB`);
+    files.set(name, new Uint8Array(readFileSync(path)));
+  }
+  return files;
+}

@@ -1,0 +1,350 @@
+// The policy: a small decoder-only transformer in the Llama style, written with plain tfjs ops.
+//
+//   ids [B, T] -> embed (one-hot @ E) -> L x [ x + attn(rmsnorm(x)); x + mlp(rmsnorm(x)) ] -> rmsnorm
+//              -> logits = h @ E^T (tied)          and, for PPO, values = h @ w_v^T + b_v
+//
+// Weights use the Hugging Face LlamaForCausalLM names and layouts ([out, in] for every linear), so a
+// checkpoint loads there unchanged. Attention uses rotary positions in HF's rotate-half convention.
+// Two tfjs constraints shape the code (see browser-notes): the embedding is a one-hot matmul (the
+// wasm backend cannot differentiate gather), and every linear works on [N, D] (batched matMul does
+// not reduce broadcast gradients).
+
+import * as tf from '@tensorflow/tfjs';
+import { Rng } from '../countdown/rng';
+
+export interface ModelConfig {
+  vocabSize: number;
+  hiddenSize: number; // D
+  intermediateSize: number; // F, the SwiGLU width
+  numLayers: number; // L
+  numHeads: number; // H; head_dim = D / H
+  maxPositions: number;
+  ropeTheta: number;
+  rmsNormEps: number;
+}
+
+export const SIZE_PRESETS = {
+  nano: { hiddenSize: 64, intermediateSize: 176, numLayers: 2, numHeads: 4 },
+  micro: { hiddenSize: 128, intermediateSize: 352, numLayers: 4, numHeads: 4 },
+  mini: { hiddenSize: 256, intermediateSize: 688, numLayers: 6, numHeads: 8 },
+} as const;
+export type SizePreset = keyof typeof SIZE_PRESETS;
+export const SIZE_NAMES = Object.keys(SIZE_PRESETS) as SizePreset[];
+
+export function modelConfig(
+  vocabSize: number,
+  size: SizePreset | Partial<ModelConfig> = 'nano',
+): ModelConfig {
+  const shape = typeof size === 'string' ? SIZE_PRESETS[size] : size;
+  if (!shape)
+    throw new Error(
+      `unknown model size "${String(size)}"; choose ${SIZE_NAMES.join(', ')} or give the dimensions`,
+    );
+  const config: ModelConfig = {
+    vocabSize,
+    hiddenSize: 64,
+    intermediateSize: 176,
+    numLayers: 2,
+    numHeads: 4,
+    maxPositions: 512,
+    ropeTheta: 10000,
+    rmsNormEps: 1e-5,
+    ...shape,
+  };
+  validateConfig(config);
+  return config;
+}
+
+export function validateConfig(c: ModelConfig): void {
+  const positive = [
+    'vocabSize',
+    'hiddenSize',
+    'intermediateSize',
+    'numLayers',
+    'numHeads',
+    'maxPositions',
+  ] as const;
+  for (const k of positive) {
+    if (!Number.isInteger(c[k]) || c[k] < 1 || c[k] > 1_000_000)
+      throw new Error(`model config: ${k} must be a positive integer, got ${c[k]}`);
+  }
+  if (c.hiddenSize % c.numHeads !== 0)
+    throw new Error(`model config: hiddenSize ${c.hiddenSize} is not divisible by numHeads ${c.numHeads}`);
+  if ((c.hiddenSize / c.numHeads) % 2 !== 0)
+    throw new Error('model config: head_dim must be even (rotary positions rotate pairs)');
+  if (!(c.ropeTheta > 0) || !(c.rmsNormEps > 0))
+    throw new Error('model config: ropeTheta and rmsNormEps must be positive');
+}
+
+/** Parameter names and shapes, in Hugging Face order. */
+export function parameterShapes(c: ModelConfig, withValueHead: boolean): [string, number[]][] {
+  const D = c.hiddenSize;
+  const F = c.intermediateSize;
+  const shapes: [string, number[]][] = [['model.embed_tokens.weight', [c.vocabSize, D]]];
+  for (let i = 0; i < c.numLayers; i++) {
+    const p = `model.layers.${i}`;
+    shapes.push(
+      [`${p}.input_layernorm.weight`, [D]],
+      [`${p}.self_attn.q_proj.weight`, [D, D]],
+      [`${p}.self_attn.k_proj.weight`, [D, D]],
+      [`${p}.self_attn.v_proj.weight`, [D, D]],
+      [`${p}.self_attn.o_proj.weight`, [D, D]],
+      [`${p}.post_attention_layernorm.weight`, [D]],
+      [`${p}.mlp.gate_proj.weight`, [F, D]],
+      [`${p}.mlp.up_proj.weight`, [F, D]],
+      [`${p}.mlp.down_proj.weight`, [D, F]],
+    );
+  }
+  shapes.push(['model.norm.weight', [D]]);
+  if (withValueHead) shapes.push(['value_head.weight', [1, D]], ['value_head.bias', [1]]);
+  return shapes;
+}
+
+export function countParameters(c: ModelConfig, withValueHead = false): number {
+  return parameterShapes(c, withValueHead).reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0);
+}
+
+/** Per-layer key/value cache for decoding: k, v are [B, H, T_cached, head_dim]. */
+export interface KVCache {
+  layers: { k: tf.Tensor4D; v: tf.Tensor4D }[];
+  length: number;
+}
+
+export interface ForwardOptions {
+  /** Position of each token, [B, T] (default 0..T-1 on every row). */
+  positions?: tf.Tensor2D;
+  /** 1 for real tokens, 0 for padding, over the keys [B, T_cached + T] (default: all real). */
+  keyMask?: tf.Tensor2D;
+  /** Cached keys and values of earlier tokens; the new ones are appended. */
+  cache?: KVCache;
+  /** Also return the value head's output. */
+  values?: boolean;
+}
+
+export interface ForwardResult {
+  logits: tf.Tensor3D; // [B, T, V]
+  values?: tf.Tensor2D; // [B, T]
+  cache?: KVCache; // when a cache was given: the grown cache (the caller disposes the old one)
+}
+
+export class Transformer {
+  readonly config: ModelConfig;
+  /** Trainable weights by Hugging Face name. */
+  readonly params: Map<string, tf.Variable>;
+  private readonly ropeCos: tf.Tensor2D; // [maxPositions, head_dim]
+  private readonly ropeSin: tf.Tensor2D;
+  private readonly rotateHalf: tf.Tensor2D; // [head_dim, head_dim]: x @ R = cat(-x2, x1)
+
+  constructor(config: ModelConfig, params: Map<string, tf.Variable>) {
+    validateConfig(config);
+    this.config = config;
+    for (const [name, shape] of parameterShapes(config, params.has('value_head.weight'))) {
+      const p = params.get(name);
+      if (!p) throw new Error(`missing weight ${name}`);
+      if (p.shape.join(',') !== shape.join(','))
+        throw new Error(`weight ${name} has shape [${p.shape}], expected [${shape}]`);
+    }
+    this.params = params;
+    // Rotary tables, HF Llama: inv_freq[i] = theta^(-2i/hd); emb = cat(freqs, freqs).
+    const hd = config.hiddenSize / config.numHeads;
+    const half = hd / 2;
+    const cos = new Float32Array(config.maxPositions * hd);
+    const sin = new Float32Array(config.maxPositions * hd);
+    for (let pos = 0; pos < config.maxPositions; pos++) {
+      for (let i = 0; i < half; i++) {
+        const angle = pos * Math.pow(config.ropeTheta, -(2 * i) / hd);
+        cos[pos * hd + i] = cos[pos * hd + i + half] = Math.cos(angle);
+        sin[pos * hd + i] = sin[pos * hd + i + half] = Math.sin(angle);
+      }
+    }
+    const rot = new Float32Array(hd * hd);
+    for (let i = 0; i < half; i++) {
+      rot[(i + half) * hd + i] = -1; // out[i] = -x[i + half]
+      rot[i * hd + i + half] = 1; // out[i + half] = x[i]
+    }
+    this.ropeCos = tf.tensor2d(cos, [config.maxPositions, hd]);
+    this.ropeSin = tf.tensor2d(sin, [config.maxPositions, hd]);
+    this.rotateHalf = tf.tensor2d(rot, [hd, hd]);
+  }
+
+  /** A fresh model: N(0, 0.02) weights (residual outputs scaled by 1/sqrt(2L), as in GPT-2), unit norms. */
+  static init(config: ModelConfig, seed: number, withValueHead = true): Transformer {
+    validateConfig(config);
+    const rng = new Rng(seed).fork('init');
+    const params = new Map<string, tf.Variable>();
+    for (const [name, shape] of parameterShapes(config, withValueHead)) {
+      const size = shape.reduce((a, b) => a * b, 1);
+      const data = new Float32Array(size);
+      if (name.endsWith('norm.weight')) data.fill(1);
+      else if (name !== 'value_head.bias') {
+        const residual = name.endsWith('o_proj.weight') || name.endsWith('down_proj.weight');
+        const std = residual ? 0.02 / Math.sqrt(2 * config.numLayers) : 0.02;
+        for (let i = 0; i < size; i++) data[i] = rng.normal() * std;
+      }
+      params.set(name, tf.variable(tf.tensor(data, shape), true, uniqueName(name)));
+    }
+    return new Transformer(config, params);
+  }
+
+  get headDim(): number {
+    return this.config.hiddenSize / this.config.numHeads;
+  }
+
+  get hasValueHead(): boolean {
+    return this.params.has('value_head.weight');
+  }
+
+  private p(name: string): tf.Variable {
+    return this.params.get(name) as tf.Variable;
+  }
+
+  /** Trainable variables (optionally without the value head). */
+  variables(includeValueHead = true): tf.Variable[] {
+    return [...this.params.entries()]
+      .filter(([n]) => includeValueHead || !n.startsWith('value_head'))
+      .map(([, v]) => v);
+  }
+
+  /**
+   * Run the model on ids [B, T]. Without a cache, attention is causal over the T tokens; with one,
+   * the T new tokens attend to the cached ones too. Call inside tf.tidy (keep the cache you want).
+   */
+  forward(ids: tf.Tensor2D, options: ForwardOptions = {}): ForwardResult {
+    const c = this.config;
+    const [B, T] = ids.shape;
+    const D = c.hiddenSize;
+    const H = c.numHeads;
+    const hd = this.headDim;
+    const past = options.cache?.length ?? 0;
+    const Tk = past + T;
+    if (Tk > c.maxPositions)
+      throw new Error(`sequence of ${Tk} tokens exceeds maxPositions ${c.maxPositions}`);
+
+    // Positions and rotary factors: cos, sin [B, 1, T, hd].
+    const positions =
+      options.positions ?? tf.tile(tf.range(past, past + T, 1, 'int32').reshape([1, T]), [B, 1]);
+    const cos = tf.gather(this.ropeCos, positions.reshape([-1])).reshape([B, 1, T, hd]);
+    const sin = tf.gather(this.ropeSin, positions.reshape([-1])).reshape([B, 1, T, hd]);
+    const rope = (x: tf.Tensor4D): tf.Tensor4D => {
+      const rotated = tf.matMul(x.reshape([-1, hd]), this.rotateHalf).reshape(x.shape) as tf.Tensor4D;
+      return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
+    };
+
+    // Attention bias [B, 1, T, Tk]: 0 where a query may look, -1e9 elsewhere (future or padding).
+    const queryPos = tf.range(past, past + T, 1, 'int32').reshape([T, 1]);
+    const keyPos = tf.range(0, Tk, 1, 'int32').reshape([1, Tk]);
+    let allowed = tf.lessEqual(keyPos, queryPos).reshape([1, 1, T, Tk]);
+    if (options.keyMask)
+      allowed = tf.logicalAnd(allowed, options.keyMask.cast('bool').reshape([B, 1, 1, Tk]));
+    const bias = tf.where(allowed, tf.zeros([1]), tf.fill([1], -1e9));
+
+    // x [B*T, D]: the embedding as a one-hot matmul. (oneHot with dtype 'float32' writes int bit
+    // patterns on the wasm backend in tfjs 4.22; an int32 one-hot cast to float is correct everywhere.)
+    let x: tf.Tensor2D = tf.matMul(
+      tf.oneHot(ids.reshape([-1]), c.vocabSize).cast('float32') as tf.Tensor2D,
+      this.p('model.embed_tokens.weight') as tf.Tensor2D,
+    );
+    const linear = (h: tf.Tensor2D, name: string): tf.Tensor2D => tf.matMul(h, this.p(name), false, true);
+    const newLayers: { k: tf.Tensor4D; v: tf.Tensor4D }[] = [];
+
+    for (let i = 0; i < c.numLayers; i++) {
+      const L = `model.layers.${i}`;
+      // --- attention: x + o(softmax(q k^T / sqrt(hd) + bias) v)
+      const h = this.rmsNorm(x, `${L}.input_layernorm.weight`);
+      const heads = (t: tf.Tensor2D): tf.Tensor4D => t.reshape([B, T, H, hd]).transpose([0, 2, 1, 3]); // [B, H, T, hd]
+      const q = rope(heads(linear(h, `${L}.self_attn.q_proj.weight`)));
+      let k = rope(heads(linear(h, `${L}.self_attn.k_proj.weight`)));
+      let v = heads(linear(h, `${L}.self_attn.v_proj.weight`));
+      const cached = options.cache?.layers[i];
+      if (cached) {
+        k = tf.concat([cached.k, k], 2); // [B, H, Tk, hd]
+        v = tf.concat([cached.v, v], 2);
+      }
+      if (options.cache) newLayers.push({ k, v });
+      const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(hd)), bias); // [B, H, T, Tk]
+      const attended = tf.matMul(tf.softmax(scores), v); // [B, H, T, hd]
+      const merged = attended.transpose([0, 2, 1, 3]).reshape([B * T, D]) as tf.Tensor2D;
+      x = tf.add(x, linear(merged, `${L}.self_attn.o_proj.weight`));
+      // --- MLP (SwiGLU): x + down(silu(gate(h)) * up(h))
+      const h2 = this.rmsNorm(x, `${L}.post_attention_layernorm.weight`);
+      const gate = linear(h2, `${L}.mlp.gate_proj.weight`);
+      const up = linear(h2, `${L}.mlp.up_proj.weight`);
+      x = tf.add(
+        x,
+        linear(tf.mul(tf.mul(gate, tf.sigmoid(gate)), up) as tf.Tensor2D, `${L}.mlp.down_proj.weight`),
+      );
+    }
+
+    const hFinal = this.rmsNorm(x, 'model.norm.weight'); // [B*T, D]
+    const logits = tf
+      .matMul(hFinal, this.p('model.embed_tokens.weight'), false, true)
+      .reshape([B, T, c.vocabSize]) as tf.Tensor3D;
+    const result: ForwardResult = { logits };
+    if (options.values) {
+      if (!this.hasValueHead) throw new Error('this model has no value head');
+      const values = tf.add(
+        tf.matMul(hFinal, this.p('value_head.weight'), false, true),
+        this.p('value_head.bias'),
+      );
+      result.values = values.reshape([B, T]) as tf.Tensor2D;
+    }
+    if (options.cache) result.cache = { layers: newLayers, length: Tk };
+    return result;
+  }
+
+  /** RMSNorm: x / sqrt(mean(x^2) + eps) * weight, over the last axis of [N, D]. */
+  private rmsNorm(x: tf.Tensor2D, name: string): tf.Tensor2D {
+    const ms = tf.mean(tf.square(x), -1, true);
+    return tf.mul(tf.mul(x, tf.rsqrt(tf.add(ms, this.config.rmsNormEps))), this.p(name)) as tf.Tensor2D;
+  }
+
+  /** An empty cache for a batch (length 0). */
+  emptyCache(batch: number): KVCache {
+    const hd = this.headDim;
+    const H = this.config.numHeads;
+    return {
+      layers: Array.from({ length: this.config.numLayers }, () => ({
+        k: tf.zeros([batch, H, 0, hd]),
+        v: tf.zeros([batch, H, 0, hd]),
+      })),
+      length: 0,
+    };
+  }
+
+  /** A frozen deep copy (the PPO reference model). */
+  clone(trainable = false): Transformer {
+    const params = new Map<string, tf.Variable>();
+    for (const [name, v] of this.params)
+      params.set(name, tf.variable(v.clone(), trainable, uniqueName(name)));
+    return new Transformer(this.config, params);
+  }
+
+  /** Copy another model's weights into this one (same config). */
+  assign(from: Transformer): void {
+    for (const [name, v] of this.params) {
+      const src = from.params.get(name);
+      if (!src) throw new Error(`missing weight ${name}`);
+      v.assign(src);
+    }
+  }
+
+  dispose(): void {
+    for (const v of this.params.values()) v.dispose();
+    this.ropeCos.dispose();
+    this.ropeSin.dispose();
+    this.rotateHalf.dispose();
+  }
+}
+
+export function disposeCache(cache: KVCache | undefined): void {
+  for (const layer of cache?.layers ?? []) {
+    layer.k.dispose();
+    layer.v.dispose();
+  }
+}
+
+let nameCounter = 0;
+/** tfjs variable names are global: make each one unique. */
+function uniqueName(name: string): string {
+  return `${name}#${++nameCounter}`;
+}

@@ -1,0 +1,103 @@
+// The classifier on free-form reasoning written by people imitating real LLM outputs (not by the
+// generator): 130 texts in varied styles, labelled by the paper's definitions (each line's "note"
+// lists the instances counted). See tests/fixtures/freeform-behaviors-*.jsonl.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { BEHAVIORS, classify, type BehaviorCounts } from '../../src/behaviors';
+
+interface Labelled {
+  id: string;
+  style: string;
+  text: string;
+  numbers: number[];
+  target: number;
+  counts: BehaviorCounts;
+  note: string;
+}
+
+const load = (name: string): Labelled[] =>
+  readFileSync(fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url)), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Labelled);
+
+const sets = { a: load('freeform-behaviors-a.jsonl'), b: load('freeform-behaviors-b.jsonl') };
+
+describe('classifier on free-form reasoning', () => {
+  for (const [name, examples] of Object.entries(sets)) {
+    it(`set ${name} (${examples.length} texts): presence F1 >= 0.9 for every behavior`, () => {
+      for (const b of BEHAVIORS) {
+        let tp = 0;
+        let fp = 0;
+        let fn = 0;
+        const wrong: string[] = [];
+        for (const ex of examples) {
+          const got = classify(ex.text, ex).counts[b] > 0;
+          const want = ex.counts[b] > 0;
+          if (got && want) tp++;
+          else if (got) fp++;
+          else if (want) fn++;
+          if (got !== want) wrong.push(ex.id);
+        }
+        const f1 = (2 * tp) / (2 * tp + fp + fn);
+        expect(f1, `${b}: wrong on ${wrong.join(', ')}`).toBeGreaterThanOrEqual(0.9);
+      }
+    });
+
+    it(`set ${name}: counts within 1 of the label for at least 85% of texts and behaviors`, () => {
+      let close = 0;
+      for (const ex of examples) {
+        const got = classify(ex.text, ex).counts;
+        for (const b of BEHAVIORS) if (Math.abs(got[b] - ex.counts[b]) <= 1) close++;
+      }
+      expect(close / (examples.length * BEHAVIORS.length)).toBeGreaterThanOrEqual(0.85);
+    });
+  }
+
+  it('has at least 30 hand-written texts, with positives and negatives for every behavior', () => {
+    const all = [...sets.a, ...sets.b];
+    expect(all.length).toBeGreaterThanOrEqual(30);
+    for (const b of BEHAVIORS) {
+      expect(all.filter((e) => e.counts[b] > 0).length).toBeGreaterThanOrEqual(15);
+      expect(all.filter((e) => e.counts[b] === 0).length).toBeGreaterThanOrEqual(15);
+    }
+  });
+
+  it('reads the styles models really write: a few hand-checked cases', () => {
+    const c = (text: string, numbers: number[], target: number) => classify(text, { numbers, target }).counts;
+    expect(c("That's not 39. Let's try another combination: 44 - 5 = 39.", [44, 5, 10], 39)).toMatchObject({
+      verification: 1,
+    });
+    expect(
+      c('Working backwards from 60: 60 = 12 * 5, so I need 12.', [12, 5], 60).backward_chaining,
+    ).toBeGreaterThanOrEqual(1);
+    expect(c('Let me double-check: 12 * 5 = 60.', [12, 5], 60).verification).toBe(1);
+    expect(c('44 + 19 = 63. 63 + 35 = 98.', [44, 19, 35], 98)).toEqual({
+      verification: 0,
+      backtracking: 0,
+      subgoal_setting: 0,
+      backward_chaining: 0,
+    });
+    expect(c('First, I will try to get close to 12, then add 2.', [6, 2, 2], 14).subgoal_setting).toBe(1);
+    expect(c('12 + 2 = 14. 14 * 2 = 28, too high. 12 * 2 = 24, 24 - 2 = 22.', [12, 2, 2], 22)).toMatchObject({
+      verification: 1,
+      backtracking: 1,
+    });
+    expect(
+      c(
+        'Sixteen plus five is twenty-one. Let me try another way: sixteen times three equals forty-eight.',
+        [16, 5, 3],
+        53,
+      ).backtracking,
+    ).toBe(1);
+  });
+
+  it('is bounded: a 1 MB text returns quickly, deterministic output', () => {
+    const big = 'Let me try 5 + 3 = 8. Too high. '.repeat(40_000);
+    const t0 = performance.now();
+    const a = classify(big, { numbers: [5, 3], target: 2 });
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(classify(big, { numbers: [5, 3], target: 2 })).toEqual(a);
+  });
+});

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BEHAVIORS,
+  classify,
+  CONDITIONS,
+  findEquations,
+  primeData,
+  primingExample,
+  splitSentences,
+  DEFAULT_TRACE_OPTIONS,
+  type Condition,
+  type PrimingExample,
+} from '../../src/behaviors';
+import {
+  computeScore,
+  scoreResponse,
+  tinyzeroPrompt,
+  generateProblems,
+  problemSpec,
+} from '../../src/countdown';
+import { countTokens, pretokenize } from '../../src/model/pretokenize';
+
+const N = 1000;
+const cache = new Map<string, PrimingExample[]>();
+const data = (condition: Condition, preset: 'paper' | 'easy' = 'paper'): PrimingExample[] => {
+  const key = `${condition}:${preset}`;
+  if (!cache.has(key)) cache.set(key, primeData({ condition, n: N, seed: 7, preset }));
+  return cache.get(key) as PrimingExample[];
+};
+const thinkOf = (e: PrimingExample): string => e.completion.slice(0, e.completion.indexOf('</think>'));
+const mean = (xs: PrimingExample[], b: (typeof BEHAVIORS)[number]) =>
+  xs.reduce((a, e) => a + e.behaviors[b], 0) / xs.length;
+
+describe('priming traces: per-condition invariants over 1,000 examples each', () => {
+  it('only_backtracking has backtracking and nothing else', () => {
+    const xs = data('only_backtracking');
+    for (const e of xs) {
+      expect(e.behaviors.verification + e.behaviors.subgoal_setting + e.behaviors.backward_chaining).toBe(0);
+    }
+    expect(mean(xs, 'backtracking')).toBeGreaterThan(1);
+  });
+
+  it('each two-behavior condition shows exactly its two behaviors', () => {
+    const cases: [Condition, (typeof BEHAVIORS)[number]][] = [
+      ['backtracking_verification', 'verification'],
+      ['backtracking_subgoal', 'subgoal_setting'],
+      ['backtracking_backward', 'backward_chaining'],
+    ];
+    for (const [condition, other] of cases) {
+      const xs = data(condition);
+      for (const e of xs) {
+        for (const b of BEHAVIORS)
+          if (b !== 'backtracking' && b !== other) expect(e.behaviors[b], `${condition} ${b}`).toBe(0);
+      }
+      expect(mean(xs, 'backtracking')).toBeGreaterThan(1);
+      expect(mean(xs, other)).toBeGreaterThan(1);
+    }
+  });
+
+  it('all_strategies and incorrect show all four behaviors', () => {
+    for (const condition of ['all_strategies', 'incorrect'] as const) {
+      const xs = data(condition);
+      for (const b of BEHAVIORS) expect(mean(xs, b), `${condition} ${b}`).toBeGreaterThan(0.5);
+    }
+  });
+
+  it('negative_control, empty_cot and dots have zero of every behavior', () => {
+    for (const condition of ['negative_control', 'empty_cot', 'dots'] as const) {
+      for (const e of data(condition)) for (const b of BEHAVIORS) expect(e.behaviors[b]).toBe(0);
+    }
+  });
+
+  it("correct conditions always score 1.0 with the strict reward (and with TinyZero's, given its prompt)", () => {
+    for (const condition of CONDITIONS.filter((c) => c !== 'incorrect')) {
+      for (const e of data(condition)) {
+        expect(e.correct).toBe(true);
+        const r = scoreResponse(e.completion, e);
+        expect(r.score, `${condition}: ${e.completion}`).toBe(1);
+        expect(computeScore(tinyzeroPrompt(e) + e.completion, e, { mode: 'tinyzero' }).score).toBe(1);
+      }
+    }
+  });
+
+  it('incorrect never scores 1: every answer is well formed, uses all numbers, and is wrong', () => {
+    for (const e of data('incorrect')) {
+      expect(e.correct).toBe(false);
+      const r = scoreResponse(e.completion, e);
+      expect(r.reason).toBe('wrong_value');
+      expect(r.score).toBe(0.1);
+    }
+  });
+
+  it('empty_cot is all_strategies with the think block emptied (same problems, same answers)', () => {
+    const source = data('all_strategies');
+    data('empty_cot').forEach((e, i) => {
+      expect(e.completion).toBe(` </think>\n<answer>${source[i].completion.split('<answer>')[1]}`);
+      expect(e.numbers).toEqual(source[i].numbers);
+      expect(e.query).toBe(source[i].query);
+    });
+  });
+
+  it('dots replaces the think block with " ." once per token of the source think block', () => {
+    const source = data('all_strategies');
+    data('dots').forEach((e, i) => {
+      const think = thinkOf(e);
+      expect(countTokens(think.trimEnd())).toBe(countTokens(thinkOf(source[i]).trimEnd()));
+      expect(new Set(pretokenize(think.trimEnd()))).toEqual(new Set([' .']));
+      expect(e.completion.split('</think>')[1]).toBe(source[i].completion.split('</think>')[1]);
+    });
+  });
+
+  it('every equation in every trace is arithmetically true (failed branches are real attempts)', () => {
+    for (const condition of CONDITIONS) {
+      for (const e of data(condition, 'easy').concat(data(condition).slice(0, 300))) {
+        for (const s of splitSentences(thinkOf(e))) {
+          for (const eq of findEquations(s.text)) {
+            // Decompositions "16 = 8 * 2" and forward steps "8 * 2 = 16" alike must hold exactly.
+            const expr = s.text.slice(eq.start, eq.end);
+            const [lhs, rhs] = expr.split('=').map((x) => x.trim());
+            expect(evalArith(lhs), `${condition}: ${expr}`).toBe(evalArith(rhs));
+          }
+        }
+      }
+    }
+  });
+
+  it('backward chaining starts from the target and names a number that is then made', () => {
+    for (const e of data('backtracking_backward').slice(0, 300)) {
+      const first = splitSentences(thinkOf(e)).find((s) => /need/.test(s.text));
+      if (!first) continue;
+      expect(first.text).toContain(String(e.target));
+    }
+  });
+
+  it('think blocks respect the token budget (a lone final attempt may exceed it)', () => {
+    for (const condition of ['all_strategies', 'incorrect'] as const) {
+      for (const e of data(condition)) {
+        const tokens = countTokens(thinkOf(e).trimEnd());
+        if (tokens > DEFAULT_TRACE_OPTIONS.tokenBudget) expect(e.behaviors.backtracking).toBe(0);
+      }
+    }
+  });
+
+  it('is deterministic and each example is independent of how many are made', () => {
+    const a = primeData({ condition: 'all_strategies', n: 20, seed: 3, preset: 'paper' });
+    expect(primeData({ condition: 'all_strategies', n: 20, seed: 3, preset: 'paper' })).toEqual(a);
+    expect(primeData({ condition: 'all_strategies', n: 5, seed: 3, preset: 'paper' })).toEqual(a.slice(0, 5));
+    expect(primeData({ condition: 'all_strategies', n: 20, seed: 4, preset: 'paper' })).not.toEqual(a);
+    const p = generateProblems(problemSpec('paper'), { n: 1, seed: 3 })[0];
+    expect(primingExample(p, 'all_strategies', 3, 0, DEFAULT_TRACE_OPTIONS)).toEqual(a[0]);
+  });
+
+  it('uses several phrasings for every behavior', () => {
+    const firstWords = new Map<string, Set<string>>();
+    for (const e of data('all_strategies')) {
+      for (const s of splitSentences(thinkOf(e))) {
+        const c = classify(s.text + '.', e).counts;
+        for (const b of BEHAVIORS) {
+          if (c[b] === 0 || /\d/.test(s.text.split(' ')[0])) continue;
+          const set = firstWords.get(b) ?? new Set<string>();
+          set.add(s.text.split(/[ ,:]/)[0]);
+          firstWords.set(b, set);
+        }
+      }
+    }
+    for (const b of ['verification', 'subgoal_setting', 'backward_chaining'] as const) {
+      expect(firstWords.get(b)?.size ?? 0, b).toBeGreaterThanOrEqual(3);
+    }
+  });
+});
+
+describe("classifier on the lab's own traces", () => {
+  it("gives exactly the generator's counts on every example of every condition and preset", () => {
+    for (const preset of ['paper', 'easy'] as const) {
+      for (const condition of CONDITIONS) {
+        for (const e of data(condition, preset)) {
+          const got = classify(e.completion, e).counts;
+          if (BEHAVIORS.some((b) => got[b] !== e.behaviors[b])) {
+            expect({ text: e.completion, got }).toEqual({ text: e.completion, got: e.behaviors });
+          }
+        }
+      }
+    }
+  });
+
+  it('reports a span for every count, inside the text', () => {
+    for (const e of data('all_strategies').slice(0, 200)) {
+      const r = classify(e.completion, e);
+      for (const b of BEHAVIORS) expect(r.spans.filter((s) => s.behavior === b)).toHaveLength(r.counts[b]);
+      for (const s of r.spans) {
+        expect(s.start).toBeGreaterThanOrEqual(0);
+        expect(s.end).toBeLessThanOrEqual(e.completion.length);
+        expect(s.end).toBeGreaterThan(s.start);
+      }
+    }
+  });
+});
+
+/** Exact arithmetic for the test's own check (integers, + - * /, parentheses). */
+function evalArith(src: string): number {
+  const tokens = src.match(/\d+|[()+\-*/]/g) ?? [];
+  let i = 0;
+  const expr = (): number => {
+    let v = term();
+    while (tokens[i] === '+' || tokens[i] === '-') v = tokens[i++] === '+' ? v + term() : v - term();
+    return v;
+  };
+  const term = (): number => {
+    let v = atom();
+    while (tokens[i] === '*' || tokens[i] === '/') v = tokens[i++] === '*' ? v * atom() : v / atom();
+    return v;
+  };
+  const atom = (): number => {
+    if (tokens[i] === '(') {
+      i++;
+      const v = expr();
+      i++;
+      return v;
+    }
+    return Number(tokens[i++]);
+  };
+  return expr();
+}
