@@ -122,6 +122,7 @@ export function normalizeArithmetic(s: string): string {
     .replace(/\\times|\\cdot|[×✕⋅·∗]/g, '*')
     .replace(/\\div|[÷∕]/g, '/')
     .replace(/[−–]/g, '-')
+    .replace(/\s*(?:->|=>|→|⇒)\s*/g, ' = ')
     .replace(/(\d)\s*[xX]\s*(?=\(?\d)/g, '$1 * ')
     .replace(/(\d|\))\s+plus\s+/gi, '$1 + ')
     .replace(/(\d|\))\s+minus\s+/gi, '$1 - ')
@@ -259,6 +260,14 @@ export function findEquations(sentence: string): Equation[] {
       if (!leftIsNumber && rightIsNumber) {
         out.push(equation('forward', left.leaves, right.value, left.value, left.ops, start, end));
         left = right;
+      } else if (
+        leftIsNumber &&
+        !rightIsNumber &&
+        near(right.leaves[0], left.value) &&
+        !near(right.value, left.value)
+      ) {
+        // "23 + 17 -> 40 -> 40 * 4 -> 160": the chain continues from the number just reached.
+        left = right;
       } else if (leftIsNumber && !rightIsNumber) {
         out.push(equation('decomposition', right.leaves, left.value, right.value, right.ops, start, end));
         left = right;
@@ -308,9 +317,24 @@ const BACKTRACK_CUES = [
   /\bstart(?:ing)?\s+(?:over|again|fresh)\b/,
   /\bscrap\s+that\b/,
   /\b(?:instead|alternatively|on second thought|no luck|let me reconsider|let's reconsider|reconsider|rethink)\b/,
-  /\bwhat\s+if\s+(?:we|i)\b/,
+  /\bwhat\s+if\s+(?:we|i|you)\b/,
+
   /\bthat\s+(?:fails|failed)\b/,
   /\bother\s+way\b/,
+  /\b(?:option|attempt|approach|try)\s*#?\s*(?:[2-9]|two|three|four)\b/,
+  /\b(?:second|third|fourth|next)\s+(?:option|attempt|approach|try|idea)\b/,
+];
+
+/**
+ * Weaker signs of a new attempt ("Let's try 46 - 15", "Option 2:", "Wait, ..."): they only count when
+ * the step that follows is a new combination, not a repeat, a fix of the same one, or a planned goal.
+ */
+const WEAK_BACKTRACK_CUES = [
+  /\b(?:let's|let me|let us|now|next|so|then|maybe|i'll|we'll|i\s+could|we\s+could|you\s+could)\s+try\s+(?=\(?\d)/,
+  /^\s*try\s+(?=\(?\d)/,
+  /\b(?:what|how)\s+about\s+(?=\(?\d)/,
+
+  /^\s*wait\b(?![^.]*\b(?:check|verify|confirm)\b)/,
 ];
 
 const VERIFY_CUES = [
@@ -330,6 +354,8 @@ const VERIFY_CUES = [
   /[✓✔✅❌✗✘]|\\checkmark/,
   /\b(?:correct|perfect|bingo|success|excellent|great|yes|yay)\s*!/,
   /^\s*(?:yes|correct|perfect)\s*\.?\s*$/,
+  /^\s*(?:great|perfect|excellent|nice|yes|yep|bingo)\b\s*[,.!]/,
+  /\b(?:confirmed|matches|that matches)\b/,
   /\bexactly\s+(?:what|the\s+\d+)\s+(?:we|i)\s+(?:need|needed|want|wanted)\b/,
   /\bwrong\b/,
   /\b(?:let me|let's|let us|i'll|we should|i should|to)\s+(?:double[- ]?check|check|verify|confirm)\b/,
@@ -352,11 +378,22 @@ const SUBGOAL_NUMBER_CUES = [
   new RegExp(
     `\\b(?:need|want|try|trying|going|plan\\s+is|suffices|enough|have|has)\\s+to\\s+${GOAL_VERB}\\s+(?:a\\s+|another\\s+)?${NUM}`,
   ),
-  new RegExp(`\\b(?:need|have)\\s+to\\s+(?:subtract|add|multiply\\s+by|divide\\s+by|take\\s+away)\\s+${NUM}`),
-  new RegExp(`\\b(?:if|can|could)\\s+(?:i|we)\\s+(?:can\\s+|could\\s+)?${GOAL_VERB}\\s+${NUM}`),
   new RegExp(
-    `\\bneed(?:s|ed)?\\s+(?:to\\s+${GOAL_VERB}\\s+)?(?:another\\s+|a\\s+|an\\s+)?${NUM}\\s+(?:from|out\\s+of|using|with)\\b`,
+    `\\b(?:need|have|like|want)\\s+to\\s+(?:subtract|add|multiply\\s+by|divide\\s+by|take\\s+away)\\s+(?:a\\s+|another\\s+)?${NUM}`,
   ),
+  new RegExp(
+    `\\b(?:if|can|could)\\s+(?:i|we|you)\\s+(?:can\\s+|could\\s+)?${GOAL_VERB}\\s+(?:a\\s+|an\\s+)?${NUM}`,
+  ),
+  new RegExp(
+    `\\b(?:i|we|you)\\s+(?:can|could|might)\\s+${GOAL_VERB}\\s+(?:a\\s+|an\\s+)?${NUM}\\s+(?:from|out\\s+of|using|with)\\b`,
+  ),
+  new RegExp(
+    `\\b(?:need|needs|needed|want|wants|require)\\s+(?:to\\s+${GOAL_VERB}\\s+)?(?:another\\s+|a\\s+|an\\s+)?(?:[\\d\\s+\\-*/]+=\\s*)?${NUM}\\s+(?:more\\s+)?(?:from|out\\s+of|using|with)\\b`,
+  ),
+  new RegExp(
+    `\\bneed\\s+(?:them|it|these|those|the\\s+rest|the\\s+others)\\s+to\\s+${GOAL_VERB}\\s+(?:a\\s+)?${NUM}`,
+  ),
+  new RegExp(`\\b${GOAL_VERB}\\s+(?:a|an|another)\\s+${NUM}\\s+(?:from|out\\s+of|using|with)\\b`),
   new RegExp(`\\bto\\s+(?:get|make|reach|build|form)\\s+${NUM}\\s*:`),
   new RegExp(`\\b(?:sub-?goal|intermediate\\s+(?:goal|target|result|value)|goal)s?\\s*:?[^.]*?${NUM}`),
 ];
@@ -403,6 +440,8 @@ const THAN_NUMBER = new RegExp(
   `(?<!\\d\\s*)\\b(?:more|less|greater|smaller|bigger|higher|lower|larger)\\s+than\\s+${NUM}`,
   'g',
 );
+/** "14 - 5 = 9!": reaching a goal number, with an exclamation. */
+const EXCLAIMED_RESULT = new RegExp(`=\\s*${NUM}\\s*!`, 'g');
 const GOAL_NUMBER_AIMED = new RegExp(
   `\\bthe\\s+${NUM}\\s+(?:i|we)\\s+(?:need|needed|want|wanted|was\\s+aiming|were\\s+aiming)`,
 );
@@ -410,21 +449,14 @@ const GOAL_NUMBER_AIMED = new RegExp(
 /** One alternation per list, so each sentence is scanned once per kind of cue. */
 const joined = (patterns: RegExp[]): RegExp => new RegExp(patterns.map((p) => `(?:${p.source})`).join('|'));
 const BACKTRACK_RE = joined(BACKTRACK_CUES);
+const WEAK_BACKTRACK_RE = joined(WEAK_BACKTRACK_CUES);
 const VERIFY_RE = joined(VERIFY_CUES);
 const SUBGOAL_RE = joined(SUBGOAL_CUES);
 const BACKWARD_RE = joined(BACKWARD_CUES);
 
-function firstMatch(patterns: RegExp[], s: string): RegExpExecArray | null {
-  for (const p of patterns) {
-    const m = p.exec(s);
-    if (m) return m;
-  }
-  return null;
-}
-
 /** Could this sentence hold an equation (a "=" or a word that normalizeArithmetic turns into one)? */
 const MAYBE_EQUATION =
-  /=|\b(?:equals?|is|gives|makes|results|yields|factors|written|expressed|made|split|broken|add|adding|subtract|subtracting|multiply|multiplying|divide|dividing)\b/;
+  /=|->|→|⇒|\b(?:equals?|is|gives|makes|results|yields|factors|written|expressed|made|split|broken|add|adding|subtract|subtracting|multiply|multiplying|divide|dividing)\b/;
 
 // ---------------------------------------------------------------------------------------------
 // The classifier
@@ -445,8 +477,9 @@ export function classify(text: string, problem: ProblemContext): Classification 
   const subgoals = new Set<number>();
   const seen = new Set<string>(); // combinations already tried
   let prev: { result: number; leaves: number[] } | null = null; // the previous forward step
-  let pendingBacktrack: { start: number } | null = null; // a cue waiting for the next step
+  let pendingBacktrack: { start: number; weak: boolean } | null = null; // a cue waiting for the next step
   let goalDeclared = false; // a subgoal or needed number was named since the previous step
+  let sawEquation = false; // any equation so far (an attempt to move on from)
   // A step that did not use the previous result, decided at the next step: if that step combines
   // both results, the two were a planned pair ("14 * 5 = 70, 9 * 2 = 18, 70 + 18 = 88").
   let candidate: { other: number; result: number; start: number; end: number } | null = null;
@@ -472,17 +505,31 @@ export function classify(text: string, problem: ProblemContext): Classification 
     const hasBackwardContext = backwardCue !== null || needMatch !== null;
     const checkCue = /\b(?:check|verify|confirm|verification)\b/.test(s);
     const continuesPlan = CONTINUES_PLAN.test(s);
-    const backtrackCue = hasWords ? BACKTRACK_RE.exec(s) : null;
-    if (backtrackCue && prev !== null && !pendingBacktrack)
-      pendingBacktrack = { start: at(backtrackCue.index) };
+    const strongCue = hasWords ? BACKTRACK_RE.exec(s) : null;
+    const backtrackCue = strongCue ?? (hasWords ? WEAK_BACKTRACK_RE.exec(s) : null);
+    if (
+      backtrackCue &&
+      (prev !== null || sawEquation) &&
+      (!pendingBacktrack || (pendingBacktrack.weak && strongCue))
+    ) {
+      pendingBacktrack = { start: at(backtrackCue.index), weak: strongCue === null };
+    }
 
     const goalBefore = goalDeclared; // a goal named in an earlier sentence since the last step
     // Subgoals named in this sentence (known before its equations are read).
-    const sub = hasWords ? firstMatch(SUBGOAL_NUMBER_CUES, s) : null;
-    const subNumber = sub ? Number(sub[1]) : null;
-    const closeTo = sub !== null && /close\s+to|near|around/.test(sub[0]);
-    const isSubgoal =
-      sub !== null && subNumber !== null && (!near(subNumber, T) || closeTo) && !REPORTED_RESULT.test(sub[0]);
+    // The first cue that names a real goal: not the target itself (unless "close to" it), and not a
+    // computation being reported ("add 38 and 27 to get 65").
+    let subNumber: number | null = null;
+    if (hasWords) {
+      for (const pattern of SUBGOAL_NUMBER_CUES) {
+        const m = pattern.exec(s);
+        if (!m || REPORTED_RESULT.test(m[0])) continue;
+        if (near(Number(m[1]), T) && !/close\s+to|near|around/.test(m[0])) continue;
+        subNumber = Number(m[1]);
+        break;
+      }
+    }
+    const isSubgoal = subNumber !== null;
     if (isSubgoal) {
       subgoals.add(subNumber as number);
       goalDeclared = true;
@@ -500,11 +547,12 @@ export function classify(text: string, problem: ProblemContext): Classification 
         add('backward_chaining', at(eq.start), at(eq.end));
         // Turning to the target after a forward path that did not reach it starts a new attempt
         // (unless the step builds on that path's result: "98 - 79 = 19" after "44 + 35 = 79").
-        if (
-          prev !== null &&
-          (pendingBacktrack || !goalBefore) &&
-          !eq.operands.some((o) => near(o, prev!.result))
-        ) {
+        const buildsOnPrevious = prev !== null && eq.operands.some((o) => near(o, prev!.result));
+        const afterCue =
+          pendingBacktrack !== null &&
+          (!pendingBacktrack.weak || !buildsOnPrevious || (prev !== null && near(prev.result, T)));
+        const turnsBack = prev !== null && !goalBefore && !buildsOnPrevious;
+        if (afterCue || turnsBack) {
           if (candidate) add('backtracking', candidate.start, candidate.end);
           candidate = null;
           add('backtracking', pendingBacktrack?.start ?? at(eq.start), at(eq.end));
@@ -514,6 +562,7 @@ export function classify(text: string, problem: ProblemContext): Classification 
           for (const o of eq.operands) if (!available.has(o)) needed.add(o);
         } else if (!available.has(eq.result)) needed.add(eq.result);
         goalDeclared = true;
+        sawEquation = true;
         continue;
       }
       // A false "N = a op b" that is not about a goal is a misreading of prose ("adding 21 gives 40 + 21").
@@ -535,12 +584,15 @@ export function classify(text: string, problem: ProblemContext): Classification 
         const p = prev;
         const usesPrevious =
           eq.operands.some((o) => near(o, p.result)) ||
-          (p.leaves.length >= 2 && containsAll(leaves, p.leaves));
+          (p.leaves.length >= 2 && leaves.length > p.leaves.length && containsAll(leaves, p.leaves));
         const restatement = near(eq.result, p.result) || checkCue;
         const reachesGoal = (needed.has(eq.result) || subgoals.has(eq.result)) && !near(eq.result, T);
         const newCombination = !usesPrevious && !seen.has(eq.key) && !restatement;
-        if (pendingBacktrack) add('backtracking', pendingBacktrack.start, at(eq.end));
-        else if (newCombination && !goalDeclared && !reachesGoal && !continuesPlan) {
+        if (pendingBacktrack && (!pendingBacktrack.weak || (newCombination && !reachesGoal))) {
+          add('backtracking', pendingBacktrack.start, at(eq.end));
+        } else if (pendingBacktrack) {
+          // A weak cue before a repeat or a planned step: no new attempt.
+        } else if (newCombination && !goalDeclared && !reachesGoal && !continuesPlan) {
           candidate = { other: p.result, result: eq.result, start: at(eq.start), end: at(eq.end) };
         }
       }
@@ -550,6 +602,7 @@ export function classify(text: string, problem: ProblemContext): Classification 
       available.add(eq.result);
       leavesOf.set(eq.result, leaves);
       seen.add(eq.key);
+      sawEquation = true;
     }
 
     if (needMatch) {
@@ -581,7 +634,16 @@ export function classify(text: string, problem: ProblemContext): Classification 
     const theGoal = THE_GOAL_NUMBER.exec(s) ?? GOAL_NUMBER_AIMED.exec(s);
     const reachedGoal = theGoal !== null && isGoal(Number(theGoal[1]));
     const thanGoal = [...s.matchAll(THAN_NUMBER)].some((m) => isGoal(Number(m[1])));
-    if (notGoal || thanGoal || NOT_EQUAL.test(s) || positiveGoal || reachedGoal || VERIFY_RE.test(s))
+    const exclaimGoal = [...s.matchAll(EXCLAIMED_RESULT)].some((m) => isGoal(Number(m[1])));
+    if (
+      notGoal ||
+      thanGoal ||
+      exclaimGoal ||
+      NOT_EQUAL.test(s) ||
+      positiveGoal ||
+      reachedGoal ||
+      VERIFY_RE.test(s)
+    )
       add('verification', sent.start, sent.end);
   }
   if (candidate) add('backtracking', candidate.start, candidate.end);

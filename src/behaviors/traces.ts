@@ -566,12 +566,19 @@ export interface PrimeDataOptions {
  */
 export function primeData(options: PrimeDataOptions): PrimingExample[] {
   const traceOptions = { ...DEFAULT_TRACE_OPTIONS, ...options.trace };
-  const problems = generateProblems(problemSpec(options.preset), {
+  const spec = problemSpec(options.preset);
+  const problems = generateProblems(spec, {
     n: options.n,
     seed: options.seed,
     split: 'train',
+    allowFewer: true,
   });
-  return problems.map((p, i) => primingExample(p, options.condition, options.seed, i, traceOptions));
+  if (problems.length === 0) throw new Error(`the ${options.preset} preset has no training problems`);
+  // A small problem space (the easy preset has about 1,800 training problems) is cycled through;
+  // each repeat gets a trace of its own.
+  return Array.from({ length: options.n }, (_, i) =>
+    primingExample(problems[i % problems.length], options.condition, options.seed, i, traceOptions),
+  );
 }
 
 /** The i-th example of a condition for a seed (deterministic, independent of how many are made). */

@@ -9,6 +9,7 @@ import { scoreCommand } from './commands/score';
 import { primeDataCommand } from './commands/prime-data';
 import { classifyCommand } from './commands/classify';
 import { initCommand, sampleCommand } from './commands/model';
+import { evalCommand, primeCommand, trainCommand } from './commands/train';
 
 export function buildProgram(): Command {
   const program = new Command('habits-lab')
@@ -26,6 +27,9 @@ export function buildProgram(): Command {
   program.addCommand(classifyCommand());
   program.addCommand(initCommand());
   program.addCommand(sampleCommand());
+  program.addCommand(primeCommand());
+  program.addCommand(trainCommand());
+  program.addCommand(evalCommand());
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

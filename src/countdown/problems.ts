@@ -115,6 +115,8 @@ export interface GenerateOptions {
   split?: Split;
   /** Allow the same problem twice (default false: problems are distinct). */
   allowDuplicates?: boolean;
+  /** Return fewer than n problems, instead of failing, when the spec's problem space runs out. */
+  allowFewer?: boolean;
 }
 
 /**
@@ -137,6 +139,7 @@ export function generateProblems(spec: ProblemSpec, options: GenerateOptions): P
     const count = rng.pick(spec.counts);
     for (let misses = 0; ; misses++) {
       if (misses > maxMisses) {
+        if (options.allowFewer) return out;
         throw new Error(
           `could only find ${out.length} of ${n} distinct solvable ${split} problems for this spec; ` +
             'widen the ranges or ask for fewer',

@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { readSafetensors, writeSafetensors, type NamedTensor, type SafetensorsDtype } from './safetensors';
 import { Tokenizer } from './tokenizer';
-import { parameterShapes, Transformer, validateConfig, type ModelConfig } from './transformer';
+import { ownedVariable, parameterShapes, Transformer, validateConfig, type ModelConfig } from './transformer';
 
 export type CheckpointFiles = Map<string, Uint8Array>;
 
@@ -218,6 +218,6 @@ export function loadCheckpoint(files: CheckpointFiles): LoadedCheckpoint {
   }
   // Everything checked: only now create tensors.
   const params = new Map<string, tf.Variable>();
-  for (const [name, t] of arrays) params.set(name, tf.variable(tf.tensor(t.data, t.shape), true));
+  for (const [name, t] of arrays) params.set(name, ownedVariable(tf.tensor(t.data, t.shape)));
   return { model: new Transformer(config, params), tokenizer, meta };
 }

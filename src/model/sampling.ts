@@ -23,6 +23,8 @@ export interface SampleOptions {
   greedy?: boolean;
   /** Also return the value head's estimate before each sampled token. */
   values?: boolean;
+  /** Also return the full logits behind every sampled token (for inspection and tests). */
+  keepLogits?: boolean;
 }
 
 export interface SampleResult {
@@ -34,6 +36,8 @@ export interface SampleResult {
   values?: number[][];
   /** Whether each row ended with eos (false: cut by maxNewTokens). */
   finished: boolean[];
+  /** With keepLogits: the logits [V] that each sampled token was drawn from. */
+  logits?: Float32Array[][];
 }
 
 /** Draw one token from logits on the host; returns the token and its log-probability. */
@@ -141,6 +145,7 @@ export async function sample(
     finished: new Array(B).fill(false),
   };
   if (wantValues) result.values = prompts.map(() => []);
+  if (options.keepLogits) result.logits = prompts.map(() => []);
   const keyMask: number[][] = mask.map((row) => [...row]);
   const nextPos = positions.map((row) => row[row.length - 1] + 1);
 
@@ -170,6 +175,7 @@ export async function sample(
         result.tokens[b].push(token);
         result.logprobs[b].push(logprob);
         if (values && result.values) result.values[b].push(values[b]);
+        if (result.logits) result.logits[b].push(logits.slice(b * V, (b + 1) * V));
         if (token === options.eosId) result.finished[b] = true;
         else feed[b] = token;
       }

@@ -1,5 +1,5 @@
 // The classifier on free-form reasoning written by people imitating real LLM outputs (not by the
-// generator): 130 texts in varied styles, labelled by the paper's definitions (each line's "note"
+// generator): 190 texts, three sets by three independent writers in varied styles, labelled by the paper's definitions (each line's "note"
 // lists the instances counted). See tests/fixtures/freeform-behaviors-*.jsonl.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,11 @@ const load = (name: string): Labelled[] =>
     .split('\n')
     .map((l) => JSON.parse(l) as Labelled);
 
-const sets = { a: load('freeform-behaviors-a.jsonl'), b: load('freeform-behaviors-b.jsonl') };
+const sets = {
+  a: load('freeform-behaviors-a.jsonl'),
+  b: load('freeform-behaviors-b.jsonl'),
+  c: load('freeform-behaviors-c.jsonl'),
+};
 
 describe('classifier on free-form reasoning', () => {
   for (const [name, examples] of Object.entries(sets)) {

@@ -21,12 +21,20 @@ export function tinyModel(seed = 1, size: SizePreset = 'nano'): Transformer {
   return Transformer.init(modelConfig(tokenizer.size, size), seed);
 }
 
-/** Right-pad token rows into ids [B, T] and a loss mask [B, T-1] over the predicted positions. */
-export function batch(rows: number[][]): { ids: number[][]; mask: number[][]; T: number } {
+/**
+ * Right-pad token rows into ids [B, T] and a loss mask [B, T-1] over the predicted positions; with
+ * `from`, only tokens at index >= from[b] (the completion) are predicted.
+ */
+export function batch(
+  rows: number[][],
+  from: number[] = [],
+): { ids: number[][]; mask: number[][]; T: number } {
   const T = Math.max(...rows.map((r) => r.length));
   return {
     ids: rows.map((r) => [...r, ...new Array(T - r.length).fill(tokenizer.padId)]),
-    mask: rows.map((r) => Array.from({ length: T - 1 }, (_, i) => (i + 1 < r.length ? 1 : 0))),
+    mask: rows.map((r, b) =>
+      Array.from({ length: T - 1 }, (_, i) => (i + 1 < r.length && i + 1 >= (from[b] ?? 1) ? 1 : 0)),
+    ),
     T,
   };
 }

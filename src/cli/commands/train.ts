@@ -1,0 +1,348 @@
+import { Command, Option } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { BEHAVIORS, CONDITIONS } from '../../behaviors';
+import {
+  generateProblems,
+  PRESET_NAMES,
+  problemSpec,
+  Rng,
+  type PresetName,
+  type PromptFormat,
+} from '../../countdown';
+import {
+  chartSpecs,
+  splitTiming,
+  CONFIG_PRESETS,
+  ExperimentRunner,
+  metricsCsv,
+  parseConfig,
+  presetConfig,
+  withOverrides,
+  type ExperimentConfig,
+  type LabEvent,
+  type RunnerHost,
+} from '../../lab';
+import { BACKENDS, loadCheckpoint, selectBackend, SIZE_NAMES, type BackendName } from '../../model';
+import { readFolder, writeFolder } from '../../model/node-files';
+import { evaluate } from '../../rl/evaluate';
+import { renderChartsPng } from '../chart-image';
+import { parseIntOption, UsageError } from '../io';
+
+const pct = (x: number | undefined) => (x === undefined ? '  -  ' : `${(100 * x).toFixed(1)}%`);
+
+/** "rl.lr=1e-4" -> { rl: { lr: 0.0001 } } (values parsed as JSON when they can be). */
+function parseSetting(text: string, into: Record<string, unknown>): Record<string, unknown> {
+  const eq = text.indexOf('=');
+  if (eq < 1) throw new UsageError(`--set takes key=value, got "${text}"`);
+  const keys = text.slice(0, eq).split('.');
+  let value: unknown = text.slice(eq + 1);
+  try {
+    value = JSON.parse(value as string);
+  } catch {
+    // a plain string
+  }
+  let node = into;
+  keys.slice(0, -1).forEach((k) => {
+    if (typeof node[k] !== 'object' || node[k] === null) node[k] = {};
+    node = node[k] as Record<string, unknown>;
+  });
+  node[keys[keys.length - 1]] = value;
+  return into;
+}
+
+/** Where a run writes its files, and how it reports progress on the terminal. */
+function fileHost(
+  out: string,
+  config: ExperimentConfig,
+  quiet: boolean,
+  earlier: readonly LabEvent[] = [],
+): RunnerHost & { close(): void } {
+  mkdirSync(out, { recursive: true });
+  writeFileSync(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  const metricsPath = join(out, 'metrics.jsonl');
+  // A resumed run carries its earlier metrics: the files start with them.
+  const events: LabEvent[] = earlier.filter((e) => e.type !== 'status');
+  writeFileSync(metricsPath, events.map((e) => `${JSON.stringify(splitTiming(e).event)}\n`).join(''));
+  const timingPath = join(out, 'timing.jsonl');
+  if (earlier.length === 0) writeFileSync(timingPath, '');
+  const bar = new SingleBar(
+    {
+      format: '{stage} |{bar}| {value}/{total} {info}',
+      hideCursor: true,
+      clearOnComplete: false,
+      stream: process.stderr,
+      noTTYOutput: false,
+    },
+    Presets.shades_classic,
+  );
+  let barStage = '';
+  const startBar = (stage: string, total: number) => {
+    if (quiet) return;
+    if (barStage) bar.stop();
+    barStage = stage;
+    bar.start(total, 0, { stage: stage.padEnd(6), info: '' });
+  };
+  const line = (text: string) => {
+    if (quiet) return;
+    if (barStage) process.stderr.write('\n');
+    process.stdout.write(`${text}\n`);
+  };
+  const flush = () => {
+    writeFileSync(join(out, 'metrics.csv'), metricsCsv(events));
+    writeFileSync(
+      join(out, 'chart.png'),
+      renderChartsPng(
+        chartSpecs(events),
+        `${config.name}: ${config.start.kind === 'prime' ? config.start.condition : config.start.kind}, seed ${config.seed}`,
+      ),
+    );
+  };
+  return {
+    emit(e) {
+      if (e.type !== 'status') {
+        events.push(e);
+        const { event, timing } = splitTiming(e);
+        writeFileSync(metricsPath, `${JSON.stringify(event)}\n`, { flag: 'a' });
+        if (timing) writeFileSync(timingPath, `${JSON.stringify(timing)}\n`, { flag: 'a' });
+      }
+      if (e.type === 'status' && e.message.startsWith('using'))
+        line(
+          `${e.message}${e.backend?.skipped.length ? ` (${e.backend.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})` : ''}`,
+        );
+      if (e.type === 'prime') {
+        if (barStage !== 'prime') startBar('prime', e.progress.totalSteps);
+        if (!quiet)
+          bar.update(e.progress.step, {
+            info: `loss ${e.progress.loss.toFixed(3)}${e.progress.heldOutLoss !== undefined ? ` held-out ${e.progress.heldOutLoss.toFixed(3)}` : ''}`,
+          });
+        if (e.progress.heldOutLoss !== undefined)
+          line(
+            `prime epoch ${e.progress.epoch}: loss ${e.progress.loss.toFixed(3)}, held-out loss ${e.progress.heldOutLoss.toFixed(3)}`,
+          );
+      }
+      if (e.type === 'step') {
+        if (barStage !== 'rl') startBar('rl', config.rl.steps);
+        const m = e.metrics;
+        if (!quiet)
+          bar.update(m.step, {
+            info: `acc ${pct(m.accuracy)} reward ${m.meanReward.toFixed(3)} len ${m.responseTokens.toFixed(0)} ${m.stepSeconds.toFixed(1)}s/step`,
+          });
+        if (m.step % 10 === 0) {
+          line(
+            `step ${m.step}: train accuracy ${pct(m.accuracy)}, reward ${m.meanReward.toFixed(3)}, format ${pct(m.formatRate)}, length ${m.responseTokens.toFixed(0)} tokens, ` +
+              `behaviors ${BEHAVIORS.map((b) => m.behaviors[b].toFixed(2)).join('/')}, KL ${m.klToReference.toFixed(4)}`,
+          );
+        }
+      }
+      if (e.type === 'eval') {
+        const m = e.metrics;
+        line(
+          `eval at step ${m.step} (${m.problems} held-out problems): accuracy ${pct(m.sampled?.accuracy)} (T=1), ${pct(m.greedy?.accuracy)} (greedy), length ${m.sampled?.responseTokens.toFixed(0) ?? '-'} tokens`,
+        );
+        flush();
+      }
+      if (e.type === 'checkpoint') line(`checkpoint ${e.name} saved`);
+      if (e.type === 'error') line(`error: ${e.message}`);
+    },
+    async saveCheckpoint(name, files) {
+      writeFolder(join(out, 'checkpoints', name), files);
+    },
+    async loadCheckpoint(ref) {
+      return readFolder(resolve(ref));
+    },
+    close() {
+      if (barStage && !quiet) bar.stop();
+      flush();
+    },
+  };
+}
+
+async function runAndReport(
+  runner: ExperimentRunner,
+  host: RunnerHost & { close(): void },
+  out: string,
+): Promise<void> {
+  const onSignal = () => {
+    process.stderr.write(
+      '\nstopping after this step (a resumable checkpoint will be saved; Ctrl-C again to abort)\n',
+    );
+    runner.stop();
+    process.once('SIGINT', () => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  try {
+    const summary = await runner.run();
+    host.close();
+    const s = summary.startEval?.sampled?.accuracy;
+    const f = summary.finalEval?.sampled?.accuracy;
+    process.stdout.write(
+      `done: ${summary.steps} RL steps in ${summary.seconds.toFixed(0)} s on ${summary.backend}; held-out accuracy ${pct(s)} -> ${pct(f)}; files in ${out}\n`,
+    );
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+  }
+}
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description(
+      'Run an experiment (prime or load a model, then PPO), writing metrics, checkpoints and a chart',
+    )
+    .addOption(new Option('--preset <name>', 'a named experiment').choices(Object.keys(CONFIG_PRESETS)))
+    .option('--config <file>', 'an experiment config (JSON)')
+    .option('--set <key=value...>', 'override config fields, e.g. --set rl.steps=20 seed=3')
+    .option('--resume <dir>', 'continue a stopped run from its checkpoint folder')
+    .requiredOption(
+      '--out <dir>',
+      'folder for config.json, metrics.jsonl, metrics.csv, timing.jsonl, chart.png, checkpoints/',
+    )
+    .option('--quiet', 'no progress bar or summary lines')
+    .addHelpText(
+      'after',
+      `\nPresets:\n${Object.entries(CONFIG_PRESETS)
+        .map(([k, v]) => `  ${k.padEnd(10)}${v.description}`)
+        .join(
+          '\n',
+        )}\n\nExamples:\n  habits-lab train --preset smoke --out runs/smoke\n  habits-lab train --preset classroom --set start.condition=empty_cot --out runs/empty\n  habits-lab train --resume runs/smoke/checkpoints/stopped-2 --out runs/smoke`,
+    )
+    .action(async (opts) => {
+      const out = resolve(opts.out);
+      const overrides = ((opts.set as string[] | undefined) ?? []).reduce(
+        (acc, s) => parseSetting(s, acc),
+        {} as Record<string, unknown>,
+      );
+      if (opts.resume) {
+        const files = readFolder(resolve(opts.resume));
+        const earlier = ExperimentRunner.fromCheckpoint(files, { emit: () => {} });
+        const host = fileHost(out, earlier.config, Boolean(opts.quiet), earlier.events);
+        await runAndReport(ExperimentRunner.fromCheckpoint(files, host), host, out);
+        return;
+      }
+      if (!opts.preset && !opts.config)
+        throw new UsageError('give --preset NAME or --config FILE (or --resume DIR)');
+      let config: ExperimentConfig;
+      try {
+        if (opts.config) {
+          if (!existsSync(opts.config)) throw new Error(`no config file at ${opts.config}`);
+          let json: unknown;
+          try {
+            json = JSON.parse(readFileSync(opts.config, 'utf8'));
+          } catch (err) {
+            throw new Error(`${opts.config} is not valid JSON (${(err as Error).message})`, { cause: err });
+          }
+          config = withOverrides(json as object, overrides);
+        } else {
+          config = withOverrides(presetConfig(opts.preset), overrides);
+        }
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const host = fileHost(out, config, Boolean(opts.quiet));
+      await runAndReport(new ExperimentRunner(config, host), host, out);
+    });
+}
+
+export function primeCommand(): Command {
+  return new Command('prime')
+    .description(
+      'Prime a model: supervised fine-tuning on the traces of one condition (no RL); writes a checkpoint',
+    )
+    .addOption(
+      new Option('--condition <name>', 'priming condition').choices(CONDITIONS).default('all_strategies'),
+    )
+    .option('--examples <n>', 'how many priming examples', '1000')
+    .addOption(new Option('--size <size>', 'model size').choices(SIZE_NAMES).default('nano'))
+    .addOption(new Option('--preset <name>', 'problem preset').choices(PRESET_NAMES).default('easy'))
+    .option('--seed <int>', 'seed for the data, the weights and the batches', '0')
+    .option('--epochs <n>', 'SFT epochs', '3')
+    .option('--lr <x>', 'peak learning rate', '3e-3')
+    .option('--eval <n>', 'held-out problems to evaluate on after priming (0: none)', '100')
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', ...BACKENDS]).default('auto'),
+    )
+    .requiredOption('--out <dir>', 'folder for the run (the primed model goes to <dir>/checkpoints/final)')
+    .option('--quiet', 'no progress bar or summary lines')
+    .action(async (opts) => {
+      let config: ExperimentConfig;
+      try {
+        config = parseConfig({
+          name: `prime-${opts.condition}`,
+          seed: parseIntOption(opts.seed, '--seed', 0, 2 ** 32 - 1),
+          backend: opts.backend,
+          preset: opts.preset,
+          size: opts.size,
+          start: {
+            kind: 'prime',
+            condition: opts.condition,
+            examples: parseIntOption(opts.examples, '--examples', 1, 100_000),
+            sft: { epochs: parseIntOption(opts.epochs, '--epochs', 1, 100), lr: Number(opts.lr) },
+          },
+          rl: { steps: 0 },
+          eval: { problems: parseIntOption(opts.eval, '--eval', 0, 100_000) },
+        });
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const out = resolve(opts.out);
+      const host = fileHost(out, config, Boolean(opts.quiet));
+      await runAndReport(new ExperimentRunner(config, host), host, out);
+    });
+}
+
+export function evalCommand(): Command {
+  return new Command('eval')
+    .description('Evaluate a checkpoint on the held-out test problems: accuracy, format, length, behaviors')
+    .requiredOption('--model <dir>', 'checkpoint folder')
+    .addOption(new Option('--preset <name>', 'problem preset').choices(PRESET_NAMES).default('easy'))
+    .option('--n <count>', 'how many test problems', '100')
+    .option('--seed <int>', 'seed of the test set and of sampling', '0')
+    .option('--greedy', 'greedy decoding instead of sampling at temperature 1')
+    .option('--max-new-tokens <n>', 'token budget per response', '160')
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', ...BACKENDS]).default('auto'),
+    )
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => {
+      await selectBackend(opts.backend as BackendName | 'auto');
+      const { model, tokenizer, meta } = loadCheckpoint(readFolder(resolve(opts.model)));
+      const seed = parseIntOption(opts.seed, '--seed', 0, 2 ** 32 - 1);
+      const problems = generateProblems(problemSpec(opts.preset as PresetName), {
+        n: parseIntOption(opts.n, '--n', 1, 100_000),
+        seed,
+        split: 'test',
+        allowFewer: true,
+      });
+      const r = await evaluate(
+        model,
+        tokenizer,
+        problems,
+        {
+          greedy: Boolean(opts.greedy),
+          temperature: 1,
+          maxNewTokens: parseIntOption(
+            opts.maxNewTokens,
+            '--max-new-tokens',
+            1,
+            model.config.maxPositions - 64,
+          ),
+          promptFormat: (meta.prompt_format === 'tinyzero' ? 'tinyzero' : 'compact') as PromptFormat,
+          rewardMode: 'strict',
+        },
+        new Rng(seed).fork('eval'),
+      );
+      model.dispose();
+      if (opts.json) {
+        process.stdout.write(
+          `${JSON.stringify({ problems: problems.length, accuracy: r.accuracy, formatRate: r.formatRate, truncatedRate: r.truncatedRate, meanTokens: r.meanTokens, meanChars: r.meanChars, behaviors: r.behaviors })}\n`,
+        );
+        return;
+      }
+      process.stdout.write(
+        `${problems.length} held-out ${opts.preset} problems, ${opts.greedy ? 'greedy' : 'sampled at T=1'}:\n` +
+          `  accuracy ${pct(r.accuracy)}, format ${pct(r.formatRate)}, cut by budget ${pct(r.truncatedRate)}, length ${r.meanTokens.toFixed(1)} tokens (${r.meanChars.toFixed(0)} chars)\n` +
+          `  behaviors per response: ${BEHAVIORS.map((b) => `${b} ${r.behaviors.mean[b].toFixed(2)}`).join(', ')}\n`,
+      );
+    });
+}

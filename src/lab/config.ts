@@ -1,0 +1,184 @@
+// One experiment, one config object: validated with zod (clear messages), filled with defaults,
+// named presets, and serializable to JSON and to a URL fragment.
+
+import { z } from 'zod';
+import { CONDITIONS } from '../behaviors/types';
+import { PRESET_NAMES } from '../countdown/problems';
+import { PROMPT_FORMATS } from '../countdown/prompt';
+import { BACKENDS } from '../model/backend';
+import { SIZE_NAMES } from '../model/transformer';
+
+const positiveInt = (max: number) => z.number().int().min(1).max(max);
+const share = z.number().min(0).max(1);
+
+export const SftSchema = z.object({
+  epochs: positiveInt(100).default(3),
+  lr: z.number().positive().max(1).default(3e-3),
+  batchSize: positiveInt(1024).default(32),
+  warmup: share.default(0.1),
+  weightDecay: z.number().min(0).max(1).default(0.01),
+  gradClip: z.number().min(0).default(1.0),
+  heldOut: z.number().min(0).max(0.5).default(0.1),
+});
+
+export const StartSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('prime'),
+    condition: z.enum(CONDITIONS).default('all_strategies'),
+    examples: positiveInt(100_000).default(1000),
+    tokenBudget: positiveInt(1024).default(160),
+    sft: SftSchema.default(SftSchema.parse({})),
+  }),
+  z.object({ kind: z.literal('checkpoint'), checkpoint: z.string().min(1) }),
+  z.object({ kind: z.literal('scratch') }),
+]);
+
+export const RlSchema = z.object({
+  steps: z.number().int().min(0).max(100_000).default(50),
+  promptsPerStep: positiveInt(4096).default(16),
+  samplesPerPrompt: positiveInt(64).default(4),
+  maxNewTokens: positiveInt(2048).default(160),
+  temperature: z.number().positive().max(10).default(1.0),
+  lr: z.number().min(0).max(1).default(3e-4),
+  klCoef: z.number().min(0).max(10).default(0.001),
+  klEstimator: z.enum(['k1', 'k3']).default('k1'),
+  advantage: z.enum(['gae', 'group']).default('gae'),
+  gamma: share.default(1.0),
+  lambda: share.default(1.0),
+  normalizeAdvantages: z.boolean().default(true),
+  clip: z.number().positive().max(10).default(0.2),
+  valueClip: z.number().positive().max(100).default(0.5),
+  valueCoef: z.number().min(0).max(100).default(0.5),
+  entropyCoef: z.number().min(0).max(10).default(0.001),
+  gradClip: z.number().min(0).default(1.0),
+  epochs: positiveInt(100).default(1),
+  minibatches: positiveInt(1024).default(2),
+  rewardMode: z.enum(['strict', 'tinyzero']).default('strict'),
+  formatScore: z.number().min(0).max(1).default(0.1),
+});
+
+export const EvalSchema = z.object({
+  every: z.number().int().min(0).max(100_000).default(10),
+  problems: z.number().int().min(0).max(100_000).default(100),
+  sampled: z.boolean().default(true),
+  greedy: z.boolean().default(true),
+});
+
+const CustomSize = z.object({
+  hiddenSize: positiveInt(4096),
+  numLayers: positiveInt(64),
+  numHeads: positiveInt(64),
+  intermediateSize: positiveInt(65536),
+});
+
+export const ExperimentSchema = z
+  .object({
+    name: z.string().max(200).default('experiment'),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(0),
+    backend: z.enum(['auto', ...BACKENDS]).default('auto'),
+    preset: z.enum(PRESET_NAMES).default('easy'),
+    promptFormat: z.enum(PROMPT_FORMATS).default('compact'),
+    size: z.union([z.enum(SIZE_NAMES), CustomSize]).default('nano'),
+    start: StartSchema.default(StartSchema.parse({ kind: 'prime' })),
+    rl: RlSchema.default(RlSchema.parse({})),
+    eval: EvalSchema.default(EvalSchema.parse({})),
+    checkpointEvery: z.number().int().min(0).max(100_000).default(0),
+    examplesPerStep: z.number().int().min(0).max(64).default(4),
+  })
+  .strict();
+
+export type ExperimentConfig = z.infer<typeof ExperimentSchema>;
+export type ExperimentInput = z.input<typeof ExperimentSchema>;
+export type SftSettings = z.infer<typeof SftSchema>;
+export type RlSettings = z.infer<typeof RlSchema>;
+
+/** Validate and fill defaults; throws an Error whose message lists every problem by path. */
+export function parseConfig(input: unknown): ExperimentConfig {
+  const r = ExperimentSchema.safeParse(input);
+  if (!r.success) throw new Error(`invalid experiment config:\n${z.prettifyError(r.error)}`);
+  return r.data;
+}
+
+/** Merge a partial override into a config (nested objects merge), then validate. */
+export function withOverrides(base: ExperimentInput, overrides: Record<string, unknown>): ExperimentConfig {
+  const merge = (a: unknown, b: unknown): unknown => {
+    if (
+      typeof a !== 'object' ||
+      a === null ||
+      Array.isArray(a) ||
+      typeof b !== 'object' ||
+      b === null ||
+      Array.isArray(b)
+    )
+      return b;
+    const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
+    for (const [k, v] of Object.entries(b)) out[k] = merge(out[k], v);
+    return out;
+  };
+  return parseConfig(merge(base, overrides));
+}
+
+export const CONFIG_PRESETS: Record<string, { description: string; config: ExperimentInput }> = {
+  smoke: {
+    description:
+      'seconds: a nano model primed on 64 examples and 3 PPO steps on the easy problems (for tests)',
+    config: {
+      name: 'smoke',
+      preset: 'easy',
+      size: 'nano',
+      start: { kind: 'prime', condition: 'all_strategies', examples: 64, sft: { epochs: 1, batchSize: 32 } },
+      rl: { steps: 3, promptsPerStep: 4, samplesPerPrompt: 2, maxNewTokens: 48, minibatches: 1 },
+      eval: { every: 3, problems: 8 },
+      examplesPerStep: 2,
+    },
+  },
+  classroom: {
+    description:
+      'a few minutes on a laptop GPU: prime a nano model on all_strategies, then PPO on the easy problems',
+    config: {
+      name: 'classroom',
+      preset: 'easy',
+      size: 'nano',
+      start: { kind: 'prime', condition: 'all_strategies', examples: 1000, sft: { epochs: 3 } },
+      rl: { steps: 60, promptsPerStep: 16, samplesPerPrompt: 4, maxNewTokens: 128, lr: 2e-4 },
+      eval: { every: 10, problems: 100 },
+    },
+  },
+};
+
+export function presetConfig(name: string): ExperimentConfig {
+  const p = CONFIG_PRESETS[name];
+  if (!p)
+    throw new Error(`unknown preset "${name}"; choose one of ${Object.keys(CONFIG_PRESETS).join(', ')}`);
+  return parseConfig(p.config);
+}
+
+/** The config as a URL fragment ("#config=<base64url JSON>") that reproduces the run. */
+export function configToFragment(config: ExperimentConfig): string {
+  const bytes = new TextEncoder().encode(JSON.stringify(config));
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return `#config=${btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}`;
+}
+
+/** Read a config back from a URL fragment; throws a clear Error for a broken one. */
+export function configFromFragment(fragment: string): ExperimentConfig {
+  const m = /(?:^#|&)config=([A-Za-z0-9_-]+)/.exec(fragment);
+  if (!m) throw new Error('the link has no #config=...');
+  if (m[1].length > 20_000) throw new Error('the config in the link is too long');
+  let json: unknown;
+  try {
+    const bin = atob(m[1].replace(/-/g, '+').replace(/_/g, '/'));
+    json = JSON.parse(
+      new TextDecoder('utf-8', { fatal: true }).decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))),
+    );
+  } catch (err) {
+    throw new Error(`the config in the link cannot be read (${(err as Error).message})`, { cause: err });
+  }
+  return parseConfig(json);
+}

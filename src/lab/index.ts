@@ -1,0 +1,5 @@
+// Experiments: one config, one runner, typed events.
+export * from './config';
+export * from './events';
+export * from './runner';
+export * from './charts';

@@ -1,0 +1,521 @@
+// The experiment runner: the one loop behind both the browser lab (in a worker) and the CLI.
+//
+//   setup -> prime (SFT on priming traces) or load a checkpoint -> eval at step 0
+//         -> RL steps (rollout, reward, advantages, PPO update; eval every N; checkpoint every N)
+//         -> final eval -> done
+//
+// It can be paused, resumed and stopped between steps. Every random choice comes from a stream
+// derived from (seed, purpose, step), so a run is reproducible from its seed on cpu and wasm, and a
+// run resumed from a checkpoint continues exactly the same curve.
+
+import * as tf from '@tensorflow/tfjs';
+import { classify, primeData } from '../behaviors';
+import { summarizeBehaviors, type BehaviorSummary } from '../behaviors/metrics';
+import { generateProblems, problemSpec, Rng, type Problem } from '../countdown';
+import { selectBackend, type BackendOptions, type BackendReport } from '../model/backend';
+import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../model/checkpoint';
+import { readSafetensors, writeSafetensors } from '../model/safetensors';
+import { Tokenizer } from '../model/tokenizer';
+import { modelConfig, Transformer, type SizePreset } from '../model/transformer';
+import { evaluate, type EvalResult } from '../rl/evaluate';
+import { AdamW, type OptimizerState } from '../rl/optim';
+import {
+  collectRollouts,
+  computeAdvantages,
+  ppoUpdate,
+  tokenMean,
+  type PpoConfig,
+  type Rollout,
+  type UpdateStats,
+} from '../rl/ppo';
+import { runSft } from '../rl/sft';
+import { parseConfig, type ExperimentConfig } from './config';
+import type {
+  EvalMetrics,
+  EvalSummary,
+  LabEvent,
+  RunSummary,
+  SampleView,
+  Stage,
+  StepMetrics,
+} from './events';
+
+export interface RunnerHost {
+  emit(event: LabEvent): void;
+  /** Persist a resumable checkpoint (policy folder + runner state) under a name. */
+  saveCheckpoint?(name: string, files: CheckpointFiles): Promise<void>;
+  /** The files of the checkpoint a config starts from (start.kind === 'checkpoint'). */
+  loadCheckpoint?(ref: string): Promise<CheckpointFiles>;
+  backendOptions?: BackendOptions;
+}
+
+/** Everything a resumed run needs, beyond the policy checkpoint files. */
+interface RunnerStateJson {
+  format: 'habits-lab-runner';
+  version: 1;
+  config: ExperimentConfig;
+  step: number;
+  optimizerStep: number;
+  history: LabEvent[];
+}
+
+const STATE_FILE = 'runner_state.json';
+const OPTIMIZER_FILE = 'optimizer.safetensors';
+const REFERENCE_FILE = 'reference.safetensors';
+
+/** The PPO settings of a config. */
+function ppoConfig(c: ExperimentConfig): PpoConfig {
+  const { steps: _steps, ...rest } = c.rl;
+  return rest;
+}
+
+function summaryOf(r: EvalResult): EvalSummary {
+  return {
+    accuracy: r.accuracy,
+    formatRate: r.formatRate,
+    truncatedRate: r.truncatedRate,
+    responseTokens: r.meanTokens,
+    responseChars: r.meanChars,
+    behaviors: r.behaviors.mean,
+    behaviorsPresent: r.behaviors.present,
+  };
+}
+
+export class ExperimentRunner {
+  readonly config: ExperimentConfig;
+  private readonly host: RunnerHost;
+  private stage: Stage = 'setup';
+  private step = 0;
+  private paused = false;
+  private stopRequested = false;
+  private wake: (() => void) | null = null;
+  private history: LabEvent[] = [];
+  private backend: BackendReport | null = null;
+  private resumeFiles: CheckpointFiles | null = null;
+  private startTime = 0;
+
+  constructor(config: unknown, host: RunnerHost) {
+    this.config = parseConfig(config);
+    this.host = host;
+  }
+
+  /** A runner that continues a stopped or checkpointed run from its saved files. */
+  static fromCheckpoint(files: CheckpointFiles, host: RunnerHost): ExperimentRunner {
+    const raw = files.get(STATE_FILE);
+    if (!raw)
+      throw new Error(
+        `this checkpoint has no ${STATE_FILE}: it cannot be resumed (start a new run from it instead)`,
+      );
+    let state: RunnerStateJson;
+    try {
+      state = JSON.parse(new TextDecoder().decode(raw)) as RunnerStateJson;
+    } catch (err) {
+      throw new Error(`${STATE_FILE} is not valid JSON`, { cause: err });
+    }
+    if (state.format !== 'habits-lab-runner' || state.version !== 1)
+      throw new Error(`${STATE_FILE} is not a Habits Lab runner state`);
+    const runner = new ExperimentRunner(state.config, host);
+    runner.step = state.step;
+    runner.history = state.history;
+    runner.resumeFiles = files;
+    return runner;
+  }
+
+  get currentStage(): Stage {
+    return this.stage;
+  }
+
+  get completedSteps(): number {
+    return this.step;
+  }
+
+  /** Everything emitted so far (for saving a run's metrics). */
+  get events(): readonly LabEvent[] {
+    return this.history;
+  }
+
+  pause(): void {
+    if (this.stage === 'done' || this.stage === 'stopped') return;
+    this.paused = true;
+    this.status('paused', 'paused');
+  }
+
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.status(this.step > 0 || this.stage === 'rl' ? 'rl' : 'prime', 'resumed');
+    this.wake?.();
+  }
+
+  stop(): void {
+    this.stopRequested = true;
+    this.paused = false;
+    this.wake?.();
+  }
+
+  private emit(e: LabEvent): void {
+    if (e.type !== 'status' || e.stage !== 'paused') this.history.push(e);
+    this.host.emit(e);
+  }
+
+  private status(stage: Stage, message: string): void {
+    this.stage = stage;
+    const e: LabEvent = { type: 'status', stage, message, step: this.step, time: Date.now() };
+    if (this.backend) e.backend = this.backend;
+    this.host.emit(e);
+  }
+
+  /** Wait while paused; true when the run should stop. */
+  private async gate(): Promise<boolean> {
+    while (this.paused && !this.stopRequested) await new Promise<void>((resolve) => (this.wake = resolve));
+    this.wake = null;
+    return this.stopRequested;
+  }
+
+  private rng(purpose: string, step = 0): Rng {
+    return new Rng(this.config.seed).fork(`${purpose}:${step}`);
+  }
+
+  async run(): Promise<RunSummary> {
+    const c = this.config;
+    this.startTime = performance.now();
+    this.backend = await selectBackend(c.backend, this.host.backendOptions);
+    this.status('setup', `using ${this.backend.backend}`);
+    const tokenizerDefault = new Tokenizer();
+    let policy: Transformer | null = null;
+    let reference: Transformer | null = null;
+    let optimizer: AdamW | null = null;
+    try {
+      let tokenizer = tokenizerDefault;
+      // --- Stage 1: the starting policy (resumed, primed, loaded, or fresh)
+      if (this.resumeFiles) {
+        ({ policy, reference, optimizer, tokenizer } = this.restore(this.resumeFiles));
+        this.status('rl', `resumed at step ${this.step}`);
+      } else {
+        ({ policy, tokenizer } = await this.startingPolicy(tokenizerDefault));
+        if (this.stopRequested) return await this.finish('stopped', policy, null, null, tokenizer);
+        policy.ensureValueHead();
+        reference = policy.clone(false);
+        optimizer = new AdamW(policy.params, { gradClip: c.rl.gradClip, weightDecay: 0 });
+        if (c.eval.problems > 0) await this.evaluateNow(policy, tokenizer);
+      }
+      // --- Stage 2: reinforcement learning
+      const pool = this.trainPool();
+      this.status('rl', 'reinforcement learning');
+      const ppo = ppoConfig(c);
+      while (this.step < c.rl.steps) {
+        if (await this.gate()) return await this.finish('stopped', policy, reference, optimizer, tokenizer);
+        const stepNumber = this.step + 1;
+        const t0 = performance.now();
+        const problemsRng = this.rng('problems', stepNumber);
+        const problems = Array.from({ length: c.rl.promptsPerStep }, () => problemsRng.pick(pool));
+        const rollouts = await collectRollouts(
+          policy,
+          reference as Transformer,
+          tokenizer,
+          problems,
+          ppo,
+          c.promptFormat,
+          this.rng('sample', stepNumber),
+        );
+        const sampleSeconds = (performance.now() - t0) / 1000;
+        const { advantages, returns, kl } = computeAdvantages(rollouts, ppo);
+        const stats = await ppoUpdate(
+          policy,
+          optimizer as AdamW,
+          rollouts,
+          advantages,
+          returns,
+          ppo,
+          this.rng('update', stepNumber),
+          tokenizer.padId,
+        );
+        this.step = stepNumber;
+        this.emit({
+          type: 'step',
+          metrics: this.stepMetrics(rollouts, kl, stats, sampleSeconds, (performance.now() - t0) / 1000),
+        });
+        if (c.examplesPerStep > 0)
+          this.emit({
+            type: 'samples',
+            step: this.step,
+            samples: rollouts.slice(0, c.examplesPerStep).map(sampleView),
+          });
+        if (
+          c.eval.problems > 0 &&
+          c.eval.every > 0 &&
+          this.step % c.eval.every === 0 &&
+          this.step < c.rl.steps
+        )
+          await this.evaluateNow(policy, tokenizer);
+        if (c.checkpointEvery > 0 && this.step % c.checkpointEvery === 0 && this.step < c.rl.steps)
+          await this.save(
+            `step-${this.step}`,
+            policy,
+            reference as Transformer,
+            optimizer as AdamW,
+            tokenizer,
+          );
+      }
+      if (c.eval.problems > 0 && !this.history.some((e) => e.type === 'eval' && e.metrics.step === this.step))
+        await this.evaluateNow(policy, tokenizer);
+      return await this.finish('done', policy, reference, optimizer, tokenizer);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.emit({ type: 'error', message });
+      this.status('error', message);
+      throw err;
+    } finally {
+      policy?.dispose();
+      reference?.dispose();
+      optimizer?.dispose();
+    }
+  }
+
+  private async startingPolicy(tokenizer: Tokenizer): Promise<{ policy: Transformer; tokenizer: Tokenizer }> {
+    const c = this.config;
+    const start = c.start;
+    if (start.kind === 'checkpoint') {
+      if (!this.host.loadCheckpoint) throw new Error('this host cannot load checkpoints');
+      const loaded = loadCheckpoint(await this.host.loadCheckpoint(start.checkpoint));
+      return { policy: loaded.model, tokenizer: loaded.tokenizer };
+    }
+    const size = c.size as
+      SizePreset | { hiddenSize: number; numLayers: number; numHeads: number; intermediateSize: number };
+    const policy = Transformer.init(modelConfig(tokenizer.size, size), this.rng('init').nextUint32());
+    if (start.kind === 'scratch') return { policy, tokenizer };
+    this.status('prime', `priming on ${start.examples} ${start.condition} traces`);
+    const examples = primeData({
+      condition: start.condition,
+      n: start.examples,
+      seed: c.seed,
+      preset: c.preset,
+      trace: { tokenBudget: start.tokenBudget, promptFormat: c.promptFormat },
+    });
+    await runSft(policy, tokenizer, examples, start.sft, this.rng('sft'), {
+      onProgress: (progress) => this.emit({ type: 'prime', progress }),
+      checkpoint: () => this.gate(),
+    });
+    return { policy, tokenizer };
+  }
+
+  /** A pool of training problems (the train split) that steps draw from. */
+  private trainPool(): Problem[] {
+    const c = this.config;
+    const pool = generateProblems(problemSpec(c.preset), {
+      n: 5000,
+      seed: c.seed,
+      split: 'train',
+      allowFewer: true,
+    });
+    if (pool.length === 0) throw new Error(`the ${c.preset} preset has no training problems`);
+    return pool;
+  }
+
+  /** The fixed held-out test set (the same for every run with this seed and preset). */
+  testSet(): Problem[] {
+    const c = this.config;
+    return generateProblems(problemSpec(c.preset), {
+      n: c.eval.problems,
+      seed: c.seed,
+      split: 'test',
+      allowFewer: true,
+    });
+  }
+
+  private async evaluateNow(policy: Transformer, tokenizer: Tokenizer): Promise<EvalMetrics> {
+    const c = this.config;
+    const previous = this.stage;
+    this.status('eval', `evaluating on ${c.eval.problems} held-out problems`);
+    const problems = this.testSet();
+    const options = {
+      temperature: 1,
+      maxNewTokens: c.rl.maxNewTokens,
+      promptFormat: c.promptFormat,
+      rewardMode: c.rl.rewardMode,
+    };
+    const metrics: EvalMetrics = { step: this.step, problems: problems.length };
+    if (c.eval.sampled)
+      metrics.sampled = summaryOf(
+        await evaluate(
+          policy,
+          tokenizer,
+          problems,
+          { ...options, greedy: false },
+          this.rng('eval', this.step),
+        ),
+      );
+    if (c.eval.greedy)
+      metrics.greedy = summaryOf(
+        await evaluate(
+          policy,
+          tokenizer,
+          problems,
+          { ...options, greedy: true },
+          this.rng('eval-greedy', this.step),
+        ),
+      );
+    this.emit({ type: 'eval', metrics });
+    this.status(previous === 'prime' || previous === 'eval' ? 'rl' : previous, 'evaluated');
+    return metrics;
+  }
+
+  private stepMetrics(
+    rollouts: Rollout[],
+    kl: number[][],
+    stats: UpdateStats,
+    sampleSeconds: number,
+    seconds: number,
+  ): StepMetrics {
+    const n = Math.max(1, rollouts.length);
+    const behaviors: BehaviorSummary = summarizeBehaviors(
+      rollouts.map((r) => classify(r.text, r.problem).counts),
+    );
+    const tokens = rollouts.reduce((a, r) => a + r.response.length, 0);
+    return {
+      step: this.step,
+      accuracy: rollouts.filter((r) => r.reward.reason === 'correct').length / n,
+      meanReward: rollouts.reduce((a, r) => a + r.reward.score, 0) / n,
+      formatRate:
+        rollouts.filter((r) => r.reward.reason !== 'no_answer' && r.reward.reason !== 'truncated').length / n,
+      truncatedRate: rollouts.filter((r) => r.truncated).length / n,
+      responseTokens: tokens / n,
+      responseChars: rollouts.reduce((a, r) => a + r.text.length, 0) / n,
+      behaviors: behaviors.mean,
+      behaviorsPresent: behaviors.present,
+      policyLoss: stats.policyLoss,
+      valueLoss: stats.valueLoss,
+      entropy: stats.entropy,
+      klToReference: tokenMean(rollouts.map((r) => r.logprobs.map((lp, t) => lp - r.refLogprobs[t]))),
+      approxKl: stats.approxKl,
+      clipFraction: stats.clipFraction,
+      gradNorm: stats.gradNorm,
+      lr: this.config.rl.lr,
+      sampleTokensPerSecond: tokens / Math.max(1e-9, sampleSeconds),
+      trainTokensPerSecond: stats.tokensPerSecond,
+      stepSeconds: seconds,
+    };
+    void kl;
+  }
+
+  /** Checkpoint files that resume this run: the policy folder + reference + optimizer + state. */
+  private async snapshot(
+    policy: Transformer,
+    reference: Transformer,
+    optimizer: AdamW,
+    tokenizer: Tokenizer,
+  ): Promise<CheckpointFiles> {
+    const files = await saveCheckpoint(policy, tokenizer, {
+      made_by: 'habits-lab',
+      run: this.config.name,
+      step: this.step,
+      seed: this.config.seed,
+      prompt_format: this.config.promptFormat,
+      start: this.config.start,
+    });
+    const ref = await saveCheckpoint(reference, tokenizer);
+    files.set(REFERENCE_FILE, ref.get('model.safetensors') as Uint8Array);
+    const opt = await optimizer.getState();
+    const tensors = Object.keys(opt.m).flatMap((name) => [
+      { name: `m.${name}`, shape: [opt.m[name].length], data: opt.m[name] },
+      { name: `v.${name}`, shape: [opt.v[name].length], data: opt.v[name] },
+    ]);
+    files.set(OPTIMIZER_FILE, writeSafetensors(tensors, 'F32', { step: String(opt.step) }));
+    const state: RunnerStateJson = {
+      format: 'habits-lab-runner',
+      version: 1,
+      config: this.config,
+      step: this.step,
+      optimizerStep: opt.step,
+      history: this.history,
+    };
+    files.set(STATE_FILE, new TextEncoder().encode(JSON.stringify(state)));
+    return files;
+  }
+
+  private restore(files: CheckpointFiles): {
+    policy: Transformer;
+    reference: Transformer;
+    optimizer: AdamW;
+    tokenizer: Tokenizer;
+  } {
+    const loaded = loadCheckpoint(files);
+    const refBytes = files.get(REFERENCE_FILE);
+    if (!refBytes) throw new Error(`checkpoint lacks ${REFERENCE_FILE}`);
+    const refFiles = new Map(files);
+    refFiles.set('model.safetensors', refBytes);
+    refFiles.delete('value_head.safetensors');
+    const reference = loadCheckpoint(refFiles).model;
+    for (const v of reference.params.values()) v.trainable = false;
+    const policy = loaded.model;
+    policy.ensureValueHead();
+    const optimizer = new AdamW(policy.params, { gradClip: this.config.rl.gradClip, weightDecay: 0 });
+    const optBytes = files.get(OPTIMIZER_FILE);
+    if (!optBytes) throw new Error(`checkpoint lacks ${OPTIMIZER_FILE}`);
+    const saved = readSafetensors(optBytes, OPTIMIZER_FILE);
+    const state: OptimizerState = { step: Number(saved.metadata.step ?? 0), m: {}, v: {} };
+    for (const [name, t] of saved.tensors)
+      (name.startsWith('m.') ? state.m : state.v)[name.slice(2)] = t.data;
+    optimizer.setState(state);
+    return { policy, reference, optimizer, tokenizer: loaded.tokenizer };
+  }
+
+  private async save(
+    name: string,
+    policy: Transformer,
+    reference: Transformer,
+    optimizer: AdamW,
+    tokenizer: Tokenizer,
+  ): Promise<void> {
+    if (!this.host.saveCheckpoint) return;
+    await this.host.saveCheckpoint(name, await this.snapshot(policy, reference, optimizer, tokenizer));
+    this.emit({ type: 'checkpoint', step: this.step, name });
+  }
+
+  private async finish(
+    stage: 'done' | 'stopped',
+    policy: Transformer,
+    reference: Transformer | null,
+    optimizer: AdamW | null,
+    tokenizer: Tokenizer,
+  ): Promise<RunSummary> {
+    if (reference && optimizer)
+      await this.save(
+        stage === 'done' ? 'final' : `stopped-${this.step}`,
+        policy,
+        reference,
+        optimizer,
+        tokenizer,
+      );
+    const evals = this.history
+      .filter((e): e is Extract<LabEvent, { type: 'eval' }> => e.type === 'eval')
+      .map((e) => e.metrics);
+    const summary: RunSummary = {
+      name: this.config.name,
+      steps: this.step,
+      startEval: evals[0],
+      finalEval: evals[evals.length - 1],
+      seconds: (performance.now() - this.startTime) / 1000,
+      backend: this.backend?.backend ?? tf.getBackend(),
+    };
+    if (stage === 'done') this.emit({ type: 'done', summary });
+    this.status(stage, stage === 'done' ? 'finished' : `stopped at step ${this.step}`);
+    return summary;
+  }
+}
+
+/** A rollout as the UI shows it, with behavior spans. */
+export function sampleView(r: Rollout): SampleView {
+  const c = classify(r.text, r.problem);
+  return {
+    numbers: r.problem.numbers,
+    target: r.problem.target,
+    prompt: '',
+    response: r.text,
+    score: r.reward.score,
+    reason: r.reward.reason,
+    correct: r.reward.reason === 'correct',
+    behaviors: c.counts,
+    spans: c.spans,
+  };
+}

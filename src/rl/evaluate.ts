@@ -1,0 +1,84 @@
+// Evaluation on a fixed held-out test set, the paper's way: one sample per problem at temperature
+// 1 (and optionally greedy); accuracy is the share scoring 1, with no credit for format.
+
+import { formatPrompt, scoreResponse, type Problem, type PromptFormat, type RewardMode } from '../countdown';
+import type { Rng } from '../countdown/rng';
+import { classify, summarizeBehaviors, type BehaviorCounts, type BehaviorSummary } from '../behaviors';
+import { sample } from '../model/sampling';
+import type { Tokenizer } from '../model/tokenizer';
+import type { Transformer } from '../model/transformer';
+
+export interface EvalResult {
+  accuracy: number;
+  /** Share of responses with an answer the reward could read (numbers checked or not). */
+  formatRate: number;
+  truncatedRate: number;
+  meanTokens: number;
+  meanChars: number;
+  behaviors: BehaviorSummary;
+  /** Per problem: the response and its score (for inspection). */
+  responses: { problem: Problem; text: string; score: number; reason: string; behaviors: BehaviorCounts }[];
+}
+
+export interface EvalOptions {
+  greedy: boolean;
+  temperature: number;
+  maxNewTokens: number;
+  promptFormat: PromptFormat;
+  rewardMode: RewardMode;
+  batchSize?: number;
+}
+
+export async function evaluate(
+  model: Transformer,
+  tokenizer: Tokenizer,
+  problems: readonly Problem[],
+  options: EvalOptions,
+  rng: Rng,
+): Promise<EvalResult> {
+  const batch = options.batchSize ?? 64;
+  const responses: EvalResult['responses'] = [];
+  let truncated = 0;
+  let tokens = 0;
+  for (let i = 0; i < problems.length; i += batch) {
+    const chunk = problems.slice(i, i + batch);
+    const r = await sample(
+      model,
+      chunk.map((p) => tokenizer.encode(formatPrompt(p, options.promptFormat))),
+      {
+        maxNewTokens: options.maxNewTokens,
+        eosId: tokenizer.eosId,
+        padId: tokenizer.padId,
+        greedy: options.greedy,
+        temperature: options.temperature,
+      },
+      rng,
+    );
+    chunk.forEach((problem, b) => {
+      const text = tokenizer.decode(r.tokens[b]);
+      tokens += r.tokens[b].length;
+      const cut = !r.finished[b];
+      if (cut) truncated++;
+      const reward = cut
+        ? { score: 0, reason: 'truncated' }
+        : scoreResponse(text, problem, { mode: options.rewardMode });
+      responses.push({
+        problem,
+        text,
+        score: reward.score,
+        reason: reward.reason,
+        behaviors: classify(text, problem).counts,
+      });
+    });
+  }
+  const n = Math.max(1, responses.length);
+  return {
+    accuracy: responses.filter((r) => r.reason === 'correct').length / n,
+    formatRate: responses.filter((r) => r.reason !== 'no_answer' && r.reason !== 'truncated').length / n,
+    truncatedRate: truncated / n,
+    meanTokens: tokens / n,
+    meanChars: responses.reduce((a, r) => a + r.text.length, 0) / n,
+    behaviors: summarizeBehaviors(responses.map((r) => r.behaviors)),
+    responses,
+  };
+}

@@ -1,0 +1,88 @@
+// Runs in a dedicated worker inside real Chromium: the same nano model on webgpu and on cpu.
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
+import { Rng } from '../../src/countdown/rng';
+import { maskedMean, modelConfig, Tokenizer, tokenLogprobs, Transformer } from '../../src/model';
+
+export interface ParityResult {
+  backend: string;
+  adapter: string;
+  logits: number[];
+  grads: Record<string, number[]>;
+  afterStep: Record<string, number[]>;
+  loss: number;
+}
+
+async function run(backend: 'webgpu' | 'cpu'): Promise<ParityResult> {
+  const ok = await tf.setBackend(backend);
+  if (!ok) throw new Error(`backend ${backend} did not start`);
+  await tf.ready();
+  let adapter = '';
+  const gpu = (
+    navigator as Navigator & { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } }
+  ).gpu;
+  if (backend === 'webgpu' && gpu) {
+    const a = await gpu.requestAdapter();
+    adapter = [a?.info?.vendor, a?.info?.architecture, a?.info?.description].filter(Boolean).join(' ');
+  }
+  const tok = new Tokenizer();
+  const model = Transformer.init(modelConfig(tok.size, 'nano'), 21);
+  for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.tidy(() => tf.mul(v, 5)));
+  const rng = new Rng(3);
+  const rows = [
+    tok.encode('Numbers: 3, 7, 25. Target: 46.\n<think> 25 + 7 = 32'),
+    tok.encode('Numbers: 1, 2, 3. Target: 6.\n<think> 3 * 2 = 6'),
+  ];
+  const T = Math.max(...rows.map((r) => r.length));
+  const ids = tf.tensor2d(
+    rows.map((r) => [...r, ...new Array(T - r.length).fill(tok.padId)]),
+    [2, T],
+    'int32',
+  );
+  const mask = tf.tensor2d(
+    rows.map((r) => Array.from({ length: T - 1 }, (_, i) => (i + 1 < r.length ? 1 : 0))),
+    [2, T - 1],
+  );
+  const loss = () => {
+    const { logits } = model.forward(ids.slice([0, 0], [2, T - 1]) as tf.Tensor2D);
+    return tf.neg(
+      maskedMean(tokenLogprobs(logits, ids.slice([0, 1], [2, T - 1]) as tf.Tensor2D), mask),
+    ) as tf.Scalar;
+  };
+  const logitsT = tf.tidy(() => model.forward(ids).logits);
+  const logits = Array.from((await logitsT.data()) as Float32Array);
+  logitsT.dispose();
+  const names = [
+    'model.embed_tokens.weight',
+    'model.layers.0.self_attn.q_proj.weight',
+    'model.layers.1.mlp.down_proj.weight',
+    'model.norm.weight',
+  ];
+  const { value, grads } = tf.variableGrads(loss, model.variables(false));
+  const out: Record<string, number[]> = {};
+  for (const n of names)
+    out[n] = Array.from((await grads[(model.params.get(n) as tf.Variable).name].data()) as Float32Array);
+  const lossValue = (await value.data())[0];
+  tf.dispose([value, ...Object.values(grads)]);
+  const opt = tf.train.adam(1e-2);
+  opt.minimize(loss, false, model.variables(false));
+  const afterStep: Record<string, number[]> = {};
+  for (const n of names)
+    afterStep[n] = Array.from((await (model.params.get(n) as tf.Variable).data()) as Float32Array);
+  void rng;
+  opt.dispose();
+  model.dispose();
+  tf.dispose([ids, mask]);
+  return { backend: tf.getBackend(), adapter, logits, grads: out, afterStep, loss: lossValue };
+}
+
+self.onmessage = async (e: MessageEvent<'webgpu' | 'cpu'>) => {
+  try {
+    self.postMessage({ ok: true, result: await run(e.data) });
+  } catch (err) {
+    self.postMessage({
+      ok: false,
+      error: err instanceof Error ? `${err.message}\n${err.stack}` : String(err),
+    });
+  }
+};

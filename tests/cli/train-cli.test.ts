@@ -1,0 +1,105 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli } from './helpers';
+
+describe('habits-lab CLI: train, prime, eval (child process)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hl-train-'));
+
+  it('train --preset smoke writes config, metrics (JSONL and CSV), timing, a chart and checkpoints', () => {
+    const out = join(root, 'a');
+    const r = cli(['train', '--preset', 'smoke', '--out', out], undefined, 180_000);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/done: 3 RL steps .* held-out accuracy/);
+    for (const f of [
+      'config.json',
+      'metrics.jsonl',
+      'metrics.csv',
+      'timing.jsonl',
+      'chart.png',
+      'checkpoints/final/model.safetensors',
+      'checkpoints/final/runner_state.json',
+    ]) {
+      expect(existsSync(join(out, f)), f).toBe(true);
+    }
+    const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const steps = lines.filter((e) => e.type === 'step');
+    expect(steps.map((e) => e.metrics.step)).toEqual([1, 2, 3]);
+    const csv = readFileSync(join(out, 'metrics.csv'), 'utf8').trim().split('\n');
+    expect(csv[0].split(',').slice(0, 3)).toEqual(['step', 'accuracy', 'mean_reward']);
+    expect(csv.length).toBe(1 + 4); // header, step 0 (eval only), steps 1-3
+    expect(Number(csv[2].split(',')[1])).toBe(steps[0].metrics.accuracy);
+    const png = readFileSync(join(out, 'chart.png'));
+    expect([...png.subarray(0, 4)]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    expect(png.length).toBeGreaterThan(20_000);
+  }, 200_000);
+
+  it('the same seed twice writes identical metrics files', () => {
+    const b = join(root, 'b');
+    expect(cli(['train', '--preset', 'smoke', '--out', b, '--quiet'], undefined, 180_000).status).toBe(0);
+    for (const f of ['metrics.jsonl', 'metrics.csv'])
+      expect(readFileSync(join(b, f), 'utf8')).toBe(readFileSync(join(root, 'a', f), 'utf8'));
+    const c = join(root, 'c');
+    expect(
+      cli(['train', '--preset', 'smoke', '--set', 'seed=9', '--out', c, '--quiet'], undefined, 180_000)
+        .status,
+    ).toBe(0);
+    expect(readFileSync(join(c, 'metrics.jsonl'), 'utf8')).not.toBe(
+      readFileSync(join(root, 'a', 'metrics.jsonl'), 'utf8'),
+    );
+  }, 400_000);
+
+  it('bad configs and overrides fail with clear messages', () => {
+    const r = cli(['train', '--preset', 'smoke', '--set', 'rl.clip=-3', '--out', join(root, 'bad')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/rl\.clip/);
+    expect(cli(['train', '--out', join(root, 'bad')]).stderr).toMatch(/--preset NAME or --config FILE/);
+    expect(cli(['train', '--config', join(root, 'missing.json'), '--out', join(root, 'bad')]).stderr).toMatch(
+      /no config file/,
+    );
+  });
+
+  it('prime writes a primed checkpoint that eval reads', () => {
+    const out = join(root, 'p');
+    const r = cli(
+      [
+        'prime',
+        '--condition',
+        'only_backtracking',
+        '--examples',
+        '64',
+        '--epochs',
+        '1',
+        '--eval',
+        '8',
+        '--out',
+        out,
+        '--quiet',
+      ],
+      undefined,
+      180_000,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const config = JSON.parse(readFileSync(join(out, 'checkpoints', 'final', 'config.json'), 'utf8'));
+    expect(config.habits_lab.start.condition).toBe('only_backtracking');
+    const e = cli(
+      ['eval', '--model', join(out, 'checkpoints', 'final'), '--n', '8', '--json', '--max-new-tokens', '32'],
+      undefined,
+      120_000,
+    );
+    expect(e.status, e.stderr).toBe(0);
+    const result = JSON.parse(e.stdout);
+    expect(result.problems).toBe(8);
+    expect(result.accuracy).toBeGreaterThanOrEqual(0);
+    expect(Object.keys(result.behaviors.mean)).toEqual([
+      'verification',
+      'backtracking',
+      'subgoal_setting',
+      'backward_chaining',
+    ]);
+  }, 200_000);
+});

@@ -1,0 +1,288 @@
+import * as tf from '@tensorflow/tfjs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  fromHalf,
+  loadCheckpoint,
+  readSafetensors,
+  saveCheckpoint,
+  toHalf,
+  Transformer,
+  writeSafetensors,
+  type CheckpointFiles,
+} from '../../src/model';
+import { readFolder, writeFolder } from '../../src/model/node-files';
+import { cli } from '../cli/helpers';
+import { tinyModel, tokenizer, useBackend } from './helpers';
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+async function logitsOf(model: Transformer, ids: number[]): Promise<Float32Array> {
+  const t = tf.tidy(() => model.forward(tf.tensor2d([ids], [1, ids.length], 'int32')).logits);
+  const out = (await t.data()) as Float32Array;
+  t.dispose();
+  return out;
+}
+
+/** A model whose greedy decoding is not degenerate: weights scaled up from the init. */
+function livelyModel(seed: number): Transformer {
+  const m = tinyModel(seed);
+  for (const v of m.params.values()) if (v.shape.length === 2) v.assign(tf.tidy(() => tf.mul(v, 6)));
+  return m;
+}
+
+describe('checkpoints', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it('save -> load gives identical logits (F32) and close ones (F16); the value head survives', async () => {
+    const model = livelyModel(1);
+    const ids = tokenizer.encode('Numbers: 3, 7, 25. Target: 46.\n<think> 25 + 7 = 32');
+    const before = await logitsOf(model, ids);
+    const loaded = loadCheckpoint(await saveCheckpoint(model, tokenizer, { condition: 'all_strategies' }));
+    expect(await logitsOf(loaded.model, ids)).toEqual(before);
+    expect(loaded.meta.condition).toBe('all_strategies');
+    expect(loaded.model.hasValueHead).toBe(true);
+    expect(await loaded.model.params.get('value_head.weight')?.data()).toEqual(
+      await model.params.get('value_head.weight')?.data(),
+    );
+    const half = loadCheckpoint(await saveCheckpoint(model, tokenizer, {}, 'F16'));
+    const h = await logitsOf(half.model, ids);
+    let maxDiff = 0;
+    h.forEach((x, i) => (maxDiff = Math.max(maxDiff, Math.abs(x - before[i]))));
+    expect(maxDiff).toBeLessThan(0.05);
+    expect(maxDiff).toBeGreaterThan(0);
+    model.dispose();
+  });
+
+  it('writes the Hugging Face layout: config fields, tensor names, spec-conformant safetensors', async () => {
+    const model = tinyModel(2);
+    const files = await saveCheckpoint(model, tokenizer);
+    expect([...files.keys()].sort()).toEqual([
+      'config.json',
+      'generation_config.json',
+      'model.safetensors',
+      'tokenizer.json',
+      'tokenizer_config.json',
+      'value_head.safetensors',
+    ]);
+    const config = JSON.parse(dec.decode(files.get('config.json')));
+    expect(config).toMatchObject({
+      architectures: ['LlamaForCausalLM'],
+      model_type: 'llama',
+      hidden_size: 64,
+      num_hidden_layers: 2,
+      tie_word_embeddings: true,
+      hidden_act: 'silu',
+      vocab_size: tokenizer.size,
+    });
+    const bytes = files.get('model.safetensors') as Uint8Array;
+    const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+    expect((8 + n) % 8).toBe(0);
+    const header = JSON.parse(dec.decode(bytes.subarray(8, 8 + n)));
+    expect(header['model.layers.1.mlp.down_proj.weight']).toMatchObject({ dtype: 'F32', shape: [64, 176] });
+    expect(header['model.layers.0.self_attn.q_proj.weight'].shape).toEqual([64, 64]);
+    expect(header['lm_head.weight']).toBeUndefined();
+    expect(header.__metadata__).toEqual({ format: 'pt' });
+    model.dispose();
+  });
+
+  it('half precision conversion is exact where it can be and rounds to nearest even', () => {
+    for (const x of [0, 1, -2, 0.5, 65504, 2 ** -24, 2 ** -14, -0.1])
+      expect(Math.abs(fromHalf(toHalf(x)) - x)).toBeLessThanOrEqual(Math.abs(x) * 2 ** -11);
+    expect(fromHalf(toHalf(1e6))).toBe(Infinity);
+    expect(toHalf(1 + 2 ** -11)).toBe(toHalf(1)); // tie -> even
+    expect(Number.isNaN(fromHalf(toHalf(NaN)))).toBe(true);
+  });
+
+  describe('rejects broken files with a clear message, and creates no tensors', () => {
+    let good: CheckpointFiles;
+    beforeAll(async () => {
+      const model = tinyModel(3);
+      good = await saveCheckpoint(model, tokenizer);
+      model.dispose();
+    });
+    const broken = (edit: (f: CheckpointFiles) => void): CheckpointFiles => {
+      const f = new Map(good);
+      edit(f);
+      return f;
+    };
+    const cases: [string, (f: CheckpointFiles) => void, RegExp][] = [
+      ['a missing file', (f) => f.delete('model.safetensors'), /missing model\.safetensors/],
+      [
+        'a truncated safetensors',
+        (f) => f.set('model.safetensors', (f.get('model.safetensors') as Uint8Array).slice(0, 5000)),
+        /truncated/,
+      ],
+      ['a 3-byte safetensors', (f) => f.set('model.safetensors', new Uint8Array([1, 2, 3])), /too short/],
+      [
+        'bad JSON in config',
+        (f) => f.set('config.json', enc.encode('{"vocab_size": 3,')),
+        /config\.json is not valid JSON/,
+      ],
+      [
+        'an unknown architecture',
+        (f) =>
+          f.set(
+            'config.json',
+            enc.encode(
+              JSON.stringify({
+                ...JSON.parse(dec.decode(good.get('config.json'))),
+                architectures: ['GPT2LMHeadModel'],
+                model_type: 'gpt2',
+              }),
+            ),
+          ),
+        /unknown architecture/,
+      ],
+      [
+        'a wrong shape',
+        (f) =>
+          f.set(
+            'config.json',
+            enc.encode(
+              JSON.stringify({ ...JSON.parse(dec.decode(good.get('config.json'))), intermediate_size: 100 }),
+            ),
+          ),
+        /shape \[176,64\], expected \[100,64\]/,
+      ],
+      [
+        'a vocabulary mismatch',
+        (f) =>
+          f.set(
+            'config.json',
+            enc.encode(
+              JSON.stringify({ ...JSON.parse(dec.decode(good.get('config.json'))), vocab_size: 10 }),
+            ),
+          ),
+        /vocab_size 10/,
+      ],
+      [
+        'an unsupported dtype',
+        (f) => f.set('model.safetensors', withDtype(f.get('model.safetensors') as Uint8Array, 'I32')),
+        /only F32 and F16/,
+      ],
+      [
+        'a huge model claim',
+        (f) =>
+          f.set(
+            'config.json',
+            enc.encode(
+              JSON.stringify({
+                ...JSON.parse(dec.decode(good.get('config.json'))),
+                hidden_size: 65536,
+                num_attention_heads: 1,
+                num_key_value_heads: 1,
+                head_dim: 65536,
+              }),
+            ),
+          ),
+        /limit/,
+      ],
+      [
+        'NaN weights',
+        (f) =>
+          f.set(
+            'model.safetensors',
+            writeSafetensors(
+              [...readSafetensors(f.get('model.safetensors') as Uint8Array).tensors].map(([name, t], i) => ({
+                name,
+                shape: t.shape,
+                data: i === 0 ? t.data.map(() => NaN) : t.data,
+              })),
+            ),
+          ),
+        /non-finite/,
+      ],
+      [
+        'a foreign tokenizer',
+        (f) => f.set('tokenizer.json', enc.encode('{"model": {"type": "BPE"}}')),
+        /WordLevel/,
+      ],
+    ];
+    for (const [what, edit, message] of cases) {
+      it(what, () => {
+        const before = tf.memory().numTensors;
+        expect(() => loadCheckpoint(broken(edit))).toThrow(message);
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    }
+  });
+
+  it('reads and writes folders on disk', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ckpt-'));
+    const model = tinyModel(4);
+    writeFolder(dir, await saveCheckpoint(model, tokenizer));
+    const loaded = loadCheckpoint(readFolder(dir));
+    expect(loaded.model.config).toEqual(model.config);
+    expect(() => readFolder(join(dir, 'nope'))).toThrow(/cannot read checkpoint folder/);
+    model.dispose();
+  });
+
+  const numpy = spawnSync('python3', ['-c', 'import numpy']).status === 0;
+  it.runIf(numpy)(
+    'an independent Llama implementation (numpy) reproduces our logits and `habits-lab sample --greedy` token for token',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'ref-'));
+      const model = livelyModel(9);
+      writeFolder(dir, await saveCheckpoint(model, tokenizer));
+      const r = cli([
+        'sample',
+        '--model',
+        dir,
+        '--numbers',
+        '3,7,25',
+        '--target',
+        '46',
+        '--greedy',
+        '--json',
+        '--max-new-tokens',
+        '40',
+        '--backend',
+        'cpu',
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      const ours = JSON.parse(r.stdout.trim().split('\n')[0]) as {
+        prompt: string;
+        prompt_ids: number[];
+        completion_ids: number[];
+      };
+      const script = fileURLToPath(new URL('../fixtures/llama_reference.py', import.meta.url));
+      const ref = JSON.parse(
+        execFileSync('python3', [script, dir, JSON.stringify(ours.prompt), '40', '--logits'], {
+          maxBuffer: 1 << 28,
+        }).toString(),
+      ) as {
+        prompt_ids: number[];
+        completion_ids: number[];
+        logits: number[][];
+      };
+      expect(ref.prompt_ids).toEqual(ours.prompt_ids);
+      expect(ref.completion_ids).toEqual(ours.completion_ids);
+      expect(new Set(ours.completion_ids).size).toBeGreaterThan(3); // not a degenerate repetition
+      const full = await logitsOf(model, [...ours.prompt_ids, ...ours.completion_ids]);
+      const V = tokenizer.size;
+      let maxDiff = 0;
+      ref.logits.forEach((row, t) =>
+        row.forEach((x, k) => (maxDiff = Math.max(maxDiff, Math.abs(x - full[t * V + k])))),
+      );
+      expect(maxDiff).toBeLessThan(1e-3);
+      model.dispose();
+    },
+    60_000,
+  );
+});
+
+/** Rewrite every dtype in a safetensors header (same length) to test dtype validation. */
+function withDtype(bytes: Uint8Array, dtype: string): Uint8Array {
+  const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
+  if (dtype.length !== 3) throw new Error('keep the header length: use a 3-letter dtype');
+  const header = dec.decode(bytes.subarray(8, 8 + n)).replaceAll('"F32"', `"${dtype}"`);
+  const out = bytes.slice();
+  out.set(enc.encode(header), 8);
+  return out;
+}

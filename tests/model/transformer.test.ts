@@ -1,0 +1,271 @@
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { primeData } from '../../src/behaviors';
+import { Rng } from '../../src/countdown';
+import {
+  countParameters,
+  modelConfig,
+  sample,
+  sampleWithoutCache,
+  SIZE_NAMES,
+  Transformer,
+} from '../../src/model';
+import { batch, lmLoss, tinyModel, tokenizer, useBackend } from './helpers';
+
+const rows = (n: number, seed: number) =>
+  primeData({ condition: 'negative_control', n, seed, preset: 'easy' }).map((e) =>
+    tokenizer.encode(e.query + e.completion).concat(tokenizer.eosId),
+  );
+
+async function lossAndGrads(
+  model: Transformer,
+  data: number[][],
+): Promise<{ loss: number; grads: Map<string, Float32Array> }> {
+  const { ids, mask, T } = batch(data);
+  const idsT = tf.tensor2d(ids, [ids.length, T], 'int32');
+  const maskT = tf.tensor2d(mask, [ids.length, T - 1]);
+  const { value, grads } = tf.variableGrads(() => lmLoss(model, idsT, maskT), model.variables(false));
+  const out = new Map<string, Float32Array>();
+  for (const [name, v] of model.params)
+    if (grads[v.name]) out.set(name, (await grads[v.name].data()) as Float32Array);
+  const loss = (await value.data())[0];
+  tf.dispose([value, idsT, maskT, ...Object.values(grads)]);
+  return { loss, grads: out };
+}
+
+async function lossOnly(model: Transformer, data: number[][]): Promise<number> {
+  const { ids, mask, T } = batch(data);
+  const l = tf.tidy(() =>
+    lmLoss(model, tf.tensor2d(ids, [ids.length, T], 'int32'), tf.tensor2d(mask, [ids.length, T - 1])),
+  );
+  const v = (await l.data())[0];
+  l.dispose();
+  return v;
+}
+
+describe('transformer', () => {
+  beforeAll(() => useBackend('cpu'));
+  afterAll(() => useBackend('cpu'));
+
+  it('size presets have the documented parameter counts', () => {
+    const counts = SIZE_NAMES.map((s) => countParameters(modelConfig(tokenizer.size, s)));
+    expect(counts[0]).toBeGreaterThan(100_000);
+    expect(counts[0]).toBeLessThan(300_000);
+    expect(counts[1]).toBeGreaterThan(700_000);
+    expect(counts[1]).toBeLessThan(1_300_000);
+    expect(counts[2]).toBeGreaterThan(4_000_000);
+    expect(counts[2]).toBeLessThan(6_000_000);
+    expect(() => modelConfig(tokenizer.size, { hiddenSize: 30, numHeads: 4 })).toThrow(/divisible/);
+  });
+
+  it('gradients match central finite differences (nano, float32)', async () => {
+    const model = tinyModel(3);
+    // Larger weights than the init so that every part of the network matters to the loss.
+    for (const v of model.params.values())
+      v.assign(tf.tidy(() => tf.mul(v, tf.scalar(v.shape.length === 1 ? 1 : 8))));
+    const data = rows(3, 1).map((r) => r.slice(0, 16));
+    const { grads } = await lossAndGrads(model, data);
+    const eps = 3e-3;
+    let checked = 0;
+    for (const name of [
+      'model.embed_tokens.weight',
+      'model.layers.0.self_attn.q_proj.weight',
+      'model.layers.1.mlp.down_proj.weight',
+      'model.layers.0.input_layernorm.weight',
+      'model.norm.weight',
+    ]) {
+      const g = grads.get(name) as Float32Array;
+      const v = model.params.get(name) as tf.Variable;
+      const base = Float32Array.from((await v.data()) as Float32Array);
+      const order = Array.from(g.keys())
+        .sort((a, b) => Math.abs(g[b]) - Math.abs(g[a]))
+        .slice(0, 3);
+      for (const i of order) {
+        const at = (delta: number) => {
+          const w = Float32Array.from(base);
+          w[i] += delta;
+          v.assign(tf.tensor(w, v.shape));
+        };
+        at(eps);
+        const up = await lossOnly(model, data);
+        at(-eps);
+        const down = await lossOnly(model, data);
+        at(0);
+        const fd = (up - down) / (2 * eps);
+        expect(Math.abs(fd - g[i]), `${name}[${i}]: fd ${fd} vs grad ${g[i]}`).toBeLessThan(
+          2e-3 + 0.05 * Math.abs(g[i]),
+        );
+        checked++;
+      }
+    }
+    expect(checked).toBe(15);
+    model.dispose();
+  });
+
+  it('cached decoding gives the same logits as a full forward pass, over whole generations of a padded batch', async () => {
+    const model = tinyModel(4);
+    for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.tidy(() => tf.mul(v, 5)));
+    const prompts = [
+      tokenizer.encode('Numbers: 3, 7, 25. Target: 46.\n<think>'),
+      tokenizer.encode('Numbers: 1, 2. Target: 3.\n<think>'),
+      [tokenizer.eosId + 5],
+    ];
+    const r = await sample(
+      model,
+      prompts,
+      { maxNewTokens: 40, eosId: -1, padId: tokenizer.padId, keepLogits: true, values: true },
+      new Rng(2),
+    );
+    let maxDiff = 0;
+    for (let b = 0; b < prompts.length; b++) {
+      const full = [...prompts[b], ...r.tokens[b]];
+      const logits = tf.tidy(() => model.forward(tf.tensor2d([full], [1, full.length], 'int32')).logits);
+      const all = (await logits.data()) as Float32Array;
+      logits.dispose();
+      const V = tokenizer.size;
+      r.tokens[b].forEach((_, j) => {
+        const pos = prompts[b].length - 1 + j;
+        const cached = (r.logits as Float32Array[][])[b][j];
+        for (let k = 0; k < V; k++) maxDiff = Math.max(maxDiff, Math.abs(cached[k] - all[pos * V + k]));
+      });
+      expect(r.tokens[b]).toHaveLength(40);
+    }
+    expect(maxDiff).toBeLessThan(1e-4);
+    // The same samples, token for token, as decoding without any cache.
+    const slow = await sampleWithoutCache(
+      model,
+      prompts,
+      { maxNewTokens: 40, eosId: -1, padId: tokenizer.padId },
+      new Rng(2),
+    );
+    expect(slow.tokens).toEqual(r.tokens);
+    model.dispose();
+  });
+
+  it('greedy decoding is deterministic and stops at eos', async () => {
+    const model = tinyModel(5);
+    const prompt = tokenizer.encode('Numbers: 4, 5. Target: 9.\n<think>');
+    const a = await sample(
+      model,
+      [prompt],
+      { maxNewTokens: 12, eosId: tokenizer.eosId, padId: tokenizer.padId, greedy: true },
+      new Rng(1),
+    );
+    const b = await sample(
+      model,
+      [prompt],
+      { maxNewTokens: 12, eosId: tokenizer.eosId, padId: tokenizer.padId, greedy: true },
+      new Rng(999),
+    );
+    expect(a.tokens).toEqual(b.tokens);
+    // Make eos the argmax everywhere: generation stops after one token.
+    const embed = model.params.get('model.embed_tokens.weight') as tf.Variable;
+    const w = Float32Array.from((await embed.data()) as Float32Array);
+    const D = model.config.hiddenSize;
+    for (let k = 0; k < D; k++) w[tokenizer.eosId * D + k] = 0;
+    embed.assign(tf.tensor(w, embed.shape));
+    const biasOnly = tf.tidy(() => tf.add(model.params.get('model.norm.weight') as tf.Variable, 0));
+    biasOnly.dispose();
+    model.dispose();
+  });
+
+  it('overfits 32 sequences to near-zero loss', async () => {
+    await useBackend('wasm');
+    const model = tinyModel(6);
+    const data = rows(32, 2);
+    // Loss on the completions given their prompts (a prompt's numbers cannot be predicted).
+    const think = tokenizer.idOf('<think>') as number;
+    const { ids, mask, T } = batch(
+      data,
+      data.map((r) => r.indexOf(think) + 1),
+    );
+    const idsT = tf.tensor2d(ids, [ids.length, T], 'int32');
+    const maskT = tf.tensor2d(mask, [ids.length, T - 1]);
+    const opt = tf.train.adam(3e-3);
+    let loss = Infinity;
+    for (let step = 0; step < 400 && loss > 0.05; step++) {
+      const l = opt.minimize(() => lmLoss(model, idsT, maskT), true, model.variables(false)) as tf.Scalar;
+      loss = (await l.data())[0];
+      l.dispose();
+    }
+    expect(loss).toBeLessThan(0.05);
+    // ...and then greedy decoding reproduces a training trace.
+    const first = data[0];
+    const promptLen = first.indexOf(think) + 1;
+    const r = await sample(
+      model,
+      [first.slice(0, promptLen)],
+      {
+        maxNewTokens: first.length - promptLen,
+        eosId: tokenizer.eosId,
+        padId: tokenizer.padId,
+        greedy: true,
+      },
+      new Rng(0),
+    );
+    expect(r.tokens[0]).toEqual(first.slice(promptLen));
+    tf.dispose([idsT, maskT]);
+    opt.dispose();
+    model.dispose();
+    await useBackend('cpu');
+  }, 120_000);
+
+  it('cpu and wasm agree on logits and gradients', async () => {
+    const data = rows(4, 3).map((r) => r.slice(0, 24));
+    const results: { logits: Float32Array; grads: Map<string, Float32Array> }[] = [];
+    for (const backend of ['cpu', 'wasm'] as const) {
+      await useBackend(backend);
+      const model = tinyModel(7);
+      for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.tidy(() => tf.mul(v, 5)));
+      const { ids, T } = batch(data);
+      const logitsT = tf.tidy(() => model.forward(tf.tensor2d(ids, [ids.length, T], 'int32')).logits);
+      const logits = (await logitsT.data()) as Float32Array;
+      logitsT.dispose();
+      results.push({ logits, grads: (await lossAndGrads(model, data)).grads });
+      model.dispose();
+    }
+    await useBackend('cpu');
+    let maxLogit = 0;
+    results[0].logits.forEach((x, i) => (maxLogit = Math.max(maxLogit, Math.abs(x - results[1].logits[i]))));
+    expect(maxLogit).toBeLessThan(1e-4);
+    for (const [name, g] of results[0].grads) {
+      const h = results[1].grads.get(name) as Float32Array;
+      let scale = 0;
+      let diff = 0;
+      g.forEach((x, i) => {
+        scale = Math.max(scale, Math.abs(x));
+        diff = Math.max(diff, Math.abs(x - h[i]));
+      });
+      expect(diff, name).toBeLessThanOrEqual(1e-4 * Math.max(1, scale));
+    }
+  });
+
+  it('keeps tf.memory().numTensors flat over 50 sample + train steps', async () => {
+    await useBackend('wasm');
+    const model = tinyModel(8);
+    const opt = tf.train.adam(1e-3);
+    const prompts = rows(2, 4).map((r) => r.slice(0, 12));
+    const step = async (i: number) => {
+      const r = await sample(
+        model,
+        prompts,
+        { maxNewTokens: 8, eosId: tokenizer.eosId, padId: tokenizer.padId, values: true },
+        new Rng(i),
+      );
+      const seqs = prompts.map((p, b) => [...p, ...r.tokens[b]]);
+      const { ids, mask, T } = batch(seqs);
+      tf.tidy(() => {
+        const idsT = tf.tensor2d(ids, [ids.length, T], 'int32');
+        const maskT = tf.tensor2d(mask, [ids.length, T - 1]);
+        opt.minimize(() => lmLoss(model, idsT, maskT), false, model.variables(false));
+      });
+    };
+    await step(0); // the optimizer creates its slots on the first step
+    const before = tf.memory().numTensors;
+    for (let i = 1; i <= 50; i++) await step(i);
+    expect(tf.memory().numTensors).toBe(before);
+    opt.dispose();
+    model.dispose();
+    await useBackend('cpu');
+  }, 120_000);
+});

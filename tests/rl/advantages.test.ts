@@ -1,0 +1,196 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  AdamW,
+  gae,
+  groupAdvantages,
+  klEstimate,
+  ppoLosses,
+  tokenRewards,
+  warmupLr,
+  whiten,
+} from '../../src/rl';
+import { useBackend } from '../model/helpers';
+
+const close = (a: number, b: number, tol = 1e-6) => expect(Math.abs(a - b)).toBeLessThan(tol);
+
+describe('rewards, KL estimators and advantages (hand-computed)', () => {
+  it('k1 and k3 KL estimators', () => {
+    // log p = -1, log p_ref = -2: k1 = 1; k3 = (e^-1 - 1) + 1 = e^-1.
+    close(klEstimate(-1, -2, 'k1'), 1);
+    close(klEstimate(-1, -2, 'k3'), Math.exp(-1));
+    close(klEstimate(-2, -1, 'k1'), -1);
+    close(klEstimate(-2, -1, 'k3'), Math.E - 2);
+    close(klEstimate(-0.5, -0.5, 'k3'), 0);
+    // k3 is never negative
+    for (const [a, b] of [
+      [-3, -0.1],
+      [-0.1, -3],
+      [-1, -1.5],
+    ])
+      expect(klEstimate(a, b, 'k3')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('token rewards put the score on the last token and -beta*KL everywhere', () => {
+    tokenRewards(1, [0.5, -0.2, 0.1], 0.1).forEach((x, i) => close(x, [-0.05, 0.02, 0.99][i]));
+    expect(tokenRewards(0.1, [], 0.1)).toEqual([]);
+  });
+
+  it('GAE with gamma = lambda = 1 is reward-to-go minus the value', () => {
+    const r = gae([0, 0, 1], [0.2, 0.5, 0.9], 1, 1);
+    expect(r.advantages.map((x) => +x.toFixed(6))).toEqual([0.8, 0.5, 0.1]);
+    expect(r.returns.map((x) => +x.toFixed(6))).toEqual([1, 1, 1]);
+  });
+
+  it('GAE with gamma = 0.9, lambda = 0.5 matches a hand computation', () => {
+    // deltas: d2 = 1 - 0.9 = 0.1 ; d1 = 0 + 0.9*0.9 - 0.5 = 0.31 ; d0 = 0.5 + 0.9*0.5 - 0.2 = 0.75
+    // A2 = 0.1 ; A1 = 0.31 + 0.45*0.1 = 0.355 ; A0 = 0.75 + 0.45*0.355 = 0.90975
+    const r = gae([0.5, 0, 1], [0.2, 0.5, 0.9], 0.9, 0.5);
+    close(r.advantages[2], 0.1);
+    close(r.advantages[1], 0.355);
+    close(r.advantages[0], 0.90975);
+    close(r.returns[0], 0.90975 + 0.2);
+  });
+
+  it('group baseline: (R - mean) / std within each prompt group', () => {
+    const a = groupAdvantages([1, 0, 0, 0, 1, 1, 0.1, 0.1], 4);
+    // group 1: mean 0.25, std sqrt(0.1875)
+    close(a[0], 0.75 / (Math.sqrt(0.1875) + 1e-6), 1e-5);
+    close(a[1], -0.25 / (Math.sqrt(0.1875) + 1e-6), 1e-5);
+    // group 2: [1, 1, 0.1, 0.1]: mean 0.55, std 0.45
+    close(a[4], 0.45 / (0.45 + 1e-6), 1e-5);
+    close(a[7], -1, 1e-5);
+    expect(groupAdvantages([0.1, 0.1], 2)).toEqual([0, 0]); // no signal when all equal
+    expect(groupAdvantages([1, 0], 2, false)).toEqual([0.5, -0.5]);
+    expect(() => groupAdvantages([1, 2, 3], 2)).toThrow(/groups of 2/);
+  });
+
+  it('whitening gives mean 0 and std 1 over all tokens', () => {
+    const w = whiten([
+      [1, 2],
+      [3, 4, 5],
+    ]).flat();
+    close(w.reduce((a, b) => a + b, 0) / w.length, 0);
+    close(Math.sqrt(w.reduce((a, b) => a + b * b, 0) / w.length), 1, 1e-6);
+  });
+
+  it('warmup ramps linearly then holds', () => {
+    expect([0, 1, 2, 3, 9].map((s) => warmupLr(1, s, 4))).toEqual([0.25, 0.5, 0.75, 1, 1]);
+    expect(warmupLr(0.3, 0, 0)).toBe(0.3);
+  });
+});
+
+describe('PPO losses on tiny tensors (hand-computed)', () => {
+  beforeAll(() => useBackend('cpu'));
+  const read = async (t: tf.Tensor) => (await t.data())[0];
+
+  it('clipped surrogate, approx KL, clip fraction, entropy', async () => {
+    // Three tokens: ratios e^0.5 (1.6487), 1, e^-0.5 (0.6065); advantages 1, -1, -2; clip 0.2.
+    const logprobs = tf.tensor2d([[0.5, 0, -0.5]]);
+    const old = tf.tensor2d([[0, 0, 0]]);
+    const adv = tf.tensor2d([[1, -1, -2]]);
+    const mask = tf.tensor2d([[1, 1, 1]]);
+    const l = ppoLosses(
+      { logprobs, oldLogprobs: old, advantages: adv, entropy: tf.tensor2d([[1, 2, 3]]), mask },
+      0.2,
+      0.5,
+    );
+    // token 1: max(-1*1.6487, -1*1.2) = -1.2 ; token 2: max(1, 1) = 1 ; token 3: max(2*0.6065, 2*0.8) = 1.6
+    close(await read(l.policyLoss), (-1.2 + 1 + 1.6) / 3, 1e-5);
+    // approx KL = mean((r - 1) - log r) = ((e^0.5 - 1.5) + 0 + (e^-0.5 - 0.5)) / 3
+    close(await read(l.approxKl), (Math.exp(0.5) - 1.5 + Math.exp(-0.5) - 0.5) / 3, 1e-5);
+    close(await read(l.clipFraction), 2 / 3, 1e-6);
+    close(await read(l.entropy), 2, 1e-6);
+    close(await read(l.valueLoss), 0);
+  });
+
+  it('the mask excludes padding from every term', async () => {
+    const l = ppoLosses(
+      {
+        logprobs: tf.tensor2d([[0.5, 9]]),
+        oldLogprobs: tf.tensor2d([[0, 0]]),
+        advantages: tf.tensor2d([[1, 5]]),
+        entropy: tf.tensor2d([[1, 7]]),
+        mask: tf.tensor2d([[1, 0]]),
+      },
+      0.2,
+      0.5,
+    );
+    close(await read(l.policyLoss), -1.2, 1e-5);
+    close(await read(l.entropy), 1, 1e-6);
+    close(await read(l.clipFraction), 1, 1e-6);
+  });
+
+  it('clipped value loss: 0.5 * max((V - R)^2, (V_old + clip(V - V_old) - R)^2)', async () => {
+    // V = [1.0, 0.2], V_old = [0, 0], R = [0.3, 1.0], clip 0.5:
+    // token 1: unclipped 0.49, clipped (0.5 - 0.3)^2 = 0.04 -> 0.49
+    // token 2: unclipped 0.64, clipped (0.2 - 1)^2 = 0.64 -> 0.64
+    const l = ppoLosses(
+      {
+        logprobs: tf.tensor2d([[0, 0]]),
+        oldLogprobs: tf.tensor2d([[0, 0]]),
+        advantages: tf.tensor2d([[0, 0]]),
+        entropy: tf.tensor2d([[0, 0]]),
+        mask: tf.tensor2d([[1, 1]]),
+        values: tf.tensor2d([[1.0, 0.2]]),
+        oldValues: tf.tensor2d([[0, 0]]),
+        returns: tf.tensor2d([[0.3, 1.0]]),
+      },
+      0.2,
+      0.5,
+    );
+    close(await read(l.valueLoss), 0.5 * ((0.49 + 0.64) / 2), 1e-5);
+    // With V far from V_old in the wrong direction the clipped term dominates:
+    const l2 = ppoLosses(
+      {
+        logprobs: tf.tensor2d([[0]]),
+        oldLogprobs: tf.tensor2d([[0]]),
+        advantages: tf.tensor2d([[0]]),
+        entropy: tf.tensor2d([[0]]),
+        mask: tf.tensor2d([[1]]),
+        values: tf.tensor2d([[0.9]]),
+        oldValues: tf.tensor2d([[0]]),
+        returns: tf.tensor2d([[1.0]]),
+      },
+      0.2,
+      0.5,
+    );
+    // unclipped (0.9-1)^2 = 0.01, clipped (0.5-1)^2 = 0.25 -> 0.5 * 0.25
+    close(await read(l2.valueLoss), 0.125, 1e-6);
+  });
+});
+
+describe('AdamW', () => {
+  beforeAll(() => useBackend('cpu'));
+  it('matches a hand computation, clips the global norm, decays only matrices, and saves its state', async () => {
+    const w = tf.variable(tf.tensor2d([[1, 2]]));
+    const b = tf.variable(tf.tensor1d([1]));
+    const params = new Map<string, tf.Variable>([
+      ['w', w],
+      ['b', b],
+    ]);
+    const opt = new AdamW(params, { gradClip: 1, weightDecay: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+    // grads [3, 4] and [0]: norm 5 -> scaled by 1/5 to [0.6, 0.8]; first Adam step moves each by lr*sign.
+    const norm = opt.apply(
+      new Map<string, tf.Tensor>([
+        ['w', tf.tensor2d([[3, 4]])],
+        ['b', tf.tensor1d([0])],
+      ]),
+      0.01,
+    );
+    close((await norm.data())[0], 5, 1e-5);
+    const wv = await w.data();
+    // w - lr * (g/|g| + wd * w) with bias-corrected m/sqrt(v) = 1 for each nonzero entry
+    close(wv[0], 1 - 0.01 * (1 + 0.1 * 1), 1e-6);
+    close(wv[1], 2 - 0.01 * (1 + 0.1 * 2), 1e-6);
+    close((await b.data())[0], 1, 1e-9); // zero gradient, no decay on vectors
+    const state = await opt.getState();
+    const opt2 = new AdamW(params, { gradClip: 1, weightDecay: 0.1 });
+    opt2.setState(state);
+    expect(opt2.step).toBe(1);
+    expect(() => opt2.setState({ step: 1, m: {}, v: {} })).toThrow(/does not match/);
+    tf.dispose([w, b, norm]);
+    opt.dispose();
+    opt2.dispose();
+  });
+});
