@@ -24,6 +24,7 @@ import {
   type Op,
   type PresetName,
   type Problem,
+  type ProblemSpec,
   type PromptFormat,
 } from '../countdown';
 import { countTokens } from '../model/pretokenize';
@@ -557,6 +558,8 @@ export interface PrimeDataOptions {
   n: number;
   seed: number;
   preset: PresetName;
+  /** Custom ranges on top of the preset (see problemSpec). */
+  ranges?: Partial<ProblemSpec>;
   trace?: Partial<TraceOptions>;
 }
 
@@ -566,7 +569,7 @@ export interface PrimeDataOptions {
  */
 export function primeData(options: PrimeDataOptions): PrimingExample[] {
   const traceOptions = { ...DEFAULT_TRACE_OPTIONS, ...options.trace };
-  const spec = problemSpec(options.preset);
+  const spec = problemSpec(options.preset, options.ranges);
   const problems = generateProblems(spec, {
     n: options.n,
     seed: options.seed,

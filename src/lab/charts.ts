@@ -242,3 +242,62 @@ export function metricsCsv(events: readonly LabEvent[]): string {
     .map(([, r]) => r.map((x) => (typeof x === 'number' ? Number(x.toPrecision(6)) : x)).join(','));
   return [cols.join(','), ...body].join('\n') + '\n';
 }
+
+const RUN_COLORS = ['#1d3557', '#e63946', '#2a9d8f', '#f4a261', '#8e5ad8', '#6d597a', '#457b9d', '#b5838d'];
+
+/**
+ * Several runs on the same charts (the paper's comparison): one line per run for accuracy (held-out
+ * at T=1 where evaluated, else training), reward, length and KL; the behaviors chart keeps its
+ * colors per behavior and tells runs apart by line style.
+ */
+export function overlaySpecs(runs: readonly { name: string; events: readonly LabEvent[] }[]): ChartSpec[] {
+  const base = chartSpecs([]);
+  const perRun = runs.map((r, i) => ({
+    name: r.name,
+    color: RUN_COLORS[i % RUN_COLORS.length],
+    dashed: i % 2 === 1,
+    s: steps(r.events),
+    ev: evals(r.events),
+  }));
+  const series = (id: ChartId): Series[] => {
+    switch (id) {
+      case 'accuracy':
+        return perRun.map((r) => {
+          const evalPts = r.ev.filter((m) => m.sampled).map((m) => ({ x: m.step, y: m.sampled!.accuracy }));
+          return {
+            label: `${r.name}${evalPts.length ? ' (eval)' : ' (train)'}`,
+            color: r.color,
+            points: evalPts.length ? evalPts : r.s.map((m) => ({ x: m.step, y: m.accuracy })),
+          };
+        });
+      case 'reward':
+        return perRun.map((r) => ({
+          label: r.name,
+          color: r.color,
+          points: r.s.map((m) => ({ x: m.step, y: m.meanReward })),
+        }));
+      case 'length':
+        return perRun.map((r) => ({
+          label: r.name,
+          color: r.color,
+          points: r.s.map((m) => ({ x: m.step, y: m.responseTokens })),
+        }));
+      case 'behaviors':
+        return perRun.flatMap((r) =>
+          BEHAVIORS.map((b) => ({
+            label: `${r.name}: ${BEHAVIOR_LABELS[b]}`,
+            color: BEHAVIOR_COLORS[b],
+            dashed: r.dashed,
+            points: r.s.map((m) => ({ x: m.step, y: m.behaviors[b] })),
+          })),
+        );
+      case 'optimization':
+        return perRun.map((r) => ({
+          label: `${r.name}: KL`,
+          color: r.color,
+          points: r.s.map((m) => ({ x: m.step, y: m.klToReference })),
+        }));
+    }
+  };
+  return base.map((spec) => ({ ...spec, series: series(spec.id) }));
+}

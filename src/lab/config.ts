@@ -5,8 +5,7 @@ import { z } from 'zod';
 import { CONDITIONS } from '../behaviors/types';
 import { PRESET_NAMES } from '../countdown/problems';
 import { PROMPT_FORMATS } from '../countdown/prompt';
-import { BACKENDS } from '../model/backend';
-import { SIZE_NAMES } from '../model/transformer';
+import { BACKENDS, SIZE_NAMES } from '../model/names';
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 const share = z.number().min(0).max(1);
@@ -64,6 +63,19 @@ export const EvalSchema = z.object({
   greedy: z.boolean().default(true),
 });
 
+/** Custom problem ranges on top of the preset (for example smaller numbers for the tiniest models). */
+export const RangesSchema = z
+  .object({
+    counts: z.array(z.number().int().min(2).max(6)).min(1).max(5),
+    numberMin: z.number().int().min(1).max(1000),
+    numberMax: z.number().int().min(1).max(1000),
+    targetMin: z.number().int().min(0).max(10_000),
+    targetMax: z.number().int().min(0).max(10_000),
+    testShare: z.number().gt(0).lt(1),
+  })
+  .partial()
+  .strict();
+
 const CustomSize = z.object({
   hiddenSize: positiveInt(4096),
   numLayers: positiveInt(64),
@@ -82,6 +94,7 @@ export const ExperimentSchema = z
       .default(0),
     backend: z.enum(['auto', ...BACKENDS]).default('auto'),
     preset: z.enum(PRESET_NAMES).default('easy'),
+    ranges: RangesSchema.optional(),
     promptFormat: z.enum(PROMPT_FORMATS).default('compact'),
     size: z.union([z.enum(SIZE_NAMES), CustomSize]).default('nano'),
     start: StartSchema.default(StartSchema.parse({ kind: 'prime' })),

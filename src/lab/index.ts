@@ -3,3 +3,4 @@ export * from './config';
 export * from './events';
 export * from './runner';
 export * from './charts';
+export * from './records';

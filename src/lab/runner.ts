@@ -167,6 +167,9 @@ export class ExperimentRunner {
 
   /** Wait while paused; true when the run should stop. */
   private async gate(): Promise<boolean> {
+    // Let queued messages in (Pause and Stop from the page): on the wasm and cpu backends every
+    // await of a step resolves as a microtask, which never gives the event loop a turn.
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
     while (this.paused && !this.stopRequested) await new Promise<void>((resolve) => (this.wake = resolve));
     this.wake = null;
     return this.stopRequested;
@@ -290,6 +293,7 @@ export class ExperimentRunner {
       n: start.examples,
       seed: c.seed,
       preset: c.preset,
+      ranges: c.ranges,
       trace: { tokenBudget: start.tokenBudget, promptFormat: c.promptFormat },
     });
     await runSft(policy, tokenizer, examples, start.sft, this.rng('sft'), {
@@ -302,7 +306,7 @@ export class ExperimentRunner {
   /** A pool of training problems (the train split) that steps draw from. */
   private trainPool(): Problem[] {
     const c = this.config;
-    const pool = generateProblems(problemSpec(c.preset), {
+    const pool = generateProblems(problemSpec(c.preset, c.ranges), {
       n: 5000,
       seed: c.seed,
       split: 'train',
@@ -315,7 +319,7 @@ export class ExperimentRunner {
   /** The fixed held-out test set (the same for every run with this seed and preset). */
   testSet(): Problem[] {
     const c = this.config;
-    return generateProblems(problemSpec(c.preset), {
+    return generateProblems(problemSpec(c.preset, c.ranges), {
       n: c.eval.problems,
       seed: c.seed,
       split: 'test',

@@ -3,8 +3,8 @@
 
 import * as tf from '@tensorflow/tfjs';
 
-export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
+import { BACKENDS, type BackendName } from './names';
+export { BACKENDS, type BackendName };
 
 export interface BackendReport {
   backend: BackendName;

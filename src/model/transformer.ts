@@ -11,6 +11,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../countdown/rng';
+import { SIZE_PRESETS, SIZE_NAMES, type SizePreset } from './names';
 
 /** Swap the last two axes (a matrix transpose, batched over any leading axes). */
 function swapLast(x: tf.Tensor): tf.Tensor {
@@ -45,13 +46,7 @@ export interface ModelConfig {
   rmsNormEps: number;
 }
 
-export const SIZE_PRESETS = {
-  nano: { hiddenSize: 64, intermediateSize: 176, numLayers: 2, numHeads: 4 },
-  micro: { hiddenSize: 128, intermediateSize: 352, numLayers: 4, numHeads: 4 },
-  mini: { hiddenSize: 256, intermediateSize: 688, numLayers: 6, numHeads: 8 },
-} as const;
-export type SizePreset = keyof typeof SIZE_PRESETS;
-export const SIZE_NAMES = Object.keys(SIZE_PRESETS) as SizePreset[];
+export { SIZE_PRESETS, SIZE_NAMES, type SizePreset };
 
 export function modelConfig(
   vocabSize: number,

@@ -1,0 +1,62 @@
+// The lab's browser storage (IndexedDB through `idb`): run records, their latest checkpoint, and
+// imported models. The page and the trainer worker both use it.
+
+import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
+import type { RunRecord } from '../../lab/records';
+
+export interface StoredCheckpoint {
+  id: string; // run id, or "model:<name>" for an imported model
+  name: string; // "final", "stopped-12", or the imported model's name
+  savedAt: string;
+  files: Record<string, Uint8Array>;
+}
+
+interface LabDB extends DBSchema {
+  runs: { key: string; value: RunRecord };
+  checkpoints: { key: string; value: StoredCheckpoint };
+}
+
+let dbPromise: Promise<IDBPDatabase<LabDB>> | null = null;
+
+export function db(): Promise<IDBPDatabase<LabDB>> {
+  dbPromise ??= openDB<LabDB>('habits-lab', 1, {
+    upgrade(d) {
+      d.createObjectStore('runs', { keyPath: 'id' });
+      d.createObjectStore('checkpoints', { keyPath: 'id' });
+    },
+  });
+  return dbPromise;
+}
+
+export async function saveRun(record: RunRecord): Promise<void> {
+  await (await db()).put('runs', record);
+}
+
+export async function listRuns(): Promise<RunRecord[]> {
+  const all = await (await db()).getAll('runs');
+  return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+export async function deleteRun(id: string): Promise<void> {
+  const d = await db();
+  await d.delete('runs', id);
+  await d.delete('checkpoints', id);
+}
+
+export async function saveCheckpointFiles(
+  id: string,
+  name: string,
+  files: Map<string, Uint8Array>,
+): Promise<void> {
+  await (
+    await db()
+  ).put('checkpoints', { id, name, savedAt: new Date().toISOString(), files: Object.fromEntries(files) });
+}
+
+export async function loadCheckpointFiles(id: string): Promise<StoredCheckpoint | undefined> {
+  return (await db()).get('checkpoints', id);
+}
+
+export async function listImportedModels(): Promise<StoredCheckpoint[]> {
+  return (await (await db()).getAll('checkpoints')).filter((c) => c.id.startsWith('model:'));
+}

@@ -1,0 +1,41 @@
+// The lab's tooltips: what each knob does, and what the paper used. One place, so the page and its
+// tests read the same words.
+
+import { BEHAVIOR_DESCRIPTIONS, CONDITION_DESCRIPTIONS } from '../../behaviors/types';
+
+export const HELP = {
+  start:
+    'Where the model starts. The paper primes a base model with a short fine-tune (SFT) on reasoning traces before RL. "Prime now" fine-tunes a fresh model here; a shipped model starts from a primed checkpoint at once.',
+  condition:
+    'What the priming traces contain. The paper found that traces with the four habits unlock RL, even when every final answer is wrong, and that empty or dotted reasoning does not.',
+  examples: 'How many priming traces to fine-tune on. The paper used about 1,000.',
+  primeEpochs:
+    'Passes over the priming traces. The paper used 5 epochs (learning rate 1e-5 for a 3B model; tiny models need a far larger rate).',
+  size: 'Model size. nano (~0.12M parameters) trains fastest; micro (~0.85M) and mini (~4.8M) learn more but need a GPU to be quick.',
+  preset:
+    "Which Countdown problems. easy: 3 numbers from 1-10 (for tiny models); paper: 3-4 numbers from 1-24, target 10-25 (the paper's priming problems); tinyzero: 3-4 numbers up to 99.",
+  steps:
+    'How many PPO steps. Each step samples responses, scores them, and updates the model once per minibatch. The paper ran 250 steps.',
+  promptsPerStep: 'Problems per PPO step. The paper used 256.',
+  samplesPerPrompt: 'Responses sampled per problem (at temperature 1). The paper used 4.',
+  lr: 'Learning rate for PPO. The paper used 1e-6 for a 3B-parameter actor; tiny models need about 1e-4 to 1e-3.',
+  klCoef:
+    'How strongly the reward penalizes drifting from the primed model (the KL penalty). The paper used 0.001.',
+  advantage:
+    'How each token is credited. gae: a value head estimates the expected reward and advantages come from generalized advantage estimation (gamma 1, lambda 1, as in the paper). group: each response is compared with the others for the same problem (GRPO-style).',
+  maxNewTokens:
+    'Token budget for a response. A response cut by the budget loses its answer and scores 0 (the paper saw this grow late in RL).',
+  rewardMode:
+    "strict: integers, + - * / and parentheses, exact arithmetic (the lab's default). tinyzero: TinyZero's reward exactly, with Python's arithmetic (powers, floor division, decimals).",
+  seed: 'Every random choice in a run comes from this seed: the same seed gives the same curves.',
+  backend: 'Where the math runs: WebGPU (your GPU) first, then WebGL, WebAssembly, plain JavaScript.',
+  accuracy:
+    'Share of responses whose answer is correct. "eval" uses held-out problems the model never trains on.',
+  behaviors:
+    'Average count per response of each habit, as the paper measured it (a classifier reads every response).',
+  overlay:
+    "Tick runs to draw their curves on the charts too: compare all_strategies with empty_cot, the paper's figure, live.",
+};
+
+export const CONDITION_HELP = CONDITION_DESCRIPTIONS;
+export const BEHAVIOR_HELP = BEHAVIOR_DESCRIPTIONS;

@@ -1,0 +1,280 @@
+// The lab as a user sees it: the production build served on localhost, driven in real Chromium
+// (Debian's package) with WebGPU on SwiftShader. Screenshots go to test-artifacts/ for review.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build, preview, type PreviewServer } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { configToFragment, parseConfig, type ExperimentInput } from '../../src/lab/config';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../vite.config';
+
+const ARTIFACTS = 'test-artifacts';
+let server: PreviewServer;
+let browser: Browser;
+let page: Page;
+let origin = '';
+const outside: string[] = [];
+const pageErrors: string[] = [];
+
+/** A small experiment, as a share link's fragment. */
+const fragment = (c: ExperimentInput) => configToFragment(parseConfig(c));
+
+const WASM_RUN: ExperimentInput = {
+  name: 'e2e wasm',
+  seed: 3,
+  backend: 'wasm',
+  preset: 'easy',
+  start: { kind: 'prime', condition: 'all_strategies', examples: 256, sft: { epochs: 4 } },
+  rl: { steps: 4, promptsPerStep: 4, samplesPerPrompt: 2, maxNewTokens: 96, lr: 3e-4 },
+  eval: { every: 2, problems: 8, greedy: false },
+  examplesPerStep: 4,
+};
+
+async function stage(): Promise<string> {
+  return page.getByTestId('stage').innerText();
+}
+
+async function waitForStage(want: string[], timeoutMs: number): Promise<string> {
+  const t0 = Date.now();
+  for (;;) {
+    const s = await stage();
+    if (want.includes(s)) return s;
+    if (Date.now() - t0 > timeoutMs) throw new Error(`stage stayed "${s}" (wanted ${want.join('/')})`);
+    await page.waitForTimeout(500);
+  }
+}
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: `${ARTIFACTS}/${name}.png`, fullPage: true });
+}
+
+/** Points per chart, read from each chart's "numbers" table. */
+async function chartPoints(id: string): Promise<number> {
+  return Number(await page.locator(`figure[data-chart="${id}"]`).getAttribute('data-points'));
+}
+
+async function openAt(hash = ''): Promise<void> {
+  await page.goto('about:blank');
+  await page.goto(`${origin}/${hash}`);
+  await page.getByRole('button', { name: 'Train', exact: true }).waitFor();
+  await page.waitForFunction(
+    () => !document.querySelector('.status')?.textContent?.includes('checking the backend'),
+    null,
+    { timeout: 60_000 },
+  );
+}
+
+describe('Habits Lab in real Chromium', () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await build({ logLevel: 'warn' });
+    server = await preview({ preview: { port: 0, host: '127.0.0.1' }, logLevel: 'warn' });
+    origin = `http://127.0.0.1:${(server.httpServer.address() as AddressInfo).port}`;
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+    const context = await browser.newContext({
+      viewport: { width: 1400, height: 1000 },
+      acceptDownloads: true,
+    });
+    context.on('request', (r) => {
+      const url = new URL(r.url());
+      if (
+        !['blob:', 'data:'].includes(url.protocol) &&
+        url.hostname !== '127.0.0.1' &&
+        url.hostname !== 'localhost'
+      )
+        outside.push(r.url());
+    });
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    // Long main-thread tasks, recorded by the page itself.
+    await page.addInitScript(() => {
+      (window as unknown as { longTasks: number[] }).longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries())
+          (window as unknown as { longTasks: number[] }).longTasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    });
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await new Promise<void>((resolve) => server?.httpServer.close(() => resolve()));
+  });
+
+  it('loads: the controls, the knobs with their tooltips, and the backend (WebGPU on SwiftShader)', async () => {
+    await openAt();
+    await expect(page.title()).resolves.toBe('Habits Lab');
+    for (const name of ['Train', 'Pause', 'Resume', 'Stop', 'Reset'])
+      await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(1);
+    const status = await page.locator('.status').innerText();
+    expect(status).toMatch(/Backend webgpu \(.*swiftshader/i);
+    expect(await page.locator('.tip').count()).toBeGreaterThanOrEqual(15);
+    expect(await page.locator('.tip').first().getAttribute('aria-label')).toMatch(/prime/i);
+    expect(await page.locator('figure[data-chart]').count()).toBe(5);
+    await shot('01-initial');
+  });
+
+  it('a run on wasm fills the charts and shows highlighted samples, without blocking the page', async () => {
+    await openAt(fragment(WASM_RUN));
+    await expect(page.locator('.notice').innerText()).resolves.toMatch(/Loaded the shared experiment/);
+    await page.evaluate(() => ((window as unknown as { longTasks: number[] }).longTasks = []));
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitForStage(['rl', 'eval'], 120_000);
+    await shot('02-training');
+    await waitForStage(['done', 'error'], 240_000);
+    expect(await stage()).toBe('done');
+    expect(await page.getByTestId('step').innerText()).toBe('4');
+    expect(await chartPoints('accuracy')).toBeGreaterThanOrEqual(4);
+    expect(await chartPoints('behaviors')).toBe(16);
+    expect(await page.locator('.status').innerText()).toMatch(/Backend wasm/);
+    const samples = page.locator('.sample');
+    expect(await samples.count()).toBe(4);
+    expect(await page.locator('.sample mark').count()).toBeGreaterThan(0);
+    const longest = await page.evaluate(() =>
+      Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks),
+    );
+    expect(longest).toBeLessThan(200);
+    await shot('03-wasm-done');
+  }, 300_000);
+
+  it('pause holds the run between steps, resume continues it, stop ends it', async () => {
+    await openAt(
+      fragment({
+        ...WASM_RUN,
+        name: 'e2e pause',
+        start: { kind: 'prime', condition: 'only_backtracking', examples: 32, sft: { epochs: 1 } },
+        rl: { ...WASM_RUN.rl, steps: 40 },
+        eval: { problems: 0 },
+      }),
+    );
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    const steps = async () => Number(await page.getByTestId('step').innerText());
+    await page.waitForFunction(
+      () => Number(document.querySelector('[data-testid="step"]')?.textContent) >= 1,
+      null,
+      { timeout: 120_000 },
+    );
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await waitForStage(['paused'], 30_000);
+    await page.waitForTimeout(1500); // the step under way when Pause was pressed may still finish
+    const at = await steps();
+    await page.waitForTimeout(2500);
+    expect(await steps()).toBe(at);
+    await shot('04-paused');
+    await page.getByRole('button', { name: 'Resume', exact: true }).click();
+    await page.waitForFunction(
+      (n) => Number(document.querySelector('[data-testid="step"]')?.textContent) > n,
+      at,
+      { timeout: 60_000 },
+    );
+    await page.getByRole('button', { name: 'Stop', exact: true }).click();
+    await waitForStage(['stopped'], 60_000);
+    expect(await steps()).toBeLessThan(40);
+    await expect(
+      page.locator('.runs tbody tr[data-run="e2e pause"]').getByRole('button', { name: 'resume' }).count(),
+    ).resolves.toBe(1);
+  }, 300_000);
+
+  it('after a reload the runs are listed and can be overlaid on the charts', async () => {
+    await openAt();
+    const rows = page.locator('.runs tbody tr');
+    expect(await rows.count()).toBeGreaterThanOrEqual(2);
+    await page.getByRole('checkbox', { name: 'overlay e2e wasm' }).check();
+    await page.getByRole('checkbox', { name: 'overlay e2e pause' }).check();
+    expect(await chartPoints('accuracy')).toBeGreaterThan(0);
+    const labels = await page
+      .locator('figure[data-chart="reward"] tr[data-series]')
+      .evaluateAll((trs) => [...new Set(trs.map((t) => t.getAttribute('data-series')))]);
+    expect(labels).toEqual(expect.arrayContaining(['e2e wasm', 'e2e pause']));
+    await shot('05-overlay');
+  });
+
+  it('exported CSV rows match the points on the charts', async () => {
+    const row = page.locator('.runs tbody tr[data-run="e2e wasm"]');
+    const [dl] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('button', { name: 'CSV' }).click(),
+    ]);
+    const csv = (await (await dl.createReadStream()).toArray()).map(String).join('');
+    const [header, ...lines] = csv.trim().split('\n');
+    const cols = header.split(',');
+    const rewards = lines
+      .map((l) => l.split(','))
+      .filter((c) => c[cols.indexOf('mean_reward')] !== '')
+      .map((c) => [Number(c[0]), Number(c[cols.indexOf('mean_reward')])]);
+    expect(rewards).toHaveLength(4);
+    const points = await page
+      .locator('figure[data-chart="reward"] tr[data-series="e2e wasm"]')
+      .evaluateAll((trs) =>
+        trs.map((t) => [Number(t.children[1].textContent), Number(t.children[2].textContent)]),
+      );
+    expect(points).toHaveLength(rewards.length);
+    points.forEach(([x, y], i) => {
+      expect(x).toBe(rewards[i][0]);
+      expect(Math.abs(y - rewards[i][1])).toBeLessThan(1e-5);
+    });
+    writeFileSync(`${ARTIFACTS}/e2e-wasm-metrics.csv`, csv);
+  });
+
+  it('importing a broken file shows an error and loads nothing', async () => {
+    const before = await page.locator('.runs tbody tr').count();
+    await page
+      .getByTestId('import-results')
+      .setInputFiles({
+        name: 'broken.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from('{"format": "habits-lab-run", "version": 1, "events": ['),
+      });
+    await page.getByRole('alert').filter({ hasText: 'broken.json is not JSON' }).waitFor({ timeout: 10_000 });
+    await page
+      .getByTestId('import-results')
+      .setInputFiles({
+        name: 'other.json',
+        mimeType: 'application/json',
+        buffer: Buffer.from('{"hello": 1}'),
+      });
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'other.json is not a Habits Lab result file' })
+      .waitFor({ timeout: 10_000 });
+    await page
+      .getByTestId('import-checkpoint')
+      .setInputFiles({ name: 'model.zip', mimeType: 'application/zip', buffer: Buffer.from('not a zip') });
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'model.zip is not a readable zip file' })
+      .waitFor({ timeout: 10_000 });
+    expect(await page.locator('.runs tbody tr').count()).toBe(before);
+    await shot('06-import-error');
+  });
+
+  it('a run on the webgpu backend (SwiftShader) trains in the worker and fills the charts', async () => {
+    await openAt(
+      fragment({
+        name: 'e2e webgpu',
+        backend: 'webgpu',
+        preset: 'easy',
+        start: {
+          kind: 'prime',
+          condition: 'all_strategies',
+          examples: 16,
+          sft: { epochs: 1, batchSize: 16 },
+        },
+        rl: { steps: 2, promptsPerStep: 2, samplesPerPrompt: 2, maxNewTokens: 6, minibatches: 1 },
+        eval: { problems: 0 },
+        examplesPerStep: 2,
+      }),
+    );
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitForStage(['done', 'error'], 600_000);
+    expect(await stage()).toBe('done');
+    expect(await page.locator('.status').innerText()).toMatch(/Backend webgpu/);
+    expect(await chartPoints('reward')).toBeGreaterThanOrEqual(2);
+    await shot('07-webgpu-done');
+  }, 660_000);
+
+  it('made no request outside localhost, and the page threw nothing', () => {
+    expect(outside).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});

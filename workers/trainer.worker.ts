@@ -1,0 +1,112 @@
+// The trainer worker: a thin host for the experiment runner, exposed to the page with Comlink.
+// It picks the tfjs backend (webgpu first) here, off the main thread, streams the runner's events,
+// and keeps checkpoints in IndexedDB. No training logic lives here.
+
+import * as Comlink from 'comlink';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { ExperimentRunner, type LabEvent, type RunSummary } from '../src/lab';
+import {
+  loadCheckpoint,
+  selectBackend,
+  type BackendName,
+  type BackendReport,
+  type CheckpointFiles,
+} from '../src/model';
+import { loadCheckpointFiles, saveCheckpointFiles } from '../src/ui/lib/db';
+
+const backendOptions = {
+  wasmPaths: {
+    'tfjs-backend-wasm.wasm': wasmPlain,
+    'tfjs-backend-wasm-simd.wasm': wasmSimd,
+    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+  } as unknown as string,
+};
+
+let runner: ExperimentRunner | null = null;
+
+/** Files of a starting checkpoint: a shipped model ("shipped:<name>") or one in IndexedDB. */
+async function checkpointFiles(ref: string): Promise<CheckpointFiles> {
+  if (ref.startsWith('shipped:')) {
+    const name = ref.slice('shipped:'.length);
+    if (!/^[\w.-]+$/.test(name)) throw new Error(`bad model name ${name}`);
+    const base = new URL(`models/${name}/`, new URL(import.meta.env.BASE_URL, self.location.origin)).href;
+    const files: CheckpointFiles = new Map();
+    for (const file of ['config.json', 'model.safetensors', 'tokenizer.json', 'value_head.safetensors']) {
+      const res = await fetch(`${base}${file}`);
+      if (res.ok) files.set(file, new Uint8Array(await res.arrayBuffer()));
+      else if (file !== 'value_head.safetensors')
+        throw new Error(`the shipped model ${name} has no ${file} (HTTP ${res.status})`);
+    }
+    return files;
+  }
+  const stored = await loadCheckpointFiles(ref);
+  if (!stored) throw new Error(`no saved checkpoint ${ref}`);
+  return new Map(Object.entries(stored.files));
+}
+
+function host(runId: string, onEvent: (e: LabEvent) => void) {
+  return {
+    emit: (e: LabEvent) => onEvent(e),
+    saveCheckpoint: (name: string, files: CheckpointFiles) => saveCheckpointFiles(runId, name, files),
+    loadCheckpoint: checkpointFiles,
+    backendOptions,
+  };
+}
+
+const api = {
+  /** Which backend this browser gives the lab, and why others were skipped. */
+  async probeBackend(preferred: BackendName | 'auto' = 'auto'): Promise<BackendReport> {
+    return selectBackend(preferred, backendOptions);
+  },
+
+  /** Run an experiment; resolves with its summary (after stop too). */
+  async start(config: unknown, runId: string, onEvent: (e: LabEvent) => void): Promise<RunSummary> {
+    if (
+      runner &&
+      runner.currentStage !== 'done' &&
+      runner.currentStage !== 'stopped' &&
+      runner.currentStage !== 'error'
+    ) {
+      throw new Error('a run is already going: stop it first');
+    }
+    runner = new ExperimentRunner(config, host(runId, onEvent));
+    return runner.run();
+  },
+
+  /** Continue a stopped run from its saved checkpoint. */
+  async resumeRun(runId: string, onEvent: (e: LabEvent) => void): Promise<RunSummary> {
+    const files = await checkpointFiles(runId);
+    runner = ExperimentRunner.fromCheckpoint(files, host(runId, onEvent));
+    return runner.run();
+  },
+
+  pause(): void {
+    runner?.pause();
+  },
+  resume(): void {
+    runner?.resume();
+  },
+  stop(): void {
+    runner?.stop();
+  },
+
+  /** Check an imported checkpoint without keeping it: what it is, or why it cannot be used. */
+  async inspectCheckpoint(
+    files: Map<string, Uint8Array>,
+  ): Promise<{ ok: true; parameters: number; meta: Record<string, unknown> } | { ok: false; error: string }> {
+    try {
+      const { model, meta } = loadCheckpoint(files);
+      const parameters = [...model.params.values()].reduce((n, v) => n + v.size, 0);
+      model.dispose();
+      return { ok: true, parameters, meta };
+    } catch (err) {
+      return { ok: false, error: err instanceof Error ? err.message : String(err) };
+    }
+  },
+};
+
+export type TrainerApi = typeof api;
+
+Comlink.expose(api);
