@@ -26,7 +26,13 @@ export default defineConfig({
   preview: { host: '127.0.0.1' },
   // Pre-bundled up front so that a browser test never sees Vite reload mid-run.
   optimizeDeps: {
-    include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'],
+    include: [
+      '@tensorflow/tfjs',
+      '@tensorflow/tfjs-backend-webgpu',
+      '@tensorflow/tfjs-backend-wasm',
+      '@huggingface/transformers',
+      'comlink',
+    ],
   },
   test: {
     testTimeout: 60_000,

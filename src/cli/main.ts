@@ -10,6 +10,8 @@ import { primeDataCommand } from './commands/prime-data';
 import { classifyCommand } from './commands/classify';
 import { initCommand, sampleCommand } from './commands/model';
 import { evalCommand, primeCommand, trainCommand } from './commands/train';
+import { exportCommand } from './commands/export';
+import { surveyCommand } from './commands/survey';
 
 export function buildProgram(): Command {
   const program = new Command('habits-lab')
@@ -30,6 +32,8 @@ export function buildProgram(): Command {
   program.addCommand(primeCommand());
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
+  program.addCommand(exportCommand());
+  program.addCommand(surveyCommand());
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -27,6 +27,8 @@ export const StartSchema = z.discriminatedUnion('kind', [
     examples: positiveInt(100_000).default(1000),
     tokenBudget: positiveInt(1024).default(160),
     sft: SftSchema.default(SftSchema.parse({})),
+    /** Prime this checkpoint (a pretrained base model) instead of freshly initialized weights. */
+    from: z.string().min(1).optional(),
   }),
   z.object({ kind: z.literal('checkpoint'), checkpoint: z.string().min(1) }),
   z.object({ kind: z.literal('scratch') }),
@@ -61,6 +63,13 @@ export const EvalSchema = z.object({
   problems: z.number().int().min(0).max(100_000).default(100),
   sampled: z.boolean().default(true),
   greedy: z.boolean().default(true),
+  /** Seed of the held-out test set (default: the run's seed); fix it to compare runs with different seeds. */
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .optional(),
 });
 
 /** Custom problem ranges on top of the preset (for example smaller numbers for the tiniest models). */

@@ -4,3 +4,4 @@ export * from './events';
 export * from './runner';
 export * from './charts';
 export * from './records';
+export * from './survey';

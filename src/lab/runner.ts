@@ -285,7 +285,15 @@ export class ExperimentRunner {
     }
     const size = c.size as
       SizePreset | { hiddenSize: number; numLayers: number; numHeads: number; intermediateSize: number };
-    const policy = Transformer.init(modelConfig(tokenizer.size, size), this.rng('init').nextUint32());
+    let policy: Transformer;
+    if (start.kind === 'prime' && start.from) {
+      if (!this.host.loadCheckpoint) throw new Error('this host cannot load checkpoints');
+      const base = loadCheckpoint(await this.host.loadCheckpoint(start.from));
+      policy = base.model;
+      tokenizer = base.tokenizer;
+    } else {
+      policy = Transformer.init(modelConfig(tokenizer.size, size), this.rng('init').nextUint32());
+    }
     if (start.kind === 'scratch') return { policy, tokenizer };
     this.status('prime', `priming on ${start.examples} ${start.condition} traces`);
     const examples = primeData({
@@ -316,12 +324,12 @@ export class ExperimentRunner {
     return pool;
   }
 
-  /** The fixed held-out test set (the same for every run with this seed and preset). */
+  /** The fixed held-out test set (the same for every run with this eval seed and preset). */
   testSet(): Problem[] {
     const c = this.config;
     return generateProblems(problemSpec(c.preset, c.ranges), {
       n: c.eval.problems,
-      seed: c.seed,
+      seed: c.eval.seed ?? c.seed,
       split: 'test',
       allowFewer: true,
     });

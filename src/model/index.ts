@@ -7,3 +7,4 @@ export * from './safetensors';
 export * from './checkpoint';
 export * from './backend';
 export * from './logprobs';
+export * from './onnx-export';

@@ -1,7 +1,7 @@
 // Checkpoint files on disk (Node only): a folder with one file per entry.
 
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { CheckpointFiles } from './checkpoint';
 
 const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
@@ -9,8 +9,11 @@ const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
 export function writeFolder(dir: string, files: CheckpointFiles): void {
   mkdirSync(dir, { recursive: true });
   for (const [name, bytes] of files) {
-    if (name.includes('/') || name.includes('\\') || name.startsWith('.'))
+    // Names are plain file names, or one folder deep (onnx/model.onnx in an exported model).
+    const parts = name.split('/');
+    if (parts.length > 2 || parts.some((p) => p === '' || p.startsWith('.') || p.includes('\\')))
       throw new Error(`bad checkpoint file name ${name}`);
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
     writeFileSync(join(dir, name), bytes);
   }
 }

@@ -218,21 +218,17 @@ describe('Habits Lab in real Chromium', () => {
 
   it('importing a broken file shows an error and loads nothing', async () => {
     const before = await page.locator('.runs tbody tr').count();
-    await page
-      .getByTestId('import-results')
-      .setInputFiles({
-        name: 'broken.json',
-        mimeType: 'application/json',
-        buffer: Buffer.from('{"format": "habits-lab-run", "version": 1, "events": ['),
-      });
+    await page.getByTestId('import-results').setInputFiles({
+      name: 'broken.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"format": "habits-lab-run", "version": 1, "events": ['),
+    });
     await page.getByRole('alert').filter({ hasText: 'broken.json is not JSON' }).waitFor({ timeout: 10_000 });
-    await page
-      .getByTestId('import-results')
-      .setInputFiles({
-        name: 'other.json',
-        mimeType: 'application/json',
-        buffer: Buffer.from('{"hello": 1}'),
-      });
+    await page.getByTestId('import-results').setInputFiles({
+      name: 'other.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"hello": 1}'),
+    });
     await page
       .getByRole('alert')
       .filter({ hasText: 'other.json is not a Habits Lab result file' })
@@ -247,6 +243,56 @@ describe('Habits Lab in real Chromium', () => {
     expect(await page.locator('.runs tbody tr').count()).toBe(before);
     await shot('06-import-error');
   });
+
+  it('the survey runs a lab model in transformers.js and draws its habits next to other models', async () => {
+    const survey = page.locator('section.survey');
+    await survey.scrollIntoViewIfNeeded();
+    // The Hub needs a confirmation before anything is downloaded; cancelling downloads nothing.
+    await page.getByTestId('survey-model').selectOption('hub');
+    await survey
+      .getByPlaceholder('onnx-community/Qwen2.5-0.5B-Instruct')
+      .fill('onnx-community/Qwen2.5-0.5B-Instruct');
+    await page.getByTestId('survey-start').click();
+    await expect(page.getByRole('alertdialog', { name: 'Confirm download' }).innerText()).resolves.toMatch(
+      /downloads onnx-community\/Qwen2.5-0.5B-Instruct .* from huggingface\.co/,
+    );
+    await survey.getByRole('button', { name: 'Cancel' }).click();
+    expect(await page.getByRole('alertdialog').count()).toBe(0);
+
+    const surveyRun = async (label: string) => {
+      await page.getByTestId('survey-model').selectOption({ label });
+      await survey.getByLabel('Problems (M)').fill('3');
+      await survey.getByLabel('Samples (K)').fill('2');
+      await survey.getByLabel('Max tokens').fill('60');
+      await page.getByTestId('survey-start').click();
+      await page.waitForFunction(
+        (l) => document.querySelector('[data-testid="survey-status"]')?.textContent?.startsWith(`done: ${l}`),
+        label,
+        { timeout: 180_000 },
+      );
+    };
+    await surveyRun('e2e wasm');
+    await surveyRun('e2e pause');
+    expect(await survey.locator('.survey-status').innerText()).toMatch(/on webgpu|on wasm/);
+    expect(await survey.locator('figure[data-bars]').count()).toBe(3);
+    expect(await survey.locator('figure[data-bars="Habits per response"]').getAttribute('data-models')).toBe(
+      '2',
+    );
+    expect(await survey.locator('.survey-table tbody tr').count()).toBe(2);
+    expect(await survey.locator('.sample').count()).toBe(6);
+    await shot('07-survey');
+    // A broken survey file is refused with a message, and nothing is added.
+    await page.getByTestId('import-survey').setInputFiles({
+      name: 'survey.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"format":"habits-lab-survey","version":1}'),
+    });
+    await page
+      .getByRole('alert')
+      .filter({ hasText: 'survey.json is not a valid survey result' })
+      .waitFor({ timeout: 10_000 });
+    expect(await survey.locator('.survey-table tbody tr').count()).toBe(2);
+  }, 400_000);
 
   it('a run on the webgpu backend (SwiftShader) trains in the worker and fills the charts', async () => {
     await openAt(
@@ -270,7 +316,7 @@ describe('Habits Lab in real Chromium', () => {
     expect(await stage()).toBe('done');
     expect(await page.locator('.status').innerText()).toMatch(/Backend webgpu/);
     expect(await chartPoints('reward')).toBeGreaterThanOrEqual(2);
-    await shot('07-webgpu-done');
+    await shot('08-webgpu-done');
   }, 660_000);
 
   it('made no request outside localhost, and the page threw nothing', () => {

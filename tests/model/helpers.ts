@@ -6,6 +6,8 @@ import {
   modelConfig,
   tokenLogprobs,
   maskedMean,
+  saveCheckpoint,
+  type CheckpointFiles,
   type SizePreset,
 } from '../../src/model';
 
@@ -45,4 +47,13 @@ export function lmLoss(model: Transformer, ids: tf.Tensor2D, mask: tf.Tensor2D):
   const { logits } = model.forward(ids.slice([0, 0], [B, T - 1]) as tf.Tensor2D);
   const targets = ids.slice([0, 1], [B, T - 1]) as tf.Tensor2D;
   return tf.neg(maskedMean(tokenLogprobs(logits, targets), mask));
+}
+
+/** A random model with sharp, varied predictions (raw init is nearly uniform, so greedy would repeat one token). */
+export async function peakyCheckpoint(seed: number): Promise<CheckpointFiles> {
+  const model = tinyModel(seed);
+  for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.tidy(() => tf.mul(v, 6)));
+  const files = await saveCheckpoint(model, tokenizer, { prompt_format: 'compact' });
+  model.dispose();
+  return files;
 }

@@ -3,6 +3,7 @@
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { RunRecord } from '../../lab/records';
+import type { SurveyResult } from '../../lab/survey';
 
 export interface StoredCheckpoint {
   id: string; // run id, or "model:<name>" for an imported model
@@ -11,18 +12,29 @@ export interface StoredCheckpoint {
   files: Record<string, Uint8Array>;
 }
 
+/** A finished survey of one model, kept in this browser. */
+export interface StoredSurvey {
+  id: string;
+  result: SurveyResult;
+}
+
 interface LabDB extends DBSchema {
   runs: { key: string; value: RunRecord };
   checkpoints: { key: string; value: StoredCheckpoint };
+  surveys: { key: string; value: StoredSurvey };
 }
 
 let dbPromise: Promise<IDBPDatabase<LabDB>> | null = null;
 
 export function db(): Promise<IDBPDatabase<LabDB>> {
-  dbPromise ??= openDB<LabDB>('habits-lab', 1, {
-    upgrade(d) {
-      d.createObjectStore('runs', { keyPath: 'id' });
-      d.createObjectStore('checkpoints', { keyPath: 'id' });
+  // Version 2 added the surveys store; a version-1 database keeps its runs and checkpoints.
+  dbPromise ??= openDB<LabDB>('habits-lab', 2, {
+    upgrade(d, oldVersion) {
+      if (oldVersion < 1) {
+        d.createObjectStore('runs', { keyPath: 'id' });
+        d.createObjectStore('checkpoints', { keyPath: 'id' });
+      }
+      if (oldVersion < 2) d.createObjectStore('surveys', { keyPath: 'id' });
     },
   });
   return dbPromise;
@@ -59,4 +71,17 @@ export async function loadCheckpointFiles(id: string): Promise<StoredCheckpoint 
 
 export async function listImportedModels(): Promise<StoredCheckpoint[]> {
   return (await (await db()).getAll('checkpoints')).filter((c) => c.id.startsWith('model:'));
+}
+
+export async function saveSurvey(survey: StoredSurvey): Promise<void> {
+  await (await db()).put('surveys', survey);
+}
+
+export async function listSurveys(): Promise<StoredSurvey[]> {
+  const all = await (await db()).getAll('surveys');
+  return all.sort((a, b) => a.result.createdAt.localeCompare(b.result.createdAt));
+}
+
+export async function deleteSurvey(id: string): Promise<void> {
+  await (await db()).delete('surveys', id);
 }

@@ -35,6 +35,17 @@ export const HELP = {
     'Average count per response of each habit, as the paper measured it (a classifier reads every response).',
   overlay:
     "Tick runs to draw their curves on the charts too: compare all_strategies with empty_cot, the paper's figure, live.",
+  survey:
+    'Before any RL, the paper asked which base models already show the four habits: Qwen-2.5-3B did (and then improved with RL), Llama-3.2-3B hardly did (and stalled). A survey samples K responses to M problems from a model and counts the habits in each.',
+  surveyModel:
+    'The model to survey: a shipped model (already on this site), one of your runs or imported checkpoints (converted to ONNX here, in your browser), or a Hugging Face model id (downloaded only after you confirm).',
+  surveyProblems: 'M: how many Countdown problems (held-out test problems of the chosen preset).',
+  surveySamples: 'K: responses sampled per problem, at temperature 1 like the paper.',
+  surveyTokens: 'Most tokens per response. Real models write long searches; tiny lab models need about 200.',
+  hubModel:
+    'A text-generation model on the Hugging Face Hub with ONNX weights (for example onnx-community/Qwen2.5-0.5B-Instruct). Instruct models get their chat template. The files are downloaded once and cached by the browser.',
+  hubDtype:
+    'Which ONNX weights to download: q4 and q8 are quantized (smaller and faster), fp16 and fp32 are full precision.',
 };
 
 export const CONDITION_HELP = CONDITION_DESCRIPTIONS;

@@ -1,0 +1,60 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseSurvey } from '../../src/lab';
+import { cli } from './helpers';
+
+describe('habits-lab CLI: export and survey (child process)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hl-survey-cli-'));
+  const lab = join(root, 'nano');
+  const exported = join(root, 'nano-onnx');
+
+  it('export writes onnx/model.onnx next to the checkpoint and checks greedy parity', () => {
+    expect(cli(['init', '--size', 'nano', '--seed', '2', '--out', lab]).status).toBe(0);
+    const r = cli(['export', '--format', 'onnx', '--model', lab, '--out', exported, '--check', '2']);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/greedy check: 2\/2 problems identical token for token/);
+    for (const f of ['config.json', 'tokenizer.json', 'onnx/model.onnx', 'model.safetensors'])
+      expect(existsSync(join(exported, f)), f).toBe(true);
+  });
+
+  it('survey prints the table and writes a result file the lab can import', () => {
+    const out = join(root, 'surveys');
+    const r = cli([
+      'survey',
+      '--model',
+      exported,
+      '--n',
+      '3',
+      '--k',
+      '2',
+      '--preset',
+      'easy',
+      '--max-new-tokens',
+      '30',
+      '--out',
+      out,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^model\s+accuracy\s+format\s+verification\s+backtracking\s+subgoal_setting\s+backward_chaining\s+chars/,
+    );
+    expect(r.stdout).toMatch(/\nnano-onnx\s+\d+\.\d%/);
+    const result = parseSurvey(readFileSync(join(out, 'nano-onnx.survey.json'), 'utf8'));
+    expect(result.completions).toHaveLength(6);
+    expect(result.options).toMatchObject({ problems: 3, samples: 2, preset: 'easy' });
+  });
+
+  it('explains what to do with a folder that is not an exported model, and never downloads by default', () => {
+    const notExported = cli(['survey', '--model', lab, '--n', '1']);
+    expect(notExported.status).toBe(2);
+    expect(notExported.stderr).toMatch(/has no onnx\/ folder.*\n.*habits-lab export --format onnx/);
+    const hubId = cli(['survey', '--model', 'Qwen/Qwen2.5-0.5B', '--n', '1']);
+    expect(hubId.status).toBe(2);
+    expect(hubId.stderr).toMatch(/is not a folder here.*pass --hub/);
+    const bad = cli(['export', '--model', join(root, 'missing'), '--out', join(root, 'x')]);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toMatch(/cannot read checkpoint folder/);
+  });
+});
