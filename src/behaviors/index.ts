@@ -5,3 +5,4 @@ export * from './traces';
 export * from './classify';
 export * from './metrics';
 export * from './judge';
+export * from './pretraining';

@@ -48,6 +48,13 @@ export interface TraceOptions {
   /** Most failed attempts before the final one (correct conditions). */
   maxFailedAttempts: number;
   promptFormat: PromptFormat;
+  /**
+   * 'varied': several phrasings per behavior (the default; neither a model nor the classifier can
+   * lean on one string). 'terse': the first phrasing of each list only, a smaller language that the
+   * tiniest models learn in a few minutes. The same random choices are drawn either way, so the two
+   * differ only in wording.
+   */
+  phrasing?: 'varied' | 'terse';
 }
 
 export const DEFAULT_TRACE_OPTIONS: TraceOptions = {
@@ -142,7 +149,7 @@ export function exprText(e: Expr): string {
 }
 
 /** One written step: "left op right = value"; one side is the previous result or a leaf. */
-interface ChainStep {
+export interface ChainStep {
   text: string;
   value: number;
   /** Numbers of the problem used up to and including this step. */
@@ -153,7 +160,7 @@ interface ChainStep {
  * The steps that compute an expression as a chain. The spine follows the larger side; when both
  * sides need work, the smaller side is written inline, so each step uses the previous result.
  */
-function chainOf(e: Expr): ChainStep[] {
+export function chainOf(e: Expr): ChainStep[] {
   if (e.kind === 'num') return [];
   let spine: Expr | null = null;
   if (!isLeaf(e.left) && !isLeaf(e.right))
@@ -170,7 +177,7 @@ function chainOf(e: Expr): ChainStep[] {
 }
 
 /** Steps a person would not take: a zero result, or multiplying or dividing by 1. */
-function isDegenerate(e: Expr): boolean {
+export function isDegenerate(e: Expr): boolean {
   if (e.kind === 'num') return false;
   if (val(e) === 0) return true;
   if ((e.op === '*' || e.op === '/') && (val(e.right) === 1 || (e.op === '*' && val(e.left) === 1)))
@@ -216,21 +223,32 @@ interface Attempt {
   success: boolean;
 }
 
+/** Pick a phrasing: a random one, or always the first when the wording is terse. */
+function phrase<T>(rng: Rng, list: readonly T[], phrasing: TraceOptions['phrasing']): T {
+  const picked = rng.pick(list);
+  return phrasing === 'terse' ? list[0] : picked;
+}
+
 class Writer {
   constructor(
     readonly rng: Rng,
     readonly problem: Problem,
     readonly style: Style,
+    readonly phrasing: TraceOptions['phrasing'] = 'varied',
   ) {}
+
+  private say<T>(list: readonly T[]): T {
+    return phrase(this.rng, list, this.phrasing);
+  }
 
   /** Equations of a chain joined into one or more sentences; the verification may be appended. */
   steps(chain: ChainStep[], linear = false): Sentence[] {
     if (linear) {
-      const template = this.rng.pick(LINEAR_STEP);
+      const template = this.say(LINEAR_STEP);
       return chain.map((s, i) => ({ text: fill(template, { i: i + 1, eq: s.text }), counts: {} }));
     }
     let text = chain[0].text;
-    for (let i = 1; i < chain.length; i++) text += this.rng.pick(STEP_JOIN) + chain[i].text;
+    for (let i = 1; i < chain.length; i++) text += this.say(STEP_JOIN) + chain[i].text;
     return [{ text, counts: {} }];
   }
 
@@ -241,7 +259,7 @@ class Writer {
       last.text += '.';
       return;
     }
-    const template = this.rng.pick(VERIFY_FAIL);
+    const template = this.say(VERIFY_FAIL);
     last.text += fill(template, {
       r: result,
       g: goal,
@@ -255,7 +273,7 @@ class Writer {
     sentences[sentences.length - 1].text += '.';
     if (this.style.verify) {
       sentences.push({
-        text: fill(this.rng.pick(VERIFY_SUCCESS), { t: this.problem.target }),
+        text: fill(this.say(VERIFY_SUCCESS), { t: this.problem.target }),
         counts: { verification: 1 },
       });
     }
@@ -286,7 +304,7 @@ class Writer {
     if (candidates.length === 0) return null;
     const goal = this.rng.pick(candidates);
     const intro: Sentence = {
-      text: fill(this.rng.pick(SUBGOAL), { g: goal.value, nums: listNumbers(goal.used) }),
+      text: fill(this.say(SUBGOAL), { g: goal.value, nums: listNumbers(goal.used) }),
       counts: { subgoal_setting: 1 },
     };
     const sentences = [intro, ...this.steps(chain)];
@@ -332,8 +350,8 @@ class Writer {
     const inverse = inverseText(goal, op, known, needed, knownLeft);
     const useInverse = !nested && inverse !== null && this.rng.chance(0.4);
     const text = useInverse
-      ? fill(this.rng.pick(BACKWARD_INVERSE), { eq: inverse, y: needed })
-      : fill(this.rng.pick(nested ? BACKWARD_SPLIT.slice(0, 2) : BACKWARD_SPLIT), {
+      ? fill(this.say(BACKWARD_INVERSE), { eq: inverse, y: needed })
+      : fill(this.say(nested ? BACKWARD_SPLIT.slice(0, 2) : BACKWARD_SPLIT), {
           t: goal,
           eq: split,
           y: needed,
@@ -424,7 +442,7 @@ export function writeTrace(
   options: TraceOptions = DEFAULT_TRACE_OPTIONS,
 ): Trace {
   const style = STYLES[condition];
-  const w = new Writer(rng, problem, style);
+  const w = new Writer(rng, problem, style, options.phrasing);
   const solution = pickSolution(solutionExprs(problem), style, rng);
   if (!solution) throw new Error(`no integer-mode solution for ${JSON.stringify(problem)}`);
 
@@ -481,7 +499,7 @@ function finish(attempts: Attempt[], style: Style, problem: Problem, options: Tr
     const parts: string[] = [];
     list.forEach((a, i) => {
       if (i > 0) {
-        parts.push(rng.pick(BACKTRACK));
+        parts.push(phrase(rng, BACKTRACK, options.phrasing));
         counts.backtracking += 1;
       }
       for (const s of a.sentences) {

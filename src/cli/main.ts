@@ -12,6 +12,8 @@ import { initCommand, sampleCommand } from './commands/model';
 import { evalCommand, primeCommand, trainCommand } from './commands/train';
 import { exportCommand } from './commands/export';
 import { surveyCommand } from './commands/survey';
+import { replicateCommand } from './commands/replicate';
+import { modelsCommand } from './commands/models';
 
 export function buildProgram(): Command {
   const program = new Command('habits-lab')
@@ -34,6 +36,8 @@ export function buildProgram(): Command {
   program.addCommand(evalCommand());
   program.addCommand(exportCommand());
   program.addCommand(surveyCommand());
+  program.addCommand(replicateCommand());
+  program.addCommand(modelsCommand());
   for (const c of program.commands) c.exitOverride().showHelpAfterError('(run with --help for usage)');
   return program;
 }

@@ -5,3 +5,4 @@ export * from './runner';
 export * from './charts';
 export * from './records';
 export * from './survey';
+export * from './replication';

@@ -302,7 +302,12 @@ export class ExperimentRunner {
       seed: c.seed,
       preset: c.preset,
       ranges: c.ranges,
-      trace: { tokenBudget: start.tokenBudget, promptFormat: c.promptFormat },
+      trace: {
+        tokenBudget: start.tokenBudget,
+        maxFailedAttempts: start.maxFailedAttempts,
+        phrasing: start.phrasing,
+        promptFormat: c.promptFormat,
+      },
     });
     await runSft(policy, tokenizer, examples, start.sft, this.rng('sft'), {
       onProgress: (progress) => this.emit({ type: 'prime', progress }),

@@ -133,7 +133,10 @@ describe('Habits Lab in real Chromium', () => {
     const longest = await page.evaluate(() =>
       Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks),
     );
-    expect(longest).toBeLessThan(200);
+    // Training runs in the worker: if a step ran on the page, the page would freeze for seconds
+    // (one PPO step takes seconds here). Chart redraws and GC on a busy 2-core CI machine reach
+    // ~200 ms, so the bound is a second: far below a step, far above normal jank.
+    expect(longest).toBeLessThan(1000);
     await shot('03-wasm-done');
   }, 300_000);
 

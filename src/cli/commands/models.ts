@@ -1,0 +1,213 @@
+import { Command } from 'commander';
+import { Presets, SingleBar } from 'cli-progress';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { baseCorpus, BEHAVIORS, CONDITION_DESCRIPTIONS, type Condition } from '../../behaviors';
+import { Rng } from '../../countdown';
+import { BASE_RECIPE, MINIATURE, parseReplication, replicationJobs, type EvalMetrics } from '../../lab';
+import {
+  countParameters,
+  loadCheckpoint,
+  modelConfig,
+  saveCheckpoint,
+  selectBackend,
+  Tokenizer,
+  Transformer,
+  transformersJsFolder,
+  type CheckpointFiles,
+} from '../../model';
+import { readFolder, writeFolder } from '../../model/node-files';
+import { runSft } from '../../rl';
+import { parseIntOption, UsageError } from '../io';
+import { readEvents, runJobs } from '../jobs';
+
+/** One shipped model, as public/models/manifest.json describes it to the page. */
+export interface ManifestEntry {
+  name: string;
+  condition: Condition | null;
+  description: string;
+  parameters: number;
+  onnx: boolean;
+  /** How it was made. */
+  training: Record<string, unknown>;
+  /** Its profile on the held-out test problems before any RL (one sample each at temperature 1). */
+  beforeRl?: {
+    problems: number;
+    accuracy: number;
+    formatRate: number;
+    behaviors: Record<string, number>;
+    responseChars: number;
+    responseTokens: number;
+  };
+}
+
+const SHIPPED_FILES = [
+  'config.json',
+  'model.safetensors',
+  'value_head.safetensors',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'generation_config.json',
+];
+
+/** Checkpoint files plus onnx/model.onnx, so the page can train from it and survey it. */
+function writeShipped(dir: string, files: CheckpointFiles): void {
+  const kept: CheckpointFiles = new Map([...files].filter(([name]) => SHIPPED_FILES.includes(name)));
+  rmSync(dir, { recursive: true, force: true });
+  writeFolder(dir, new Map([...kept, ...transformersJsFolder(kept)]));
+}
+
+async function trainBase(dir: string, quiet: boolean): Promise<void> {
+  const recipe = { ...BASE_RECIPE, ...MINIATURE };
+  const stamp = JSON.stringify(recipe);
+  if (existsSync(join(dir, 'config.json'))) {
+    const meta = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).habits_lab ?? {};
+    if (meta.recipe === stamp) {
+      if (!quiet) process.stderr.write(`base model in ${dir} is up to date\n`);
+      return;
+    }
+  }
+  await selectBackend('auto');
+  const tokenizer = new Tokenizer();
+  const model = Transformer.init(
+    modelConfig(tokenizer.size, MINIATURE.size),
+    new Rng(BASE_RECIPE.seed).fork('base-init').nextUint32(),
+  );
+  const corpus = baseCorpus({
+    n: BASE_RECIPE.examples,
+    seed: BASE_RECIPE.seed,
+    preset: MINIATURE.preset,
+    ranges: MINIATURE.ranges,
+  });
+  const bar = new SingleBar(
+    {
+      format: 'base model |{bar}| {value}/{total} steps | loss {loss} | ETA {eta_formatted}',
+      stream: process.stderr,
+      hideCursor: true,
+      etaBuffer: 100,
+    },
+    Presets.shades_classic,
+  );
+  let started = false;
+  await runSft(model, tokenizer, corpus, BASE_RECIPE, new Rng(BASE_RECIPE.seed).fork('base-sft'), {
+    onProgress: (p) => {
+      if (quiet) return;
+      if (!started) bar.start(p.totalSteps, 0, { loss: '' });
+      started = true;
+      bar.update(p.step, { loss: p.loss.toFixed(3) });
+      if (p.heldOutLoss !== undefined)
+        process.stderr.write(`\nepoch ${p.epoch}: held-out loss ${p.heldOutLoss.toFixed(3)}\n`);
+    },
+  });
+  if (started) bar.stop();
+  const files = await saveCheckpoint(model, tokenizer, {
+    made_by: 'habits-lab models',
+    role: 'base',
+    prompt_format: 'compact',
+    recipe: stamp,
+  });
+  model.dispose();
+  writeShipped(dir, files);
+}
+
+export function modelsCommand(): Command {
+  return new Command('models')
+    .description('Build the shipped models: the behavior-free base model and one primed model per condition')
+    .option('--out <dir>', 'where the page finds them', 'public/models')
+    .option('--work <dir>', 'folder for the priming runs', 'runs/models')
+    .option('--jobs <n>', 'priming runs at once (one CPU core each)', '2')
+    .option('--quiet', 'no progress bars')
+    .addHelpText(
+      'after',
+      '\nThe same priming runs as `habits-lab replicate` (its default plan), so the shipped models are the\n' +
+        "replication's starting points. Each folder holds a lab checkpoint and onnx/model.onnx; manifest.json\n" +
+        'describes each (condition, parameters, priming, accuracy and behaviors before RL). `npm run models` runs this.',
+    )
+    .action(async (opts) => {
+      const out = resolve(opts.out);
+      const quiet = Boolean(opts.quiet);
+      mkdirSync(out, { recursive: true });
+      const t0 = Date.now();
+      await trainBase(join(out, 'base'), quiet);
+
+      const plan = parseReplication({ base: join(out, 'base') });
+      const work = resolve(opts.work);
+      const jobs = replicationJobs(plan, (id) => join(work, id, 'checkpoints', 'final')).filter(
+        (j) => j.kind === 'prime',
+      );
+      const outcome = await runJobs(jobs, work, {
+        jobsAtOnce: parseIntOption(opts.jobs, '--jobs', 1, 64),
+        quiet,
+        label: 'priming',
+      });
+      if (outcome.stopped) {
+        process.exitCode = 130;
+        return;
+      }
+      for (const [id, why] of outcome.failed) process.stderr.write(`failed: ${id}: ${why}\n`);
+      if (outcome.failed.size > 0) throw new UsageError('some models could not be built (see above)');
+
+      const baseFiles = readFolder(join(out, 'base'));
+      const entries: ManifestEntry[] = [
+        {
+          name: 'base',
+          condition: null,
+          description:
+            'The base model: pretrained on calculations with the answer format and no habits at all (no checking, no backtracking, no subgoals, no working backwards). Every primed model starts from it.',
+          parameters: countParameters(loadCheckpoint(baseFiles).model.config, false),
+          onnx: true,
+          training: { corpus: 'src/behaviors/pretraining.ts', ...BASE_RECIPE, ...MINIATURE },
+        },
+      ];
+      for (const job of jobs) {
+        const files = readFolder(join(work, job.id, 'checkpoints', 'final'));
+        writeShipped(join(out, job.condition), files);
+        const evalEvent = readEvents(join(work, job.id)).find((e) => e.type === 'eval');
+        const m = evalEvent?.type === 'eval' ? (evalEvent.metrics as EvalMetrics) : undefined;
+        const start = job.config.start as Record<string, unknown>;
+        entries.push({
+          name: job.condition,
+          condition: job.condition,
+          description: CONDITION_DESCRIPTIONS[job.condition],
+          parameters: countParameters(loadCheckpoint(files).model.config, false),
+          onnx: true,
+          training: {
+            base: 'base',
+            examples: start.examples,
+            phrasing: start.phrasing,
+            maxFailedAttempts: start.maxFailedAttempts,
+            tokenBudget: start.tokenBudget,
+            sft: start.sft,
+            seed: job.config.seed,
+          },
+          ...(m?.sampled
+            ? {
+                beforeRl: {
+                  problems: m.problems,
+                  accuracy: m.sampled.accuracy,
+                  formatRate: m.sampled.formatRate,
+                  behaviors: m.sampled.behaviors,
+                  responseChars: m.sampled.responseChars,
+                  responseTokens: m.sampled.responseTokens,
+                },
+              }
+            : {}),
+        });
+      }
+      writeFileSync(
+        join(out, 'manifest.json'),
+        `${JSON.stringify({ format: 'habits-lab-models', version: 1, problems: MINIATURE, models: entries }, null, 2)}\n`,
+      );
+      process.stdout.write(
+        `${'model'.padEnd(26)} accuracy  ${BEHAVIORS.map((b) => b.slice(0, 12).padEnd(13)).join('')}chars\n` +
+          entries
+            .filter((e) => e.beforeRl)
+            .map(
+              (e) =>
+                `${e.name.padEnd(26)} ${`${(100 * e.beforeRl!.accuracy).toFixed(1)}%`.padEnd(9)} ${BEHAVIORS.map((b) => e.beforeRl!.behaviors[b].toFixed(2).padEnd(13)).join('')}${e.beforeRl!.responseChars.toFixed(0)}`,
+            )
+            .join('\n') +
+          `\nwrote ${entries.length} models and manifest.json to ${out} in ${((Date.now() - t0) / 60000).toFixed(1)} min\n`,
+      );
+    });
+}

@@ -1,0 +1,156 @@
+import { Command } from 'commander';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONDITIONS, type Condition } from '../../behaviors/types';
+import {
+  checkFindings,
+  makeRecord,
+  parseConfig,
+  parseReplication,
+  replicationCharts,
+  replicationJobs,
+  resultsMarkdown,
+  summarizeReplication,
+  type ReplicationPlan,
+  type RunResult,
+} from '../../lab';
+import { renderChartsPng } from '../chart-image';
+import { parseIntList, parseIntOption, UsageError } from '../io';
+import { readEvents, runJobs } from '../jobs';
+
+/** The shipped pretrained base model (built by `npm run models`). */
+export const DEFAULT_BASE = fileURLToPath(new URL('../../../public/models/base', import.meta.url));
+
+function plansEqual(a: ReplicationPlan, b: ReplicationPlan): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+export function replicateCommand(): Command {
+  return new Command('replicate')
+    .description(
+      "Reproduce the paper in miniature: prime one model per condition, run the same PPO on each over several seeds, and compare with the paper's table",
+    )
+    .option('--out <dir>', 'folder for every run, the results table and the figure', 'runs/replication')
+    .option('--plan <file>', 'a replication plan (JSON); the defaults are the tuned miniature')
+    .option('--seeds <list>', 'RL seeds, e.g. 1,2,3')
+    .option('--conditions <list>', `priming conditions (default: the seven of the paper's table)`)
+    .option('--base <dir>', 'pretrained base model to prime from', DEFAULT_BASE)
+    .option('--set <key=value...>', 'override plan fields, e.g. --set rl.steps=20 eval.problems=100')
+    .option('--jobs <n>', 'runs at once (one CPU core each)', '2')
+    .option('--quiet', 'no progress bar')
+    .addHelpText(
+      'after',
+      '\nStop it with Ctrl-C: running jobs save a checkpoint, and the same command resumes where it stopped.\n\n' +
+        'Examples:\n  habits-lab replicate --out runs/replication\n  habits-lab replicate --seeds 11,12,13 --out runs/other-seeds\n' +
+        '  habits-lab replicate --conditions all_strategies,empty_cot --seeds 1 --set rl.steps=10 --out runs/quick',
+    )
+    .action(async (opts) => {
+      const out = resolve(opts.out);
+      const input: Record<string, unknown> = opts.plan ? JSON.parse(readFileSync(opts.plan, 'utf8')) : {};
+      if (opts.seeds) input.seeds = parseIntList(opts.seeds, '--seeds');
+      if (opts.conditions) {
+        const list = String(opts.conditions)
+          .split(',')
+          .map((c) => c.trim());
+        for (const c of list)
+          if (!CONDITIONS.includes(c as Condition))
+            throw new UsageError(`unknown condition "${c}"; choose from ${CONDITIONS.join(', ')}`);
+        input.conditions = list;
+      }
+      const base = resolve(opts.base);
+      if (!existsSync(join(base, 'model.safetensors')))
+        throw new UsageError(`no base model at ${base}: build it with \`npm run models\` or pass --base DIR`);
+      input.base = base;
+      for (const s of (opts.set as string[] | undefined) ?? []) {
+        const eq = s.indexOf('=');
+        if (eq < 1) throw new UsageError(`--set takes key=value, got "${s}"`);
+        const keys = s.slice(0, eq).split('.');
+        let value: unknown = s.slice(eq + 1);
+        try {
+          value = JSON.parse(value as string);
+        } catch {
+          // a plain string
+        }
+        let node = input;
+        for (const k of keys.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
+        node[keys[keys.length - 1]] = value;
+      }
+      let plan: ReplicationPlan;
+      try {
+        plan = parseReplication(input);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const jobsAtOnce = parseIntOption(opts.jobs, '--jobs', 1, 64);
+      mkdirSync(out, { recursive: true });
+      const planPath = join(out, 'plan.json');
+      if (existsSync(planPath)) {
+        const earlier = parseReplication(JSON.parse(readFileSync(planPath, 'utf8')));
+        if (!plansEqual(earlier, plan))
+          throw new UsageError(
+            `${out} holds a different replication plan (see its plan.json); use another --out`,
+          );
+      } else writeFileSync(planPath, `${JSON.stringify(plan, null, 2)}\n`);
+
+      const jobs = replicationJobs(plan, (id) => join(out, id, 'checkpoints', 'final'));
+      const { finished, failed, stopped, seconds } = await runJobs(jobs, out, {
+        jobsAtOnce,
+        quiet: Boolean(opts.quiet),
+        label: 'replicate',
+      });
+      const dirOf = (id: string) => join(out, id);
+
+      const timingPath = join(out, 'timing.json');
+      const earlierSeconds = existsSync(timingPath)
+        ? Number(JSON.parse(readFileSync(timingPath, 'utf8')).seconds) || 0
+        : 0;
+      writeFileSync(
+        timingPath,
+        `${JSON.stringify({ seconds: earlierSeconds + seconds, lastSession: seconds, jobsAtOnce, updated: new Date().toISOString() }, null, 2)}\n`,
+      );
+      if (stopped) {
+        process.stderr.write(
+          `stopped after ${seconds.toFixed(0)} s; ${finished.size}/${jobs.length} runs finished\n`,
+        );
+        process.exitCode = 130;
+        return;
+      }
+
+      // Results: every finished RL run, summarized per condition.
+      const runs: RunResult[] = jobs
+        .filter((j) => j.kind === 'rl' && finished.has(j.id))
+        .map((j) => ({ condition: j.condition, seed: j.seed, events: readEvents(dirOf(j.id)) }));
+      const summaries = summarizeReplication(runs, plan.conditions);
+      const findings = checkFindings(summaries);
+      const table = resultsMarkdown(plan, summaries, findings);
+      writeFileSync(join(out, 'results.md'), table);
+      writeFileSync(
+        join(out, 'results.json'),
+        `${JSON.stringify({ plan, seconds: earlierSeconds + seconds, summaries, findings }, null, 1)}\n`,
+      );
+      writeFileSync(
+        join(out, 'figure.png'),
+        renderChartsPng(replicationCharts(summaries), `${plan.name}: seeds ${plan.seeds.join(', ')}`),
+      );
+      // Every run as a result file the page imports (Runs → Import results) and overlays.
+      mkdirSync(join(out, 'runs'), { recursive: true });
+      for (const j of jobs.filter((j) => j.kind === 'rl' && finished.has(j.id))) {
+        const record = makeRecord(j.id.replace(/\//g, '-'), parseConfig(j.config), readEvents(dirOf(j.id)));
+        writeFileSync(
+          join(out, 'runs', `${j.condition}-seed-${j.seed}.habits-lab.json`),
+          JSON.stringify(record),
+        );
+      }
+      process.stdout.write(
+        `${table}\nfiles in ${out}: results.md, results.json, figure.png, runs/*.habits-lab.json\n`,
+      );
+      process.stdout.write(
+        `took ${((earlierSeconds + seconds) / 60).toFixed(1)} min with ${jobsAtOnce} jobs at once\n`,
+      );
+      if (failed.size > 0) {
+        for (const [id, why] of failed) process.stderr.write(`failed: ${id}: ${why}\n`);
+        process.exitCode = 1;
+      }
+    });
+}

@@ -1,0 +1,123 @@
+// `habits-lab replicate` end to end on a tiny plan: the jobs run as child processes, the results
+// table, figure and importable run files are written, a second run of the same command finds
+// everything done, Ctrl-C leaves resumable runs, and a different plan in the same folder is refused.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseRecord } from '../../src/lab';
+import { cli, ROOT } from './helpers';
+
+const root = mkdtempSync(join(tmpdir(), 'hl-replicate-'));
+const base = join(root, 'base');
+const TINY = [
+  '--set',
+  'prime.examples=16',
+  'prime.sft.epochs=1',
+  'rl.promptsPerStep=2',
+  'rl.samplesPerPrompt=2',
+  'rl.maxNewTokens=12',
+  'rl.minibatches=1',
+  'eval.problems=4',
+  'eval.every=1',
+];
+
+describe('habits-lab replicate (child processes)', () => {
+  it('runs every condition and seed, and writes the table, the figure and run files', () => {
+    expect(cli(['init', '--size', 'nano', '--seed', '1', '--out', base]).status).toBe(0);
+    const out = join(root, 'rep');
+    const args = [
+      'replicate',
+      '--base',
+      base,
+      '--out',
+      out,
+      '--conditions',
+      'all_strategies,empty_cot',
+      '--seeds',
+      '1,2',
+    ];
+    const r = cli([...args, ...TINY, 'rl.steps=2', '--quiet'], undefined, 240_000);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\| all_strategies \| [\d.]+ ± [\d.]+ \| [\d.]+ ± [\d.]+ \|/);
+    expect(r.stdout).toMatch(/\| empty_cot \|/);
+    expect(r.stdout).toMatch(/F1: .* \| (yes|no) \|/);
+    for (const f of ['results.md', 'results.json', 'figure.png', 'plan.json', 'timing.json'])
+      expect(existsSync(join(out, f)), f).toBe(true);
+    const files = readdirSync(join(out, 'runs')).sort();
+    expect(files).toEqual([
+      'all_strategies-seed-1.habits-lab.json',
+      'all_strategies-seed-2.habits-lab.json',
+      'empty_cot-seed-1.habits-lab.json',
+      'empty_cot-seed-2.habits-lab.json',
+    ]);
+    const record = parseRecord(readFileSync(join(out, 'runs', files[0]), 'utf8'));
+    expect(record.events.filter((e) => e.type === 'step')).toHaveLength(2);
+    // Every RL run was evaluated on the same test problems, starting from its condition's primed model.
+    const job = JSON.parse(readFileSync(join(out, 'rl', 'empty_cot', 'seed-2', 'job.json'), 'utf8'));
+    expect(job.start.checkpoint).toBe(join(out, 'prime', 'empty_cot', 'checkpoints', 'final'));
+    expect(job.eval.seed).toBe(0);
+
+    // The same command again: everything is done already, the results are the same.
+    const again = cli([...args, ...TINY, 'rl.steps=2', '--quiet'], undefined, 120_000);
+    expect(again.status).toBe(0);
+    expect(again.stdout.split('\nfiles in')[0]).toBe(r.stdout.split('\nfiles in')[0]);
+    // Another plan in the same folder is refused.
+    const other = cli([...args, ...TINY, 'rl.steps=3', '--quiet']);
+    expect(other.status).toBe(2);
+    expect(other.stderr).toMatch(/holds a different replication plan/);
+  }, 300_000);
+
+  it('stops on Ctrl-C with resumable runs, and the same command finishes them', async () => {
+    const out = join(root, 'stopped');
+    const args = [
+      'replicate',
+      '--base',
+      base,
+      '--out',
+      out,
+      '--conditions',
+      'only_backtracking',
+      '--seeds',
+      '7',
+      '--jobs',
+      '1',
+      ...TINY,
+      'rl.steps=40',
+      'eval.every=0',
+      '--quiet',
+    ];
+    const child = spawn(process.execPath, [`${ROOT}bin/habits-lab.mjs`, ...args], { cwd: ROOT });
+    const metrics = join(out, 'rl', 'only_backtracking', 'seed-7', 'metrics.jsonl');
+    const steps = () =>
+      existsSync(metrics)
+        ? readFileSync(metrics, 'utf8')
+            .split('\n')
+            .filter((l) => l.includes('"type":"step"')).length
+        : 0;
+    const t0 = Date.now();
+    while (steps() < 2) {
+      if (Date.now() - t0 > 180_000) throw new Error('the RL run never started');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', r));
+    expect(code).toBe(130);
+    const stoppedAt = steps();
+    expect(stoppedAt).toBeLessThan(40);
+    expect(
+      readdirSync(join(out, 'rl', 'only_backtracking', 'seed-7', 'checkpoints')).some((n) =>
+        n.startsWith('stopped-'),
+      ),
+    ).toBe(true);
+
+    const resumed = cli(args, undefined, 240_000);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    const stepNumbers = readFileSync(metrics, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"type":"step"'))
+      .map((l) => JSON.parse(l).metrics.step);
+    expect(stepNumbers).toEqual(Array.from({ length: 40 }, (_, i) => i + 1)); // no step lost or repeated
+  }, 400_000);
+});

@@ -1,0 +1,164 @@
+import { describe, expect, it } from 'vitest';
+import { BEHAVIORS, type Behavior, type Condition } from '../../src/behaviors';
+import {
+  checkFindings,
+  parseConfig,
+  parseReplication,
+  replicationCharts,
+  replicationJobs,
+  resultsMarkdown,
+  summarizeReplication,
+  type ConditionSummary,
+  type LabEvent,
+  type RunResult,
+} from '../../src/lab';
+
+/** An eval event with the given accuracy, behaviors (v/b/s/w) and length in characters. */
+function evalEvent(step: number, accuracy: number, behaviors: number[], chars: number): LabEvent {
+  const b = Object.fromEntries(BEHAVIORS.map((k, i) => [k, behaviors[i]])) as Record<Behavior, number>;
+  return {
+    type: 'eval',
+    metrics: {
+      step,
+      problems: 100,
+      sampled: {
+        accuracy,
+        formatRate: 1,
+        truncatedRate: 0,
+        responseTokens: chars / 4,
+        responseChars: chars,
+        behaviors: b,
+        behaviorsPresent: b,
+      },
+    },
+  };
+}
+
+const run = (
+  condition: Condition,
+  seed: number,
+  points: [number, number, number[], number][],
+): RunResult => ({
+  condition,
+  seed,
+  events: points.map(([step, acc, beh, chars]) => evalEvent(step, acc, beh, chars)),
+});
+
+describe('replication plan', () => {
+  const plan = parseReplication({ base: '/models/base' });
+
+  it('primes each condition once and runs every seed from that primed model', () => {
+    expect(plan.conditions).toHaveLength(7);
+    expect(plan.seeds).toEqual([1, 2, 3]);
+    const jobs = replicationJobs(plan, (id) => `/out/${id}/final`);
+    expect(jobs.filter((j) => j.kind === 'prime')).toHaveLength(7);
+    const rl = jobs.filter((j) => j.kind === 'rl');
+    expect(rl).toHaveLength(21);
+    for (const j of rl) {
+      const c = parseConfig(j.config);
+      expect(c.start).toEqual({ kind: 'checkpoint', checkpoint: `/out/prime/${j.condition}/final` });
+      expect(j.after).toBe(`prime/${j.condition}`);
+      expect(c.seed).toBe(j.seed);
+      expect(c.eval.seed).toBe(plan.eval.seed); // one test set for every run
+    }
+    // Same PPO budget for every condition and seed: the RL settings do not differ at all.
+    const rlSettings = new Set(rl.map((j) => JSON.stringify(parseConfig(j.config).rl)));
+    expect(rlSettings.size).toBe(1);
+    for (const p of jobs.filter((j) => j.kind === 'prime')) {
+      const c = parseConfig(p.config);
+      expect(c.rl.steps).toBe(0);
+      expect(c.start).toMatchObject({ kind: 'prime', condition: p.condition, from: '/models/base' });
+    }
+  });
+
+  it('rejects a broken plan with the field that is wrong', () => {
+    expect(() => parseReplication({ seeds: [] })).toThrow(/seeds/);
+    expect(() => parseReplication({ conditions: ['nope'] })).toThrow(/conditions/);
+    expect(() => parseReplication({ extra: 1 })).toThrow(/extra/);
+  });
+});
+
+describe('replication results', () => {
+  const runs: RunResult[] = [
+    run('all_strategies', 1, [
+      [0, 0.2, [2, 2, 1, 1], 300],
+      [10, 0.5, [2.5, 2, 0.5, 0.2], 280],
+    ]),
+    run('all_strategies', 2, [
+      [0, 0.3, [2, 2, 1, 1], 320],
+      [10, 0.7, [2.1, 2.2, 0.3, 0.4], 260],
+    ]),
+    run('incorrect', 1, [
+      [0, 0.1, [2, 3, 1, 1], 400],
+      [10, 0.58, [2, 3, 0.5, 0.5], 350],
+    ]),
+    run('empty_cot', 1, [
+      [0, 0.05, [0, 0, 0, 0], 40],
+      [10, 0.3, [0, 0, 0, 0], 38],
+    ]),
+    run('dots', 1, [
+      [0, 0.04, [0, 0, 0, 0], 300],
+      [10, 0.2, [0, 0, 0, 0], 320],
+    ]),
+  ];
+  const summaries = summarizeReplication(runs, ['all_strategies', 'incorrect', 'empty_cot', 'dots']);
+  const by = (c: Condition) => summaries.find((s) => s.condition === c) as ConditionSummary;
+
+  it('averages over seeds at the first and last evaluation (mean and sample sd)', () => {
+    const all = by('all_strategies');
+    expect(all.start.accuracy.mean).toBeCloseTo(0.25, 12);
+    expect(all.end.accuracy.mean).toBeCloseTo(0.6, 12);
+    expect(all.end.accuracy.sd).toBeCloseTo(Math.sqrt(0.02), 12); // (0.1² + 0.1²) / (2 - 1)
+    expect(all.end.behaviors.subgoal_setting.mean).toBeCloseTo(0.4, 12);
+    expect(all.end.chars.mean).toBe(270);
+    expect(all.curve.map((c) => c.step)).toEqual([0, 10]);
+    expect(by('dots').end.accuracy.sd).toBe(0); // one seed
+  });
+
+  it('checks the four findings against their thresholds', () => {
+    const f = Object.fromEntries(checkFindings(summaries).map((x) => [x.id, x]));
+    // F1: 0.6 - max(0.3, 0.2) = 0.3 >= 0.15 (only all_strategies of the behavior conditions is here)
+    expect(f.F1.holds).toBe(true);
+    expect(f.F1.detail).toMatch(/all_strategies \+30\.0 points/);
+    // F2: |0.58 - 0.6| = 0.02 <= 0.05
+    expect(f.F2.holds).toBe(true);
+    // F3: subgoals and backward chaining fall in both rich conditions, backtracking and verification do not
+    expect(f.F3.holds).toBe(true);
+    // F4: empty_cot gets shorter but dots gets longer
+    expect(f.F4.holds).toBe(false);
+    expect(f.F4.detail).toMatch(/dots 300→320 chars/);
+  });
+
+  it('reports a finding that does not hold, and one that cannot be tested', () => {
+    const close = summarizeReplication(
+      [
+        run('all_strategies', 1, [
+          [0, 0.2, [1, 1, 1, 1], 100],
+          [5, 0.44, [1, 1, 1, 1], 100],
+        ]),
+        run('empty_cot', 1, [
+          [0, 0.1, [0, 0, 0, 0], 40],
+          [5, 0.3, [0, 0, 0, 0], 40],
+        ]),
+      ],
+      ['all_strategies', 'empty_cot'],
+    );
+    const f = Object.fromEntries(checkFindings(close).map((x) => [x.id, x]));
+    expect(f.F1.holds).toBe(false); // 0.14 < 0.15
+    expect(f.F2.holds).toBeNull();
+    expect(f.F3.holds).toBe(false); // subgoals did not fall
+  });
+
+  it('writes the table next to the paper numbers, and the figure as mean curves', () => {
+    const md = resultsMarkdown(parseReplication({ seeds: [1, 2] }), summaries, checkFindings(summaries));
+    expect(md).toMatch(/\| all_strategies \| 25\.0 ± 7\.1 \| 60\.0 ± 14\.1 \|/);
+    expect(md).toMatch(/35\.2 → 73\.6/); // the paper's all_strategies row
+    expect(md).toMatch(/\| F2: .* \| yes \|/);
+    const [acc] = replicationCharts(summaries);
+    expect(acc.series.map((s) => s.label)).toEqual(['all_strategies', 'incorrect', 'empty_cot', 'dots']);
+    expect(acc.series[0].points).toEqual([
+      { x: 0, y: 0.25 },
+      { x: 10, y: 0.6 },
+    ]);
+  });
+});
