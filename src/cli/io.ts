@@ -106,3 +106,23 @@ export function parseNumberOption(text: string, option: string): number {
 
 /** A mistake in how the command was called: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {}
+
+/** "rl.lr=1e-4" -> { rl: { lr: 0.0001 } } (values parsed as JSON when they can be). */
+export function parseSetting(text: string, into: Record<string, unknown>): Record<string, unknown> {
+  const eq = text.indexOf('=');
+  if (eq < 1) throw new UsageError(`--set takes key=value, got "${text}"`);
+  const keys = text.slice(0, eq).split('.');
+  let value: unknown = text.slice(eq + 1);
+  try {
+    value = JSON.parse(value as string);
+  } catch {
+    // a plain string
+  }
+  let node = into;
+  keys.slice(0, -1).forEach((k) => {
+    if (typeof node[k] !== 'object' || node[k] === null) node[k] = {};
+    node = node[k] as Record<string, unknown>;
+  });
+  node[keys[keys.length - 1]] = value;
+  return into;
+}

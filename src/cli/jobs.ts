@@ -97,6 +97,9 @@ export async function runJobs(
           hideCursor: true,
           stream: process.stderr,
           etaBuffer: 200,
+          // Logs and CI are not terminals: print a progress line every 30 s there instead.
+          noTTYOutput: !process.stderr.isTTY,
+          notTTYSchedule: 30_000,
         },
         Presets.shades_classic,
       );

@@ -165,13 +165,14 @@ export const CONFIG_PRESETS: Record<string, { description: string; config: Exper
   },
   classroom: {
     description:
-      'a few minutes on a laptop GPU: prime a nano model on all_strategies, then PPO on the easy problems',
+      'a couple of minutes on CPU: PPO on the shipped empty_cot model in a small corner of the easy problems (numbers 1-6, targets 10-20), where 60 steps lift accuracy from about 25% to 50%',
     config: {
       name: 'classroom',
       preset: 'easy',
+      ranges: { numberMin: 1, numberMax: 6, targetMin: 10, targetMax: 20 },
       size: 'nano',
-      start: { kind: 'prime', condition: 'all_strategies', examples: 1000, sft: { epochs: 3 } },
-      rl: { steps: 60, promptsPerStep: 16, samplesPerPrompt: 4, maxNewTokens: 128, lr: 2e-4 },
+      start: { kind: 'checkpoint', checkpoint: 'shipped:empty_cot' },
+      rl: { steps: 60, promptsPerStep: 16, samplesPerPrompt: 4, maxNewTokens: 160, lr: 3e-4, epochs: 2 },
       eval: { every: 10, problems: 100 },
     },
   },

@@ -133,10 +133,10 @@ describe('Habits Lab in real Chromium', () => {
     const longest = await page.evaluate(() =>
       Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks),
     );
-    // Training runs in the worker: if a step ran on the page, the page would freeze for seconds
-    // (one PPO step takes seconds here). Chart redraws and GC on a busy 2-core CI machine reach
-    // ~200 ms, so the bound is a second: far below a step, far above normal jank.
-    expect(longest).toBeLessThan(1000);
+    // Training runs in the worker, and the page applies its events in batches and redraws only the
+    // charts that changed: no main-thread task may reach 200 ms (measured: at most 91 ms here while
+    // two other training processes kept both cores busy).
+    expect(longest).toBeLessThan(200);
     await shot('03-wasm-done');
   }, 300_000);
 
@@ -321,6 +321,69 @@ describe('Habits Lab in real Chromium', () => {
     expect(await chartPoints('reward')).toBeGreaterThanOrEqual(2);
     await shot('08-webgpu-done');
   }, 660_000);
+
+  it('Paper replication trains the four shipped models one after another and overlays them', async () => {
+    await openAt();
+    const button = page.getByTestId('paper-replication');
+    // "What to try" is folded once there are runs in the list.
+    if (!(await button.isVisible())) await page.getByText('What to try').click();
+    await expect(button.isEnabled()).resolves.toBe(true);
+    // Two PPO steps each on wasm: enough to see every run start from its shipped model and finish.
+    await page
+      .locator('label', { hasText: /^Steps/ })
+      .locator('input')
+      .fill('2');
+    await page.locator('select:has(option[value="webgl"])').selectOption('wasm');
+    await button.click();
+    const progress = page.getByTestId('paper-progress');
+    await progress.waitFor({ timeout: 30_000 });
+    expect(await progress.innerText()).toMatch(/Paper replication 1 of 4: all_strategies/);
+    await shot('10-paper-replication');
+    await progress.waitFor({ state: 'detached', timeout: 400_000 });
+    expect(await stage()).toBe('done');
+    await shot('11-paper-replication-done');
+    const labels = await page
+      .locator('figure[data-chart="accuracy"] tr[data-series]')
+      .evaluateAll((trs) => [...new Set(trs.map((t) => t.getAttribute('data-series')))]);
+    // The last run (dots) is "this run"; the three before it are overlaid under their names.
+    expect(labels).toEqual(
+      expect.arrayContaining([
+        'this run (eval)',
+        'paper: all_strategies (eval)',
+        'paper: incorrect (eval)',
+        'paper: empty_cot (eval)',
+      ]),
+    );
+    await expect(
+      page
+        .locator('label', { hasText: /^Run name/ })
+        .locator('input')
+        .inputValue(),
+    ).resolves.toBe('paper: dots');
+    // Every run evaluated at step 0 and after its 2 steps.
+    expect(await chartPoints('accuracy')).toBeGreaterThanOrEqual(8);
+    await shot('11-paper-replication-done');
+  }, 460_000);
+
+  it('without WebGPU the page says so and trains on the next backend', async () => {
+    // A second Chromium without the WebGPU switch: no adapter, as on many school laptops.
+    const plain = await chromium.launch({
+      executablePath: CHROMIUM_PATH,
+      args: CHROMIUM_ARGS.filter((a) => a !== '--enable-unsafe-webgpu'),
+      headless: true,
+    });
+    try {
+      const p = await (await plain.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+      await p.goto(`${origin}/`);
+      await p.locator('.notice', { hasText: 'WebGPU is not available' }).waitFor({ timeout: 60_000 });
+      const status = await p.locator('.status').innerText();
+      expect(status).toMatch(/Backend (webgl|wasm|cpu)/);
+      expect(status).toMatch(/skipped webgpu/);
+      await p.screenshot({ path: `${ARTIFACTS}/09-no-webgpu.png` });
+    } finally {
+      await plain.close();
+    }
+  }, 120_000);
 
   it('made no request outside localhost, and the page threw nothing', () => {
     expect(outside).toEqual([]);

@@ -85,6 +85,9 @@ async function trainBase(dir: string, quiet: boolean): Promise<void> {
       stream: process.stderr,
       hideCursor: true,
       etaBuffer: 100,
+      // Logs and CI are not terminals: print a progress line every 30 s there instead.
+      noTTYOutput: !process.stderr.isTTY,
+      notTTYSchedule: 30_000,
     },
     Presets.shades_classic,
   );

@@ -16,7 +16,7 @@ import {
   type RunResult,
 } from '../../lab';
 import { renderChartsPng } from '../chart-image';
-import { parseIntList, parseIntOption, UsageError } from '../io';
+import { parseIntList, parseIntOption, parseSetting, UsageError } from '../io';
 import { readEvents, runJobs } from '../jobs';
 
 /** The shipped pretrained base model (built by `npm run models`). */
@@ -62,20 +62,7 @@ export function replicateCommand(): Command {
       if (!existsSync(join(base, 'model.safetensors')))
         throw new UsageError(`no base model at ${base}: build it with \`npm run models\` or pass --base DIR`);
       input.base = base;
-      for (const s of (opts.set as string[] | undefined) ?? []) {
-        const eq = s.indexOf('=');
-        if (eq < 1) throw new UsageError(`--set takes key=value, got "${s}"`);
-        const keys = s.slice(0, eq).split('.');
-        let value: unknown = s.slice(eq + 1);
-        try {
-          value = JSON.parse(value as string);
-        } catch {
-          // a plain string
-        }
-        let node = input;
-        for (const k of keys.slice(0, -1)) node = (node[k] ??= {}) as Record<string, unknown>;
-        node[keys[keys.length - 1]] = value;
-      }
+      for (const s of (opts.set as string[] | undefined) ?? []) parseSetting(s, input);
       let plan: ReplicationPlan;
       try {
         plan = parseReplication(input);

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -28,29 +29,9 @@ import { BACKENDS, loadCheckpoint, selectBackend, SIZE_NAMES, type BackendName }
 import { readFolder, writeFolder } from '../../model/node-files';
 import { evaluate } from '../../rl/evaluate';
 import { renderChartsPng } from '../chart-image';
-import { parseIntOption, UsageError } from '../io';
+import { parseIntOption, parseSetting, UsageError } from '../io';
 
 const pct = (x: number | undefined) => (x === undefined ? '  -  ' : `${(100 * x).toFixed(1)}%`);
-
-/** "rl.lr=1e-4" -> { rl: { lr: 0.0001 } } (values parsed as JSON when they can be). */
-function parseSetting(text: string, into: Record<string, unknown>): Record<string, unknown> {
-  const eq = text.indexOf('=');
-  if (eq < 1) throw new UsageError(`--set takes key=value, got "${text}"`);
-  const keys = text.slice(0, eq).split('.');
-  let value: unknown = text.slice(eq + 1);
-  try {
-    value = JSON.parse(value as string);
-  } catch {
-    // a plain string
-  }
-  let node = into;
-  keys.slice(0, -1).forEach((k) => {
-    if (typeof node[k] !== 'object' || node[k] === null) node[k] = {};
-    node = node[k] as Record<string, unknown>;
-  });
-  node[keys[keys.length - 1]] = value;
-  return into;
-}
 
 /** Where a run writes its files, and how it reports progress on the terminal. */
 function fileHost(
@@ -150,7 +131,7 @@ function fileHost(
       writeFolder(join(out, 'checkpoints', name), files);
     },
     async loadCheckpoint(ref) {
-      return readFolder(resolve(ref));
+      return readFolder(checkpointFolder(ref));
     },
     close() {
       if (barStage && !quiet) bar.stop();
@@ -185,6 +166,16 @@ async function runAndReport(
   }
 }
 
+const SHIPPED_MODELS = fileURLToPath(new URL('../../../public/models/', import.meta.url));
+
+/** A checkpoint reference as a folder: "shipped:<name>" (as in the page) is public/models/<name>. */
+export function checkpointFolder(ref: string): string {
+  if (!ref.startsWith('shipped:')) return resolve(ref);
+  const name = ref.slice('shipped:'.length);
+  if (!/^[a-z0-9_-]+$/.test(name)) throw new Error(`bad shipped model name "${name}"`);
+  return join(SHIPPED_MODELS, name);
+}
+
 export function trainCommand(): Command {
   return new Command('train')
     .description(
@@ -205,7 +196,7 @@ export function trainCommand(): Command {
         .map(([k, v]) => `  ${k.padEnd(10)}${v.description}`)
         .join(
           '\n',
-        )}\n\nExamples:\n  habits-lab train --preset smoke --out runs/smoke\n  habits-lab train --preset classroom --set start.condition=empty_cot --out runs/empty\n  habits-lab train --resume runs/smoke/checkpoints/stopped-2 --out runs/smoke`,
+        )}\n\nExamples:\n  habits-lab train --preset smoke --out runs/smoke\n  habits-lab train --preset classroom --out runs/classroom\n  habits-lab train --preset classroom --set rl.lr=0 --out runs/frozen   (the frozen copy)\n  habits-lab train --resume runs/smoke/checkpoints/stopped-2 --out runs/smoke`,
     )
     .action(async (opts) => {
       const out = resolve(opts.out);
@@ -306,7 +297,7 @@ export function evalCommand(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       await selectBackend(opts.backend as BackendName | 'auto');
-      const { model, tokenizer, meta } = loadCheckpoint(readFolder(resolve(opts.model)));
+      const { model, tokenizer, meta } = loadCheckpoint(readFolder(checkpointFolder(opts.model)));
       const seed = parseIntOption(opts.seed, '--seed', 0, 2 ** 32 - 1);
       const problems = generateProblems(problemSpec(opts.preset as PresetName), {
         n: parseIntOption(opts.n, '--n', 1, 100_000),

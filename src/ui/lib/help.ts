@@ -8,7 +8,8 @@ export const HELP = {
     'Where the model starts. The paper primes a base model with a short fine-tune (SFT) on reasoning traces before RL. "Prime now" fine-tunes a fresh model here; a shipped model starts from a primed checkpoint at once.',
   condition:
     'What the priming traces contain. The paper found that traces with the four habits unlock RL, even when every final answer is wrong, and that empty or dotted reasoning does not.',
-  examples: 'How many priming traces to fine-tune on. The paper used about 1,000.',
+  examples:
+    'How many priming traces to fine-tune on. The paper used about 1,000 for a 3B model; the shipped nano models were primed on 4,000.',
   primeEpochs:
     'Passes over the priming traces. The paper used 5 epochs (learning rate 1e-5 for a 3B model; tiny models need a far larger rate).',
   size: 'Model size. nano (~0.12M parameters) trains fastest; micro (~0.85M) and mini (~4.8M) learn more but need a GPU to be quick.',
@@ -36,7 +37,7 @@ export const HELP = {
   overlay:
     "Tick runs to draw their curves on the charts too: compare all_strategies with empty_cot, the paper's figure, live.",
   paper:
-    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. `habits-lab replicate` runs all seven conditions over three seeds.",
+    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. Here each runs for the Steps set below, with the replication's PPO settings. `habits-lab replicate` runs all seven conditions over three seeds.",
   survey:
     'Before any RL, the paper asked which base models already show the four habits: Qwen-2.5-3B did (and then improved with RL), Llama-3.2-3B hardly did (and stalled). A survey samples K responses to M problems from a model and counts the habits in each.',
   surveyModel:

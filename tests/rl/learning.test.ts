@@ -1,0 +1,142 @@
+// Learning, not just running: SFT priming teaches a condition's habits, and a short PPO run raises
+// held-out accuracy. Both start from the shipped behavior-free base model (public/models/base, built
+// by `npm run models`), so they take seconds instead of the twenty minutes of pretraining.
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { primeData, type Behavior as BehaviorName } from '../../src/behaviors';
+import { generateProblems, problemSpec, Rng } from '../../src/countdown';
+import { ExperimentRunner, MINIATURE, type LabEvent } from '../../src/lab';
+import { loadCheckpoint, selectBackend, type Tokenizer } from '../../src/model';
+import { readFolder } from '../../src/model/node-files';
+import { evaluate, evaluateLoss, runSft, toSequence } from '../../src/rl';
+
+const MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
+const spec = problemSpec(MINIATURE.preset, MINIATURE.ranges);
+const testProblems = generateProblems(spec, { n: 200, seed: 0, split: 'test', allowFewer: true });
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+});
+
+describe('SFT priming', () => {
+  it('lowers held-out loss sharply in one short epoch', async () => {
+    const { model, tokenizer } = loadCheckpoint(readFolder(`${MODELS}base`));
+    const examples = primeData({
+      condition: 'backtracking_verification',
+      n: 660,
+      seed: 11,
+      preset: MINIATURE.preset,
+      ranges: MINIATURE.ranges,
+      trace: { phrasing: 'terse', maxFailedAttempts: 3, tokenBudget: 160 },
+    });
+    const heldOut = examples.slice(600).map((e) => toSequence(tokenizer as Tokenizer, e));
+    const before = await evaluateLoss(model, heldOut, tokenizer.padId);
+    await runSft(
+      model,
+      tokenizer,
+      examples.slice(0, 600),
+      { epochs: 1, lr: 3e-3, batchSize: 32, warmup: 0.05, weightDecay: 0.01, gradClip: 1, heldOut: 0 },
+      new Rng(4),
+    );
+    const after = await evaluateLoss(model, heldOut, tokenizer.padId);
+    model.dispose();
+    // The base model has never seen a trace (measured: 6.5 nats/token); one epoch of 19 batches
+    // brings it near 1.
+    expect(before).toBeGreaterThan(4);
+    expect(after).toBeLessThan(0.3 * before);
+  }, 120_000);
+
+  // The shipped models were primed by the same runSft (`npm run models`): each must write
+  // well-formed responses in its own condition's style, and show exactly its condition's habits.
+  // Measured on these 48 problems (share of responses with each habit, V/B/S/W):
+  // all_strategies .96/.65/.38/.31, backtracking_verification .96/.77/0/0, only_backtracking
+  // 0/.71/0/0, incorrect .98/.90/.60/.52, empty_cot, dots 0/0/0/0, negative_control 0/.08/0/0.
+  const PROFILES: Record<string, { present: BehaviorName[]; absent: BehaviorName[] }> = {
+    all_strategies: {
+      present: ['verification', 'backtracking', 'subgoal_setting', 'backward_chaining'],
+      absent: [],
+    },
+    incorrect: {
+      present: ['verification', 'backtracking', 'subgoal_setting', 'backward_chaining'],
+      absent: [],
+    },
+    backtracking_verification: {
+      present: ['verification', 'backtracking'],
+      absent: ['subgoal_setting', 'backward_chaining'],
+    },
+    only_backtracking: {
+      present: ['backtracking'],
+      absent: ['verification', 'subgoal_setting', 'backward_chaining'],
+    },
+    empty_cot: {
+      present: [],
+      absent: ['verification', 'backtracking', 'subgoal_setting', 'backward_chaining'],
+    },
+    dots: { present: [], absent: ['verification', 'backtracking', 'subgoal_setting', 'backward_chaining'] },
+    negative_control: {
+      present: [],
+      absent: ['verification', 'backtracking', 'subgoal_setting', 'backward_chaining'],
+    },
+  };
+  it.each(Object.entries(PROFILES))(
+    "the shipped %s model writes its condition's traces",
+    async (name, profile) => {
+      const { model, tokenizer } = loadCheckpoint(readFolder(`${MODELS}${name}`));
+      const r = await evaluate(
+        model,
+        tokenizer,
+        testProblems.slice(0, 48),
+        { greedy: false, temperature: 1, maxNewTokens: 200, promptFormat: 'compact', rewardMode: 'strict' },
+        new Rng(7),
+      );
+      model.dispose();
+      expect(r.formatRate).toBeGreaterThan(0.9);
+      for (const b of profile.present) expect(r.behaviors.present[b], b).toBeGreaterThan(0.2);
+      for (const b of profile.absent) expect(r.behaviors.mean[b], b).toBeLessThan(0.15);
+    },
+    60_000,
+  );
+});
+
+describe('PPO', () => {
+  // The shipped empty_cot model answers in ~12 tokens, so 60 PPO steps take half a minute. The
+  // problems are a small corner of the miniature's world (numbers 1-6, targets 10-20), where 60
+  // steps can visibly help. Run twice from the same seed: at the learning rate and at 0 (a frozen
+  // copy that samples the same prompts). PPO must lift the share of correct rollouts clearly above
+  // the frozen copy. (Measured: last-10-step accuracy 0.50 vs 0.26 frozen.)
+  async function rolloutAccuracy(lr: number): Promise<number[]> {
+    const events: LabEvent[] = [];
+    const runner = new ExperimentRunner(
+      {
+        name: `ppo-learns-${lr}`,
+        seed: 3,
+        preset: MINIATURE.preset,
+        ranges: { numberMin: 1, numberMax: 6, targetMin: 10, targetMax: 20 },
+        size: MINIATURE.size,
+        backend: 'wasm',
+        start: { kind: 'checkpoint', checkpoint: 'empty_cot' },
+        rl: { steps: 60, promptsPerStep: 16, samplesPerPrompt: 4, maxNewTokens: 32, lr, epochs: 2 },
+        eval: { every: 0, problems: 8 },
+        examplesPerStep: 0,
+      },
+      {
+        emit: (e) => events.push(e),
+        saveCheckpoint: async () => {},
+        loadCheckpoint: async (ref) => readFolder(`${MODELS}${ref}`),
+      },
+    );
+    await runner.run();
+    return events.flatMap((e) => (e.type === 'step' ? [e.metrics.accuracy] : []));
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+  it('raises rollout accuracy well above a frozen copy (learning rate 0) in 60 steps', async () => {
+    const learning = await rolloutAccuracy(3e-4);
+    const frozen = await rolloutAccuracy(0);
+    expect(learning).toHaveLength(60);
+    // Same seed, same first batch: both start from the same policy.
+    expect(learning[0]).toBe(frozen[0]);
+    expect(mean(learning.slice(-10))).toBeGreaterThan(mean(frozen.slice(-10)) + 0.12);
+    expect(mean(learning.slice(-10))).toBeGreaterThan(mean(learning.slice(0, 10)) + 0.12);
+  }, 300_000);
+});
