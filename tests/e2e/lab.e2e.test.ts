@@ -325,8 +325,10 @@ describe('Habits Lab in real Chromium', () => {
   it('Paper replication trains the four shipped models one after another and overlays them', async () => {
     await openAt();
     const button = page.getByTestId('paper-replication');
-    // "What to try" is folded once there are runs in the list.
-    if (!(await button.isVisible())) await page.getByText('What to try').click();
+    // "What to try" starts folded once there are runs (the earlier tests made some): unfold it.
+    await page.locator('.runs tbody tr').first().waitFor();
+    if (!(await button.isVisible())) await page.locator('details.try > summary').click();
+    await button.waitFor({ state: 'visible' });
     await expect(button.isEnabled()).resolves.toBe(true);
     // Two PPO steps each on wasm: enough to see every run start from its shipped model and finish.
     await page

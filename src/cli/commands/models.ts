@@ -53,6 +53,10 @@ const SHIPPED_FILES = [
 /** Checkpoint files plus onnx/model.onnx, so the page can train from it and survey it. */
 function writeShipped(dir: string, files: CheckpointFiles): void {
   const kept: CheckpointFiles = new Map([...files].filter(([name]) => SHIPPED_FILES.includes(name)));
+  // The priming run recorded where its base model lay on this machine; shipped, it is "shipped:base".
+  const config = JSON.parse(new TextDecoder().decode(kept.get('config.json')));
+  if (config.habits_lab?.start?.from) config.habits_lab.start.from = 'shipped:base';
+  kept.set('config.json', new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
   rmSync(dir, { recursive: true, force: true });
   writeFolder(dir, new Map([...kept, ...transformersJsFolder(kept)]));
 }
