@@ -17,7 +17,8 @@ export const CHROMIUM_ARGS = [
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 // One config for the page (vite), the production preview (`npm start`) and the tests (vitest):
-// Node tests in tests/**, browser tests (real Chromium) in tests/browser/**.
+// Node tests in tests/**, browser tests (real Chromium) in tests/browser/**, and the end-to-end
+// tests of the built page (tests/e2e/**) last, on their own.
 export default defineConfig({
   plugins: [svelte()],
   worker: { format: 'es' },
@@ -43,8 +44,19 @@ export default defineConfig({
         test: {
           name: 'node',
           include: ['tests/**/*.test.ts'],
-          exclude: ['tests/browser/**'],
+          exclude: ['tests/browser/**', 'tests/e2e/**'],
           environment: 'node',
+        },
+      },
+      {
+        // The lab as a user sees it, after everything else: it measures how responsive the page
+        // stays, which says nothing while other test files train models on the same cores.
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          environment: 'node',
+          sequence: { groupOrder: 1 },
         },
       },
       {
