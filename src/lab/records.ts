@@ -19,10 +19,17 @@ export interface RunRecord {
   summary?: RunSummary;
 }
 
-const num = z.number().refine(Number.isFinite, 'must be a finite number');
-const counts = z.object(
+// Pieces every imported file format checks the same way (run records here, surveys in survey.ts).
+export const num = z.number().refine(Number.isFinite, 'must be a finite number');
+export const counts = z.object(
   Object.fromEntries(BEHAVIORS.map((b) => [b, num])) as Record<(typeof BEHAVIORS)[number], typeof num>,
 );
+export const spansSchema = (max: number) =>
+  z
+    .array(
+      z.object({ behavior: z.enum(BEHAVIORS), start: z.number().int().min(0), end: z.number().int().min(0) }),
+    )
+    .max(max);
 
 const StepSchema = z.object({
   step: z.number().int().min(0),
@@ -73,11 +80,7 @@ const SampleSchema = z.object({
   reason: z.string().max(40),
   correct: z.boolean(),
   behaviors: counts,
-  spans: z
-    .array(
-      z.object({ behavior: z.enum(BEHAVIORS), start: z.number().int().min(0), end: z.number().int().min(0) }),
-    )
-    .max(1000),
+  spans: spansSchema(1000),
 });
 
 const PrimeSchema = z.object({

@@ -6,6 +6,7 @@
 // is plain TypeScript: the same prompts, the same scoring, the same result format everywhere.
 
 import { z } from 'zod';
+import { counts, num, spansSchema } from './records';
 import { classify, summarizeBehaviors, type BehaviorSummary } from '../behaviors';
 import { BEHAVIORS, type BehaviorCounts, type BehaviorSpan } from '../behaviors/types';
 import {
@@ -145,11 +146,6 @@ export async function runSurvey(
   return summarizeSurvey(model, options, completions);
 }
 
-const num = z.number().refine(Number.isFinite, 'must be a finite number');
-const counts = z.object(
-  Object.fromEntries(BEHAVIORS.map((b) => [b, num])) as Record<(typeof BEHAVIORS)[number], typeof num>,
-);
-
 export const SurveySchema = z
   .object({
     format: z.literal('habits-lab-survey'),
@@ -178,15 +174,7 @@ export const SurveySchema = z
           reason: z.string().max(40),
           correct: z.boolean(),
           behaviors: counts,
-          spans: z
-            .array(
-              z.object({
-                behavior: z.enum(BEHAVIORS),
-                start: z.number().int().min(0),
-                end: z.number().int().min(0),
-              }),
-            )
-            .max(2000),
+          spans: spansSchema(2000),
         }),
       )
       .max(100_000),
