@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CONDITIONS, type Condition } from '../../behaviors/types';
 import {
   checkFindings,
@@ -18,9 +17,10 @@ import {
 import { renderChartsPng } from '../chart-image';
 import { parseIntList, parseIntOption, parseSetting, UsageError } from '../io';
 import { readEvents, runJobs } from '../jobs';
+import { checkpointFolder } from './train';
 
 /** The shipped pretrained base model (built by `npm run models`). */
-export const DEFAULT_BASE = fileURLToPath(new URL('../../../public/models/base', import.meta.url));
+export const DEFAULT_BASE = checkpointFolder('shipped:base');
 
 function plansEqual(a: ReplicationPlan, b: ReplicationPlan): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
