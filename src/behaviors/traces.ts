@@ -6,9 +6,10 @@
 //               previous result; a pair of pairs is written with the second pair inline)
 //   subgoal   - state an intermediate number that the first steps of the chain then reach
 //   backward  - split the target: "16 = 8 * 2, so we need 8", then try to make 8 from the rest
-// A failed attempt ends at a value that is not its goal; the last attempt of a correct trace follows
-// a real solution. Which sentences are written depends on the condition: verification sentences
-// compare a result with the target or a needed number, backtracking sentences start a new attempt.
+// A correct trace checks guesses until one reaches the target (see writeTrace); a failed attempt
+// ends at a value that is not its goal. Which sentences are written depends on the condition:
+// verification sentences compare a result with the target or a needed number, backtracking
+// sentences start a new attempt.
 // The generator counts what it writes, so every example carries exact behavior counts.
 
 import {
@@ -59,7 +60,7 @@ export interface TraceOptions {
 
 export const DEFAULT_TRACE_OPTIONS: TraceOptions = {
   tokenBudget: 160,
-  maxFailedAttempts: 3,
+  maxFailedAttempts: 6,
   promptFormat: 'compact',
 };
 
@@ -198,11 +199,10 @@ function randomChain(numbers: readonly number[], goal: number, rng: Rng): Expr {
     const moves = combine(acc, next, 'integer');
     let plausible = moves.filter((m) => !isDegenerate(m) && val(m) <= limit);
     if (plausible.length === 0) plausible = moves;
-    // Half the time, head for the goal (a searcher's near misses); otherwise explore.
-    if (rng.chance(0.5))
-      plausible = [...plausible]
-        .sort((a, b) => Math.abs(val(a) - goal) - Math.abs(val(b) - goal))
-        .slice(0, 1);
+    // Often head for the goal (a searcher's near misses; then even a "* 1" step will do if it is
+    // the closest); otherwise explore.
+    if (rng.chance(0.6))
+      plausible = [...moves].sort((a, b) => Math.abs(val(a) - goal) - Math.abs(val(b) - goal)).slice(0, 1);
     acc = rng.pick(plausible);
   }
   return acc;
@@ -282,11 +282,16 @@ class Writer {
   /** A plain attempt: the solution's chain, or a failing chain (`lenient`: it may pass the target on the way). */
   plain(solution: Expr | null, lenient = false): Attempt | null {
     const e = solution ?? this.failingChain(this.problem.numbers, this.problem.target, lenient);
-    if (!e) return null;
+    return e ? this.plainOf(e) : null;
+  }
+
+  /** The attempt that computes `e`: it works if `e` reaches the target. */
+  plainOf(e: Expr): Attempt {
+    const success = val(e) === this.problem.target;
     const sentences = this.steps(chainOf(e));
-    if (solution) this.endSuccess(sentences);
+    if (success) this.endSuccess(sentences);
     else this.endFailure(sentences, val(e), this.problem.target);
-    return { sentences, full: e, success: solution !== null };
+    return { sentences, full: e, success };
   }
 
   linear(solution: Expr): Attempt {
@@ -296,7 +301,12 @@ class Writer {
 
   subgoal(solution: Expr | null): Attempt | null {
     const e = solution ?? this.failingChain(this.problem.numbers, this.problem.target);
-    if (!e) return null;
+    return e ? this.subgoalOf(e) : null;
+  }
+
+  /** "First, make 7 from 8 and 1." then the steps of `e`; it works if `e` reaches the target. */
+  subgoalOf(e: Expr): Attempt | null {
+    const success = val(e) === this.problem.target;
     const chain = chainOf(e);
     if (chain.length < 2) return null;
     // The subgoal is the value after some of the steps: never the target itself, never zero.
@@ -308,9 +318,9 @@ class Writer {
       counts: { subgoal_setting: 1 },
     };
     const sentences = [intro, ...this.steps(chain)];
-    if (solution) this.endSuccess(sentences);
+    if (success) this.endSuccess(sentences);
     else this.endFailure(sentences, val(e), this.problem.target);
-    return { sentences, full: e, success: solution !== null };
+    return { sentences, full: e, success };
   }
 
   /** Backward chaining along a solution: split while one side is a single number. */
@@ -398,6 +408,19 @@ class Writer {
   }
 
   /**
+   * A searcher's guess over all the numbers: a random chain heading for the target, which may reach
+   * it only at its last step (null if none is found).
+   */
+  proposal(): Expr | null {
+    const { numbers, target } = this.problem;
+    for (let tries = 0; tries < 12; tries++) {
+      const e = randomChain(numbers, target, this.rng);
+      if (chainOf(e).every((step, i, all) => i === all.length - 1 || step.value !== target)) return e;
+    }
+    return null;
+  }
+
+  /**
    * A random chain over `numbers` that never reaches `avoid`, not even on the way; with `lenient`,
    * only its final value must differ (null if none is found).
    */
@@ -434,6 +457,12 @@ export interface Trace {
   correct: boolean;
 }
 
+/**
+ * How often a guess is a solution outright (the guess a direct answerer would make, when it is
+ * right); the other guesses are random chains heading for the target.
+ */
+const GUESS_SOLUTION = 0.2;
+
 /** Write one trace for a problem under a condition (not empty_cot/dots: see primingExample). */
 export function writeTrace(
   problem: Problem,
@@ -453,34 +482,49 @@ export function writeTrace(
   if (style.backward) kinds.push('backward');
   if (kinds.length === 0 || condition === 'all_strategies' || condition === 'incorrect') kinds.push('plain');
 
-  // Mostly one or more failed attempts (the paper's primed traces average 2-3 backtracks).
-  const failedCount = style.correct
-    ? rng.chance(0.2)
-      ? 0
-      : rng.int(1, options.maxFailedAttempts)
-    : rng.int(2, options.maxFailedAttempts + 1);
   const attempts: Attempt[] = [];
-  for (let i = 0; i < failedCount; i++) {
-    const kind = rng.pick(kinds);
-    const a =
-      kind === 'backward' ? w.backwardFailure() : kind === 'subgoal' ? w.subgoal(null) : w.plain(null);
-    if (a) attempts.push(a);
-  }
   if (style.correct) {
-    const order = rng.shuffled(kinds);
+    // The search a searcher would make: guesses drawn from one distribution (random chains heading
+    // for the target, or a solution outright), each checked, until one reaches the target. So the
+    // failed attempts and the one that works look alike, how many fail depends only on the luck of
+    // the guesses (1.4-1.9 on average, near the paper's 2-3 backtracks per primed trace), and a
+    // model primed on these traces learns guesses it can make plus a check that must read the value.
+    // (Earlier traces ended with a solver's solution after 1-3 failures; tiny models learned to
+    // write "That works!" at the fourth attempt whatever its value, and guesses that never reached
+    // the target.) Backward-chaining attempts split the target first; one works with chance 1/3.
     let final: Attempt | null = null;
-    for (const kind of order) {
+    for (let i = 0; i <= options.maxFailedAttempts && !final; i++) {
+      const kind = rng.pick(kinds);
+      let a: Attempt | null;
+      if (kind === 'backward') a = rng.chance(1 / 3) ? w.backwardSuccess(solution) : w.backwardFailure();
+      else {
+        const guess = rng.chance(GUESS_SOLUTION) ? solution : w.proposal();
+        a = guess ? (kind === 'subgoal' ? w.subgoalOf(guess) : w.plainOf(guess)) : null;
+      }
+      if (a?.success) final = a;
+      else if (a) attempts.push(a);
+    }
+    // No guess worked within maxFailedAttempts: the last attempt follows a solution.
+    for (const kind of rng.shuffled(kinds)) {
+      if (final) break;
       final =
         kind === 'backward'
           ? w.backwardSuccess(solution)
           : kind === 'subgoal'
             ? w.subgoal(solution)
             : w.plain(solution);
-      if (final) break;
     }
     // Conditions without a plain attempt fall back to one when the solution allows no other.
     attempts.push(final ?? (w.plain(solution) as Attempt));
-  } else if (!attempts.some((a) => a.full !== null)) {
+  } else {
+    for (let i = rng.int(2, options.maxFailedAttempts + 1); i > 0; i--) {
+      const kind = rng.pick(kinds);
+      const a =
+        kind === 'backward' ? w.backwardFailure() : kind === 'subgoal' ? w.subgoal(null) : w.plain(null);
+      if (a) attempts.push(a);
+    }
+  }
+  if (!style.correct && !attempts.some((a) => a.full !== null)) {
     // A wrong final answer needs one attempt over all the numbers.
     const a = w.plain(null) ?? w.plain(null, true);
     if (!a)

@@ -27,7 +27,7 @@ export const StartSchema = z.discriminatedUnion('kind', [
     examples: positiveInt(100_000).default(1000),
     tokenBudget: positiveInt(1024).default(160),
     /** Most failed attempts before the last one in a trace. */
-    maxFailedAttempts: z.number().int().min(0).max(10).default(3),
+    maxFailedAttempts: z.number().int().min(0).max(10).default(6),
     /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */
     phrasing: z.enum(['varied', 'terse']).default('varied'),
     sft: SftSchema.default(SftSchema.parse({})),

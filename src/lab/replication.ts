@@ -138,11 +138,11 @@ export const ReplicationSchema = z
       .object({
         examples: z.number().int().min(1).max(100_000).default(4000),
         tokenBudget: z.number().int().min(1).max(1024).default(160),
-        maxFailedAttempts: z.number().int().min(0).max(10).default(3),
+        maxFailedAttempts: z.number().int().min(0).max(10).default(6),
         phrasing: z.enum(['varied', 'terse']).default('terse'),
         /** Priming data and batches come from this seed (one primed model per condition). */
         seed: z.number().int().min(0).default(0),
-        sft: SftSchema.partial().prefault({}),
+        sft: SftSchema.partial().prefault({ epochs: 6 }),
       })
       .prefault({}),
     /** 40 steps: what the 60-minute CPU budget allows for 21 runs (the paper ran 250). */

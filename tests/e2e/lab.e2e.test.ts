@@ -322,7 +322,7 @@ describe('Habits Lab in real Chromium', () => {
     await shot('08-webgpu-done');
   }, 660_000);
 
-  it('Paper replication trains the four shipped models one after another and overlays them', async () => {
+  it('Paper replication trains the five shipped models one after another and overlays them', async () => {
     await openAt();
     const button = page.getByTestId('paper-replication');
     // "What to try" starts folded once there are runs (the earlier tests made some): unfold it.
@@ -339,7 +339,7 @@ describe('Habits Lab in real Chromium', () => {
     await button.click();
     const progress = page.getByTestId('paper-progress');
     await progress.waitFor({ timeout: 30_000 });
-    expect(await progress.innerText()).toMatch(/Paper replication 1 of 4: all_strategies/);
+    expect(await progress.innerText()).toMatch(/Paper replication 1 of 5: all_strategies/);
     await shot('10-paper-replication');
     await progress.waitFor({ state: 'detached', timeout: 400_000 });
     expect(await stage()).toBe('done');
@@ -347,11 +347,12 @@ describe('Habits Lab in real Chromium', () => {
     const labels = await page
       .locator('figure[data-chart="accuracy"] tr[data-series]')
       .evaluateAll((trs) => [...new Set(trs.map((t) => t.getAttribute('data-series')))]);
-    // The last run (dots) is "this run"; the three before it are overlaid under their names.
+    // The last run (dots) is "this run"; the four before it are overlaid under their names.
     expect(labels).toEqual(
       expect.arrayContaining([
         'this run (eval)',
         'paper: all_strategies (eval)',
+        'paper: backtracking_verification (eval)',
         'paper: incorrect (eval)',
         'paper: empty_cot (eval)',
       ]),
@@ -363,7 +364,7 @@ describe('Habits Lab in real Chromium', () => {
         .inputValue(),
     ).resolves.toBe('paper: dots');
     // Every run evaluated at step 0 and after its 2 steps.
-    expect(await chartPoints('accuracy')).toBeGreaterThanOrEqual(8);
+    expect(await chartPoints('accuracy')).toBeGreaterThanOrEqual(10);
     await shot('11-paper-replication-done');
   }, 460_000);
 

@@ -24,7 +24,7 @@ export function primeDataCommand(): Command {
     .addOption(new Option('--preset <name>', 'problem preset').choices(PRESET_NAMES).default('paper'))
     .addOption(new Option('--prompt <format>', 'prompt format').choices(PROMPT_FORMATS).default('compact'))
     .option('--token-budget <n>', 'most tokens in a think block', '160')
-    .option('--max-failed <n>', 'most failed attempts before the final one', '3')
+    .option('--max-failed <n>', 'most failed attempts before the final one', '6')
     .option('--out <file>', 'write here instead of stdout')
     .addHelpText(
       'after',

@@ -11,7 +11,7 @@ export const HELP = {
   examples:
     'How many priming traces to fine-tune on. The paper used about 1,000 for a 3B model; the shipped nano models were primed on 4,000.',
   primeEpochs:
-    'Passes over the priming traces. The paper used 5 epochs (learning rate 1e-5 for a 3B model; tiny models need a far larger rate).',
+    'Passes over the priming traces. The paper used 5 epochs (learning rate 1e-5 for a 3B model; tiny models need a far larger rate); the shipped nano models were primed for 6.',
   size: 'Model size. nano (~0.12M parameters) trains fastest; micro (~0.85M) and mini (~4.8M) learn more but need a GPU to be quick.',
   preset:
     "Which Countdown problems. easy: 3 numbers from 1-10 (for tiny models); paper: 3-4 numbers from 1-24, target 10-25 (the paper's priming problems); tinyzero: 3-4 numbers up to 99.",
@@ -37,7 +37,7 @@ export const HELP = {
   overlay:
     "Tick runs to draw their curves on the charts too: compare all_strategies with empty_cot, the paper's figure, live.",
   paper:
-    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. Here each runs for the Steps set below, with the replication's PPO settings. Be warned: at this tiny scale the result differs. With 120k parameters and 40 steps, empty_cot improves most (19% → 33%) and RL trims every habit; docs/REPLICATION.md says why. `habits-lab replicate` runs all seven conditions over three seeds.",
+    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. Here each runs for the Steps set below, with the replication's PPO settings. Be warned: at this tiny scale the result is weaker. With 120k parameters and 40 steps, backtracking_verification ends best (35%) but only 4 points above empty_cot (30%), and all_strategies ends below it; docs/REPLICATION.md says why. `habits-lab replicate` runs all seven conditions over three seeds.",
   survey:
     'Before any RL, the paper asked which base models already show the four habits: Qwen-2.5-3B did (and then improved with RL), Llama-3.2-3B hardly did (and stalled). A survey samples K responses to M problems from a model and counts the habits in each.',
   surveyModel:
