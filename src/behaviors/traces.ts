@@ -216,6 +216,8 @@ interface Sentence {
   counts: Partial<BehaviorCounts>;
 }
 
+type AttemptKind = 'plain' | 'subgoal' | 'backward';
+
 interface Attempt {
   sentences: Sentence[];
   /** The full expression this attempt computed (all numbers), if it computed one. */
@@ -413,11 +415,9 @@ class Writer {
    */
   proposal(): Expr | null {
     const { numbers, target } = this.problem;
-    for (let tries = 0; tries < 12; tries++) {
-      const e = randomChain(numbers, target, this.rng);
-      if (chainOf(e).every((step, i, all) => i === all.length - 1 || step.value !== target)) return e;
-    }
-    return null;
+    return this.drawChain(numbers, target, 12, (e) =>
+      chainOf(e).every((step, i, all) => i === all.length - 1 || step.value !== target),
+    );
   }
 
   /**
@@ -425,11 +425,29 @@ class Writer {
    * only its final value must differ (null if none is found).
    */
   failingChain(numbers: readonly number[], avoid: number, lenient = false): Expr | null {
-    for (let tries = 0; tries < (lenient ? 100 : 12); tries++) {
-      const e = randomChain(numbers, avoid, this.rng);
-      if (lenient ? val(e) !== avoid : chainOf(e).every((step) => step.value !== avoid)) return e;
+    return lenient
+      ? this.drawChain(numbers, avoid, 100, (e) => val(e) !== avoid)
+      : this.drawChain(numbers, avoid, 12, (e) => chainOf(e).every((step) => step.value !== avoid));
+  }
+
+  /** The first of `tries` random chains heading for `goal` that `accept` takes (null if none). */
+  private drawChain(
+    numbers: readonly number[],
+    goal: number,
+    tries: number,
+    accept: (e: Expr) => boolean,
+  ): Expr | null {
+    for (let i = 0; i < tries; i++) {
+      const e = randomChain(numbers, goal, this.rng);
+      if (accept(e)) return e;
     }
     return null;
+  }
+
+  /** An attempt of one kind: along `solution` (it works), or a failed one when it is null. */
+  attempt(kind: AttemptKind, solution: Expr | null): Attempt | null {
+    if (kind === 'backward') return solution ? this.backwardSuccess(solution) : this.backwardFailure();
+    return kind === 'subgoal' ? this.subgoal(solution) : this.plain(solution);
   }
 }
 
@@ -477,7 +495,7 @@ export function writeTrace(
 
   if (style.linear) return finish([w.linear(solution)], style, problem, options, rng);
 
-  const kinds: ('plain' | 'subgoal' | 'backward')[] = [];
+  const kinds: AttemptKind[] = [];
   if (style.subgoal) kinds.push('subgoal');
   if (style.backward) kinds.push('backward');
   if (kinds.length === 0 || condition === 'all_strategies' || condition === 'incorrect') kinds.push('plain');
@@ -496,7 +514,7 @@ export function writeTrace(
     for (let i = 0; i <= options.maxFailedAttempts && !final; i++) {
       const kind = rng.pick(kinds);
       let a: Attempt | null;
-      if (kind === 'backward') a = rng.chance(1 / 3) ? w.backwardSuccess(solution) : w.backwardFailure();
+      if (kind === 'backward') a = w.attempt(kind, rng.chance(1 / 3) ? solution : null);
       else {
         const guess = rng.chance(GUESS_SOLUTION) ? solution : w.proposal();
         a = guess ? (kind === 'subgoal' ? w.subgoalOf(guess) : w.plainOf(guess)) : null;
@@ -507,20 +525,13 @@ export function writeTrace(
     // No guess worked within maxFailedAttempts: the last attempt follows a solution.
     for (const kind of rng.shuffled(kinds)) {
       if (final) break;
-      final =
-        kind === 'backward'
-          ? w.backwardSuccess(solution)
-          : kind === 'subgoal'
-            ? w.subgoal(solution)
-            : w.plain(solution);
+      final = w.attempt(kind, solution);
     }
     // Conditions without a plain attempt fall back to one when the solution allows no other.
     attempts.push(final ?? (w.plain(solution) as Attempt));
   } else {
     for (let i = rng.int(2, options.maxFailedAttempts + 1); i > 0; i--) {
-      const kind = rng.pick(kinds);
-      const a =
-        kind === 'backward' ? w.backwardFailure() : kind === 'subgoal' ? w.subgoal(null) : w.plain(null);
+      const a = w.attempt(rng.pick(kinds), null);
       if (a) attempts.push(a);
     }
   }
