@@ -129,6 +129,34 @@ describe('replication results', () => {
     expect(f.F4.detail).toMatch(/dots 300→320 chars/);
   });
 
+  it('F4 needs every behavior-less model at least 5% shorter, not shorter by sampling noise', () => {
+    const lengths = (ec: [number, number], dots: [number, number], nc: [number, number]) =>
+      checkFindings(
+        summarizeReplication(
+          [
+            run('empty_cot', 1, [
+              [0, 0.2, [0, 0, 0, 0], ec[0]],
+              [10, 0.3, [0, 0, 0, 0], ec[1]],
+            ]),
+            run('dots', 1, [
+              [0, 0.2, [0, 0, 0, 0], dots[0]],
+              [10, 0.3, [0, 0, 0, 0], dots[1]],
+            ]),
+            run('negative_control', 1, [
+              [0, 0.2, [0, 0, 0, 0], nc[0]],
+              [10, 0.3, [0, 0, 0, 0], nc[1]],
+            ]),
+          ],
+          ['empty_cot', 'dots', 'negative_control'],
+        ),
+      ).find((f) => f.id === 'F4')!.holds;
+    // Measured once: empty_cot 38.4 -> 38.2 and negative_control 78.9 -> 78.7 while dots halved.
+    expect(lengths([38.4, 38.2], [224, 114], [78.9, 78.7])).toBe(false);
+    // 95% of the start is the bound: 40 -> 38 counts, 40 -> 38.1 does not.
+    expect(lengths([40, 38], [224, 114], [80, 60])).toBe(true);
+    expect(lengths([40, 38.1], [224, 114], [80, 60])).toBe(false);
+  });
+
   it('reports a finding that does not hold, and one that cannot be tested', () => {
     const close = summarizeReplication(
       [
