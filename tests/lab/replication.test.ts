@@ -130,26 +130,25 @@ describe('replication results', () => {
   });
 
   it('F4 needs every behavior-less model at least 5% shorter, not shorter by sampling noise', () => {
-    const lengths = (ec: [number, number], dots: [number, number], nc: [number, number]) =>
-      checkFindings(
-        summarizeReplication(
-          [
-            run('empty_cot', 1, [
-              [0, 0.2, [0, 0, 0, 0], ec[0]],
-              [10, 0.3, [0, 0, 0, 0], ec[1]],
-            ]),
-            run('dots', 1, [
-              [0, 0.2, [0, 0, 0, 0], dots[0]],
-              [10, 0.3, [0, 0, 0, 0], dots[1]],
-            ]),
-            run('negative_control', 1, [
-              [0, 0.2, [0, 0, 0, 0], nc[0]],
-              [10, 0.3, [0, 0, 0, 0], nc[1]],
-            ]),
-          ],
-          ['empty_cot', 'dots', 'negative_control'],
-        ),
-      ).find((f) => f.id === 'F4')!.holds;
+    // Length (chars) at the first and last evaluation of each behavior-less condition.
+    const lengths = (ec: [number, number], dots: [number, number], nc: [number, number]) => {
+      const chars: [Condition, [number, number]][] = [
+        ['empty_cot', ec],
+        ['dots', dots],
+        ['negative_control', nc],
+      ];
+      const runs = chars.map(([c, [from, to]]) =>
+        run(c, 1, [
+          [0, 0.2, [0, 0, 0, 0], from],
+          [10, 0.3, [0, 0, 0, 0], to],
+        ]),
+      );
+      const summaries = summarizeReplication(
+        runs,
+        chars.map(([c]) => c),
+      );
+      return checkFindings(summaries).find((f) => f.id === 'F4')!.holds;
+    };
     // Measured once: empty_cot 38.4 -> 38.2 and negative_control 78.9 -> 78.7 while dots halved.
     expect(lengths([38.4, 38.2], [224, 114], [78.9, 78.7])).toBe(false);
     // 95% of the start is the bound: 40 -> 38 counts, 40 -> 38.1 does not.
