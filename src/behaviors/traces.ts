@@ -281,9 +281,9 @@ class Writer {
     }
   }
 
-  /** A plain attempt: the solution's chain, or a failing chain (`lenient`: it may pass the target on the way). */
-  plain(solution: Expr | null, lenient = false): Attempt | null {
-    const e = solution ?? this.failingChain(this.problem.numbers, this.problem.target, lenient);
+  /** A plain attempt along `path`, or along a failing chain when it is null (`lenient`: it may pass the target on the way). */
+  plain(path: Expr | null, lenient = false): Attempt | null {
+    const e = path ?? this.failingChain(this.problem.numbers, this.problem.target, lenient);
     return e ? this.plainOf(e) : null;
   }
 
@@ -301,8 +301,9 @@ class Writer {
     return { sentences, full: solution, success: true };
   }
 
-  subgoal(solution: Expr | null): Attempt | null {
-    const e = solution ?? this.failingChain(this.problem.numbers, this.problem.target);
+  /** A subgoal attempt along `path`, or along a failing chain when it is null. */
+  subgoal(path: Expr | null): Attempt | null {
+    const e = path ?? this.failingChain(this.problem.numbers, this.problem.target);
     return e ? this.subgoalOf(e) : null;
   }
 
@@ -444,10 +445,13 @@ class Writer {
     return null;
   }
 
-  /** An attempt of one kind: along `solution` (it works), or a failed one when it is null. */
-  attempt(kind: AttemptKind, solution: Expr | null): Attempt | null {
-    if (kind === 'backward') return solution ? this.backwardSuccess(solution) : this.backwardFailure();
-    return kind === 'subgoal' ? this.subgoal(solution) : this.plain(solution);
+  /**
+   * An attempt of one kind along `path`, which works if `path` reaches the target (a backward
+   * attempt needs a solution), or a failed attempt when `path` is null.
+   */
+  attempt(kind: AttemptKind, path: Expr | null): Attempt | null {
+    if (kind === 'backward') return path ? this.backwardSuccess(path) : this.backwardFailure();
+    return kind === 'subgoal' ? this.subgoal(path) : this.plain(path);
   }
 }
 
@@ -517,7 +521,7 @@ export function writeTrace(
       if (kind === 'backward') a = w.attempt(kind, rng.chance(1 / 3) ? solution : null);
       else {
         const guess = rng.chance(GUESS_SOLUTION) ? solution : w.proposal();
-        a = guess ? (kind === 'subgoal' ? w.subgoalOf(guess) : w.plainOf(guess)) : null;
+        a = guess ? w.attempt(kind, guess) : null;
       }
       if (a?.success) final = a;
       else if (a) attempts.push(a);
