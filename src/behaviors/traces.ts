@@ -41,7 +41,13 @@ import {
   VERIFY_FAIL,
   VERIFY_SUCCESS,
 } from './phrases';
-import { zeroCounts, type BehaviorCounts, type Condition, type PrimingExample } from './types';
+import {
+  TRACE_DEFAULTS,
+  zeroCounts,
+  type BehaviorCounts,
+  type Condition,
+  type PrimingExample,
+} from './types';
 
 export interface TraceOptions {
   /** Most tokens (lab tokenizer) in the think block; failed attempts are dropped to fit. */
@@ -58,11 +64,7 @@ export interface TraceOptions {
   phrasing?: 'varied' | 'terse';
 }
 
-export const DEFAULT_TRACE_OPTIONS: TraceOptions = {
-  tokenBudget: 160,
-  maxFailedAttempts: 6,
-  promptFormat: 'compact',
-};
+export const DEFAULT_TRACE_OPTIONS: TraceOptions = { ...TRACE_DEFAULTS, promptFormat: 'compact' };
 
 /** What a condition's traces contain. */
 interface Style {

@@ -21,6 +21,17 @@ export const BEHAVIOR_DESCRIPTIONS: Record<Behavior, string> = {
   backward_chaining: 'reasons from the target back to the numbers ("16 = 8 * 2, so we need 8")',
 };
 
+/**
+ * Defaults of the priming traces, in this dependency-free module so that the trace writer, the
+ * experiment config, the replication plan and the CLI share one value.
+ */
+export const TRACE_DEFAULTS = {
+  /** Most tokens (lab tokenizer) in a think block. */
+  tokenBudget: 160,
+  /** Most failed attempts before the final one. */
+  maxFailedAttempts: 6,
+} as const;
+
 export function zeroCounts(): BehaviorCounts {
   return { verification: 0, backtracking: 0, subgoal_setting: 0, backward_chaining: 0 };
 }

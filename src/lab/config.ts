@@ -2,7 +2,7 @@
 // named presets, and serializable to JSON and to a URL fragment.
 
 import { z } from 'zod';
-import { CONDITIONS } from '../behaviors/types';
+import { CONDITIONS, TRACE_DEFAULTS } from '../behaviors/types';
 import { PRESET_NAMES } from '../countdown/problems';
 import { PROMPT_FORMATS } from '../countdown/prompt';
 import { BACKENDS, SIZE_NAMES } from '../model/names';
@@ -25,9 +25,9 @@ export const StartSchema = z.discriminatedUnion('kind', [
     kind: z.literal('prime'),
     condition: z.enum(CONDITIONS).default('all_strategies'),
     examples: positiveInt(100_000).default(1000),
-    tokenBudget: positiveInt(1024).default(160),
+    tokenBudget: positiveInt(1024).default(TRACE_DEFAULTS.tokenBudget),
     /** Most failed attempts before the last one in a trace. */
-    maxFailedAttempts: z.number().int().min(0).max(10).default(6),
+    maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
     /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */
     phrasing: z.enum(['varied', 'terse']).default('varied'),
     sft: SftSchema.default(SftSchema.parse({})),

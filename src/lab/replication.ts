@@ -5,7 +5,14 @@
 // runs the plan; the page runs the same configs one after another.
 
 import { z } from 'zod';
-import { BEHAVIOR_LABELS, BEHAVIORS, CONDITIONS, type Behavior, type Condition } from '../behaviors/types';
+import {
+  BEHAVIOR_LABELS,
+  BEHAVIORS,
+  CONDITIONS,
+  TRACE_DEFAULTS,
+  type Behavior,
+  type Condition,
+} from '../behaviors/types';
 import { PRESET_NAMES } from '../countdown/problems';
 import { SIZE_NAMES } from '../model/names';
 import type { ChartSpec } from './charts';
@@ -137,8 +144,8 @@ export const ReplicationSchema = z
     prime: z
       .object({
         examples: z.number().int().min(1).max(100_000).default(4000),
-        tokenBudget: z.number().int().min(1).max(1024).default(160),
-        maxFailedAttempts: z.number().int().min(0).max(10).default(6),
+        tokenBudget: z.number().int().min(1).max(1024).default(TRACE_DEFAULTS.tokenBudget),
+        maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
         phrasing: z.enum(['varied', 'terse']).default('terse'),
         /** Priming data and batches come from this seed (one primed model per condition). */
         seed: z.number().int().min(0).default(0),

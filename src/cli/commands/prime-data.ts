@@ -5,6 +5,7 @@ import {
   CONDITIONS,
   primeData,
   summarizeBehaviors,
+  TRACE_DEFAULTS,
   type Condition,
 } from '../../behaviors';
 import { PRESET_NAMES, PROMPT_FORMATS, type PresetName, type PromptFormat } from '../../countdown';
@@ -23,8 +24,12 @@ export function primeDataCommand(): Command {
     .option('--seed <int>', 'random seed (conditions share problems for a seed)', '0')
     .addOption(new Option('--preset <name>', 'problem preset').choices(PRESET_NAMES).default('paper'))
     .addOption(new Option('--prompt <format>', 'prompt format').choices(PROMPT_FORMATS).default('compact'))
-    .option('--token-budget <n>', 'most tokens in a think block', '160')
-    .option('--max-failed <n>', 'most failed attempts before the final one', '6')
+    .option('--token-budget <n>', 'most tokens in a think block', String(TRACE_DEFAULTS.tokenBudget))
+    .option(
+      '--max-failed <n>',
+      'most failed attempts before the final one',
+      String(TRACE_DEFAULTS.maxFailedAttempts),
+    )
     .option('--out <file>', 'write here instead of stdout')
     .addHelpText(
       'after',
