@@ -640,6 +640,12 @@ export interface PrimeDataOptions {
   /** Custom ranges on top of the preset (see problemSpec). */
   ranges?: Partial<ProblemSpec>;
   trace?: Partial<TraceOptions>;
+  /**
+   * Draw the examples from this many distinct training problems (default: up to n). The paper primed
+   * on about 1,000 problems of a space of millions; in a small world a cap keeps priming from
+   * teaching the direct answer to every training problem.
+   */
+  problems?: number;
 }
 
 /**
@@ -650,7 +656,7 @@ export function primeData(options: PrimeDataOptions): PrimingExample[] {
   const traceOptions = { ...DEFAULT_TRACE_OPTIONS, ...options.trace };
   const spec = problemSpec(options.preset, options.ranges);
   const problems = generateProblems(spec, {
-    n: options.n,
+    n: Math.min(options.n, options.problems ?? options.n),
     seed: options.seed,
     split: 'train',
     allowFewer: true,

@@ -25,6 +25,8 @@ export const StartSchema = z.discriminatedUnion('kind', [
     kind: z.literal('prime'),
     condition: z.enum(CONDITIONS).default('all_strategies'),
     examples: positiveInt(100_000).default(1000),
+    /** Distinct training problems the examples are drawn from (default: as many as examples). */
+    problems: positiveInt(100_000).optional(),
     tokenBudget: positiveInt(1024).default(TRACE_DEFAULTS.tokenBudget),
     /** Most failed attempts before the last one in a trace. */
     maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),

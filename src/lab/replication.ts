@@ -144,6 +144,11 @@ export const ReplicationSchema = z
     prime: z
       .object({
         examples: z.number().int().min(1).max(100_000).default(4000),
+        /**
+         * Distinct training problems (of 689) the examples come from, 20 traces each: priming on every
+         * training problem teaches empty_cot the direct answers of the whole small world.
+         */
+        problems: z.number().int().min(1).max(100_000).default(200),
         tokenBudget: z.number().int().min(1).max(1024).default(TRACE_DEFAULTS.tokenBudget),
         maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
         phrasing: z.enum(['varied', 'terse']).default('terse'),
@@ -237,6 +242,7 @@ export function replicationJobs(
           kind: 'prime',
           condition,
           examples: plan.prime.examples,
+          problems: plan.prime.problems,
           tokenBudget: plan.prime.tokenBudget,
           maxFailedAttempts: plan.prime.maxFailedAttempts,
           phrasing: plan.prime.phrasing,

@@ -150,6 +150,28 @@ describe('priming traces: per-condition invariants over 1,000 examples each', ()
     expect(primingExample(p, 'all_strategies', 3, 0, DEFAULT_TRACE_OPTIONS)).toEqual(a[0]);
   });
 
+  it('draws the examples from at most `problems` distinct training problems, each with its own trace', () => {
+    const ranges = { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 };
+    const key = (e: { numbers: number[]; target: number }) => `${e.numbers.join(',')}=${e.target}`;
+    for (const [problems, condition] of [
+      [7, 'backtracking_verification'],
+      [40, 'empty_cot'],
+    ] as const) {
+      const capped = primeData({ condition, n: 120, seed: 5, preset: 'easy', ranges, problems });
+      expect(capped).toHaveLength(120);
+      expect(new Set(capped.map(key)).size).toBe(problems);
+      // the first `problems` examples are those of the uncapped data (same problems, same traces)
+      const full = primeData({ condition, n: 120, seed: 5, preset: 'easy', ranges });
+      expect(new Set(full.map(key)).size).toBe(120);
+      expect(capped.slice(0, problems)).toEqual(full.slice(0, problems));
+      // a repeated problem gets a trace of its own (searches differ), and the same answer rules hold
+      if (condition === 'backtracking_verification') {
+        const thinks = capped.filter((e) => key(e) === key(capped[0])).map((e) => e.completion);
+        expect(new Set(thinks).size).toBeGreaterThan(1);
+      }
+    }
+  });
+
   it('uses several phrasings for every behavior', () => {
     const firstWords = new Map<string, Set<string>>();
     for (const e of data('all_strategies')) {

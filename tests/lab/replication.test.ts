@@ -68,7 +68,12 @@ describe('replication plan', () => {
       const c = parseConfig(p.config);
       expect(c.rl.steps).toBe(0);
       expect(c.start).toMatchObject({ kind: 'prime', condition: p.condition, from: '/models/base' });
+      // every condition is primed on the same 4,000 traces' problems: 200 of the training problems
+      expect(c.start).toMatchObject({ examples: 4000, problems: 200 });
     }
+    const other = parseReplication({ base: '/b', prime: { problems: 50 } });
+    const prime = replicationJobs(other, (id) => id).find((j) => j.kind === 'prime');
+    expect(parseConfig(prime!.config).start).toMatchObject({ problems: 50 });
   });
 
   it('rejects a broken plan with the field that is wrong', () => {

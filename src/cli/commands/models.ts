@@ -181,6 +181,7 @@ export function modelsCommand(): Command {
           training: {
             base: 'base',
             examples: start.examples,
+            problems: start.problems,
             phrasing: start.phrasing,
             maxFailedAttempts: start.maxFailedAttempts,
             tokenBudget: start.tokenBudget,

@@ -10,6 +10,8 @@ export const HELP = {
     'What the priming traces contain. The paper found that traces with the four habits unlock RL, even when every final answer is wrong, and that empty or dotted reasoning does not.',
   examples:
     'How many priming traces to fine-tune on. The paper used about 1,000 for a 3B model; the shipped nano models were primed on 4,000.',
+  problems:
+    'How many different training problems the priming traces are written for; each gets traces of its own searches. The paper primed on about 1,000 problems of a space of millions. The easy world has only 689 training problems, and priming on all of them teaches empty_cot the direct answers of the whole world, so the shipped nano models were primed on 200.',
   primeEpochs:
     'Passes over the priming traces. The paper used 5 epochs (learning rate 1e-5 for a 3B model; tiny models need a far larger rate); the shipped nano models were primed for 6.',
   size: 'Model size. nano (~0.12M parameters) trains fastest; micro (~0.85M) and mini (~4.8M) learn more but need a GPU to be quick.',
@@ -37,7 +39,7 @@ export const HELP = {
   overlay:
     "Tick runs to draw their curves on the charts too: compare all_strategies with empty_cot, the paper's figure, live.",
   paper:
-    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. Here each runs for the Steps set below, with the replication's PPO settings. Be warned: at this tiny scale the result is weaker. With 120k parameters and 40 steps, backtracking_verification ends best (35%) but only 4 points above empty_cot (30%), and all_strategies ends below it; docs/REPLICATION.md says why. `habits-lab replicate` runs all seven conditions over three seeds.",
+    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. Here each runs for the Steps set below, with the replication's PPO settings. Be warned: at this tiny scale the result is weaker. With 120k parameters and 40 steps, backtracking_verification ends best (33%), 12 points above empty_cot (20%), but all_strategies (17%) ends below it; docs/REPLICATION.md says why. `habits-lab replicate` runs all seven conditions over three seeds.",
   survey:
     'Before any RL, the paper asked which base models already show the four habits: Qwen-2.5-3B did (and then improved with RL), Llama-3.2-3B hardly did (and stalled). A survey samples K responses to M problems from a model and counts the habits in each.',
   surveyModel:
