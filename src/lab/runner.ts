@@ -299,7 +299,7 @@ export class ExperimentRunner {
     const examples = primeData({
       condition: start.condition,
       n: start.examples,
-      ...(start.problems ? { problems: start.problems } : {}),
+      problems: start.problems,
       seed: c.seed,
       preset: c.preset,
       ranges: c.ranges,

@@ -164,7 +164,7 @@ describe('priming traces: per-condition invariants over 1,000 examples each', ()
       const full = primeData({ condition, n: 120, seed: 5, preset: 'easy', ranges });
       expect(new Set(full.map(key)).size).toBe(120);
       expect(capped.slice(0, problems)).toEqual(full.slice(0, problems));
-      // a repeated problem gets a trace of its own (searches differ), and the same answer rules hold
+      // a repeated problem gets a trace of its own: its searches differ
       if (condition === 'backtracking_verification') {
         const thinks = capped.filter((e) => key(e) === key(capped[0])).map((e) => e.completion);
         expect(new Set(thinks).size).toBeGreaterThan(1);
