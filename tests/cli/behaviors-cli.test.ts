@@ -30,6 +30,56 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
     );
   });
 
+  it("prime-data with --problems, ranges and --phrasing writes the replication's kind of data", () => {
+    const args = [
+      '--n',
+      '40',
+      '--problems',
+      '5',
+      '--preset',
+      'easy',
+      '--number-max',
+      '9',
+      '--target-min',
+      '10',
+    ];
+    const r = cli(['prime-data', '--condition', 'incorrect', ...args, '--phrasing', 'terse']);
+    expect(r.status).toBe(0);
+    const lines = jsonLines(r.stdout) as { numbers: number[]; target: number; correct: boolean }[];
+    expect(lines).toEqual(
+      primeData({
+        condition: 'incorrect',
+        n: 40,
+        seed: 0,
+        preset: 'easy',
+        problems: 5,
+        ranges: { numberMax: 9, targetMin: 10 },
+        trace: { phrasing: 'terse' },
+      }),
+    );
+    // 40 examples from 5 problems, inside the ranges, every answer wrong.
+    expect(new Set(lines.map((l) => `${l.numbers}:${l.target}`)).size).toBe(5);
+    for (const l of lines) {
+      expect(Math.max(...l.numbers)).toBeLessThanOrEqual(9);
+      expect(l.target).toBeGreaterThanOrEqual(10);
+      expect(l.correct).toBe(false);
+    }
+    const bad = cli([
+      'prime-data',
+      '--condition',
+      'dots',
+      '--n',
+      '3',
+      '--number-min',
+      '9',
+      '--number-max',
+      '2',
+    ]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('numberMax must be >= numberMin');
+    expect(bad.stdout).toBe('');
+  });
+
   it('prime-data refuses an unknown condition with the list of conditions', () => {
     const r = cli(['prime-data', '--condition', 'everything', '--n', '3']);
     expect(r.status).not.toBe(0);

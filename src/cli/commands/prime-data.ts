@@ -11,9 +11,10 @@ import {
 import { PRESET_NAMES, PROMPT_FORMATS, type PresetName, type PromptFormat } from '../../countdown';
 import { countTokens } from '../../model/pretokenize';
 import { jsonlWriter, parseIntOption } from '../io';
+import { addRangeOptions, checkedSpec, rangeOverrides } from '../problem-options';
 
 export function primeDataCommand(): Command {
-  return new Command('prime-data')
+  const command = new Command('prime-data')
     .description(
       'Write priming (SFT) examples for a condition of the paper as JSONL, with a one-line summary on stderr',
     )
@@ -30,20 +31,35 @@ export function primeDataCommand(): Command {
       'most failed attempts before the final one',
       String(TRACE_DEFAULTS.maxFailedAttempts),
     )
-    .option('--out <file>', 'write here instead of stdout')
+    .addOption(
+      new Option('--phrasing <style>', 'varied: several wordings per habit; terse: one (the replication)')
+        .choices(['varied', 'terse'])
+        .default('varied'),
+    )
+    .option('--problems <count>', 'draw the examples from this many training problems (default: up to --n)')
+    .option('--out <file>', 'write here instead of stdout');
+  return addRangeOptions(command)
     .addHelpText(
       'after',
       `\nConditions:\n${CONDITIONS.map((c) => `  ${c.padEnd(26)}${CONDITION_DESCRIPTIONS[c]}`).join('\n')}\n` +
         '\nEach line: {"query", "completion", "numbers", "target", "condition", "behaviors": {counts}, "correct"}.\n' +
-        '\nExample:\n  habits-lab prime-data --condition all_strategies --n 1000 --seed 1 --preset paper > all.jsonl',
+        '\nExamples:\n  habits-lab prime-data --condition all_strategies --n 1000 --seed 1 --preset paper > all.jsonl\n' +
+        "  # the replication's priming data for one condition (docs/REPLICATION.md):\n" +
+        '  habits-lab prime-data --condition backtracking_verification --n 4000 --problems 200 --preset easy \\\n' +
+        '    --number-min 1 --number-max 9 --target-min 10 --target-max 30 --phrasing terse > bv.jsonl',
     )
     .action(async (opts) => {
+      checkedSpec(opts.preset as PresetName, rangeOverrides(opts));
       const examples = primeData({
         condition: opts.condition as Condition,
         n: parseIntOption(opts.n, '--n', 0, 1_000_000),
         seed: parseIntOption(opts.seed, '--seed', 0, 2 ** 32 - 1),
         preset: opts.preset as PresetName,
+        ranges: rangeOverrides(opts),
+        problems:
+          opts.problems === undefined ? undefined : parseIntOption(opts.problems, '--problems', 1, 1_000_000),
         trace: {
+          phrasing: opts.phrasing as 'varied' | 'terse',
           promptFormat: opts.prompt as PromptFormat,
           tokenBudget: parseIntOption(opts.tokenBudget, '--token-budget', 16, 4096),
           maxFailedAttempts: parseIntOption(opts.maxFailed, '--max-failed', 0, 10),
