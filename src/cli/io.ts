@@ -1,6 +1,7 @@
 // JSONL in and out for the CLI: stdin/stdout by default, files when asked.
 
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { parse as parseLossless } from 'lossless-json';
@@ -36,7 +37,18 @@ export async function* readJsonl(path?: string, exactNumbers = false): AsyncGene
   const input = !path || path === '-' ? process.stdin : createReadStream(path, { encoding: 'utf8' });
   const lines = createInterface({ input, crlfDelay: Infinity });
   let lineNumber = 0;
-  for await (const line of lines) {
+  const iterator = lines[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<string>;
+    try {
+      next = await iterator.next();
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.message;
+      throw new Error(`cannot read ${path}: ${why}`);
+    }
+    if (next.done) return;
+    const line = next.value;
     lineNumber++;
     if (line.trim() === '') continue;
     try {
@@ -59,20 +71,55 @@ export interface JsonlWriter {
   close(): Promise<void>;
 }
 
-/** Write JSON values one per line to a file or stdout, respecting backpressure. */
+/**
+ * Write JSON values one per line to stdout, or to a file, respecting backpressure. A file is written
+ * under a temporary name beside it and renamed into place by close(): a command that fails half way
+ * leaves no half-written output that looks complete, and `--in x --out x` reads all of x before x is
+ * replaced. A file that cannot be written is an error with its name, never an unhandled event.
+ */
 export function jsonlWriter(path?: string): JsonlWriter {
-  const stream: Writable =
-    !path || path === '-' ? process.stdout : createWriteStream(path, { encoding: 'utf8' });
+  if (!path || path === '-') {
+    return {
+      write(value: unknown): Promise<void> {
+        const ok = process.stdout.write(`${JSON.stringify(value)}\n`);
+        return ok
+          ? Promise.resolve()
+          : new Promise((resolve) => process.stdout.once('drain', () => resolve()));
+      },
+      close: () => Promise.resolve(),
+    };
+  }
+  const partial = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
+  const stream: Writable = createWriteStream(partial, { encoding: 'utf8' });
+  let failure: Error | null = null;
+  let closed = false;
+  const removePartial = () => {
+    if (!closed) rmSync(partial, { force: true });
+  };
+  process.once('exit', removePartial);
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    failure ??= new Error(`cannot write ${path}: ${err.code === 'ENOENT' ? 'no such folder' : err.message}`);
+  });
+  const failed = () => new Promise<never>((_, reject) => setImmediate(() => reject(failure)));
   return {
     write(value: unknown): Promise<void> {
+      if (failure) return failed();
       const ok = stream.write(`${JSON.stringify(value)}\n`);
-      return ok ? Promise.resolve() : new Promise((resolve) => stream.once('drain', () => resolve()));
+      if (ok) return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        stream.once('drain', () => resolve());
+        stream.once('error', () => reject(failure));
+      });
     },
-    close(): Promise<void> {
-      if (stream === process.stdout) return Promise.resolve();
-      return new Promise((resolve, reject) =>
-        stream.end((err?: Error | null) => (err ? reject(err) : resolve())),
-      );
+    async close(): Promise<void> {
+      await new Promise<void>((resolve) => stream.end(() => resolve()));
+      if (failure) {
+        removePartial();
+        throw failure;
+      }
+      renameSync(partial, path);
+      closed = true;
+      process.removeListener('exit', removePartial);
     },
   };
 }

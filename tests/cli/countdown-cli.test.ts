@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +23,33 @@ describe('habits-lab CLI: countdown commands (child process)', () => {
     expect(jsonLines(r.stdout)).toEqual(
       generateProblems(problemSpec('paper'), { n: 20, seed: 5, split: 'test' }),
     );
+  });
+
+  it('--out is written whole or not at all: same file as --in, a missing folder, an unreadable input', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hl-'));
+    const file = join(dir, 'p.jsonl');
+    expect(cli(['problems', '--preset', 'easy', '--n', '5', '--out', file]).status).toBe(0);
+    const problems = jsonLines(readFileSync(file, 'utf8'));
+    // The input is read to the end before the output replaces it.
+    const same = cli(['solve', '--in', file, '--out', file, '--limit', '1']);
+    expect(same.status).toBe(0);
+    const solved = jsonLines(readFileSync(file, 'utf8')) as { numbers: number[]; solvable: boolean }[];
+    expect(solved).toHaveLength(5);
+    expect(solved.map((s) => s.numbers)).toEqual(problems.map((p) => (p as { numbers: number[] }).numbers));
+    expect(solved.every((s) => s.solvable)).toBe(true);
+
+    const noFolder = cli(['problems', '--n', '3', '--out', join(dir, 'missing', 'x.jsonl')]);
+    expect(noFolder.status).toBe(1);
+    expect(noFolder.stderr).toContain(
+      `habits-lab: cannot write ${join(dir, 'missing', 'x.jsonl')}: no such folder`,
+    );
+    expect(noFolder.stderr).not.toMatch(/\bat \S+:\d+/); // no stack trace
+
+    const folderIn = cli(['solve', '--in', dir, '--out', join(dir, 'out.jsonl')]);
+    expect(folderIn.status).toBe(1);
+    expect(folderIn.stderr).toContain(`cannot read ${dir}: it is a folder`);
+    // Nothing half-written is left behind, not even the temporary file.
+    expect(readdirSync(dir).sort()).toEqual(['p.jsonl']);
   });
 
   it('problems takes custom ranges and writes to --out', () => {
