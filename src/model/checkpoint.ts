@@ -18,8 +18,6 @@ import { ownedVariable, parameterShapes, Transformer, validateConfig, type Model
 export type CheckpointFiles = Map<string, Uint8Array>;
 
 export const REQUIRED_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'] as const;
-/** Hard limit on what a checkpoint may claim, so a malicious config cannot exhaust memory. */
-const MAX_PARAMETERS = 200_000_000;
 
 export interface CheckpointMeta {
   /** Free-form facts about how the checkpoint was made (condition, steps, seed, ...). */
@@ -176,9 +174,6 @@ export function configFromHf(raw: unknown): { config: ModelConfig; meta: Checkpo
   } catch (err) {
     fail((err as Error).message);
   }
-  const count = parameterShapes(config, false).reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0);
-  if (count > MAX_PARAMETERS)
-    fail(`the model would have ${count} parameters, more than the lab's limit of ${MAX_PARAMETERS}`);
   const meta =
     typeof c.habits_lab === 'object' && c.habits_lab !== null ? (c.habits_lab as CheckpointMeta) : {};
   return { config, meta };

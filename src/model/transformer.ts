@@ -72,6 +72,11 @@ export function modelConfig(
   return config;
 }
 
+/** The largest model the lab builds or loads (weights, tied embeddings counted once). */
+export const MAX_PARAMETERS = 200_000_000;
+/** maxPositions × head_dim, the size of each rotary table (the shipped models use 512 × 16). */
+export const MAX_ROPE_ENTRIES = 1 << 23;
+
 export function validateConfig(c: ModelConfig): void {
   const positive = [
     'vocabSize',
@@ -91,6 +96,19 @@ export function validateConfig(c: ModelConfig): void {
     throw new Error('model config: head_dim must be even (rotary positions rotate pairs)');
   if (!(c.ropeTheta > 0) || !(c.rmsNormEps > 0))
     throw new Error('model config: ropeTheta and rmsNormEps must be positive');
+  // Checked before anything is allocated, so a config typed by hand or read from an imported
+  // checkpoint cannot make the lab reserve gigabytes: the weights, and the two rotary tables.
+  const parameters = parameterShapes(c, false).reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0);
+  if (parameters > MAX_PARAMETERS)
+    throw new Error(
+      `model config: the model would have ${parameters} parameters, more than the lab's limit of ${MAX_PARAMETERS}`,
+    );
+  const ropeEntries = c.maxPositions * (c.hiddenSize / c.numHeads);
+  if (ropeEntries > MAX_ROPE_ENTRIES)
+    throw new Error(
+      `model config: maxPositions ${c.maxPositions} × head_dim ${c.hiddenSize / c.numHeads} rotary entries ` +
+        `is more than the lab's limit of ${MAX_ROPE_ENTRIES}`,
+    );
 }
 
 /** Parameter names and shapes, in Hugging Face order. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +40,12 @@ describe('habits-lab CLI: init and sample (child process)', () => {
     const bad = cli(['init', '--hidden', '30', '--heads', '4', '--out', join(dir, '..', 'bad')]);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('not divisible');
+    // Too big to load is refused before anything is allocated or written.
+    const huge = join(dir, '..', 'huge');
+    const big = cli(['init', '--hidden', '2048', '--layers', '4', '--ffn', '8192', '--out', huge]);
+    expect(big.status).toBe(2);
+    expect(big.stderr).toContain("the model would have 269066240 parameters, more than the lab's limit");
+    expect(existsSync(huge)).toBe(false);
   });
 
   it('sample --json writes prompt, prompt_ids, completion and completion_ids; seeds reproduce', () => {

@@ -181,7 +181,22 @@ describe('checkpoints', () => {
               }),
             ),
           ),
-        /limit/,
+        /parameters, more than the lab's limit of 200000000/,
+      ],
+      [
+        // 256 × 1,000,000 rotary entries: a small file that would allocate two 1 GB tables.
+        'a huge position claim',
+        (f) =>
+          f.set(
+            'config.json',
+            enc.encode(
+              JSON.stringify({
+                ...JSON.parse(dec.decode(good.get('config.json'))),
+                max_position_embeddings: 1_000_000,
+              }),
+            ),
+          ),
+        /maxPositions 1000000 × head_dim 16 rotary entries is more than the lab's limit of 8388608/,
       ],
       [
         'NaN weights',
