@@ -1,6 +1,6 @@
 // JSONL in and out for the CLI: stdin/stdout by default, files when asked.
 
-import { createReadStream, createWriteStream, renameSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
@@ -45,7 +45,7 @@ export async function* readJsonl(path?: string, exactNumbers = false): AsyncGene
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.message;
-      throw new Error(`cannot read ${path}: ${why}`);
+      throw new Error(`cannot read ${path}: ${why}`, { cause: err });
     }
     if (next.done) return;
     const line = next.value;
@@ -137,7 +137,7 @@ export function parseIntList(text: string, option: string): number[] {
 /** Parse an integer option value. */
 export function parseIntOption(text: string, option: string, min = -Infinity, max = Infinity): number {
   const v = Number(text);
-  if (text.trim() === '' || !Number.isInteger(v) || v < min || v > max) {
+  if (text.trim() === '' || !Number.isSafeInteger(v) || v < min || v > max) {
     const range = min > -Infinity || max < Infinity ? ` in ${min}..${max}` : '';
     throw new UsageError(`${option} must be an integer${range}, got "${text}"`);
   }
@@ -154,11 +154,29 @@ export function parseNumberOption(text: string, option: string): number {
 /** A mistake in how the command was called: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {}
 
+/** A JSON file that must hold one object (a config, a plan); a usage error naming the file otherwise. */
+export function readJsonObject(path: string, what: string): Record<string, unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ENOENT') throw new UsageError(`no ${what} file at ${path}`, { cause: err });
+    if (e.code === 'EISDIR') throw new UsageError(`${path} is a folder, not a ${what} file`, { cause: err });
+    throw new UsageError(`${path} is not valid JSON (${e.message})`, { cause: err });
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json))
+    throw new UsageError(`${path} must hold a JSON object (the ${what})`);
+  return json as Record<string, unknown>;
+}
+
 /** "rl.lr=1e-4" -> { rl: { lr: 0.0001 } } (values parsed as JSON when they can be). */
 export function parseSetting(text: string, into: Record<string, unknown>): Record<string, unknown> {
   const eq = text.indexOf('=');
   if (eq < 1) throw new UsageError(`--set takes key=value, got "${text}"`);
   const keys = text.slice(0, eq).split('.');
+  const bad = keys.find((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype');
+  if (bad !== undefined) throw new UsageError(`--set: "${text.slice(0, eq)}" is not a setting name`);
   let value: unknown = text.slice(eq + 1);
   try {
     value = JSON.parse(value as string);

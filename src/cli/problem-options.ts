@@ -21,13 +21,13 @@ export function addRangeOptions(command: Command): Command {
 /** The overrides given on the command line (only those given). */
 export function rangeOverrides(opts: Record<string, string | undefined>): Partial<ProblemSpec> {
   const overrides: Partial<ProblemSpec> = {};
-  if (opts.counts) overrides.counts = parseIntList(opts.counts, '--counts');
-  if (opts.numberMin) overrides.numberMin = parseIntOption(opts.numberMin, '--number-min');
-  if (opts.numberMax) overrides.numberMax = parseIntOption(opts.numberMax, '--number-max');
-  if (opts.targetMin) overrides.targetMin = parseIntOption(opts.targetMin, '--target-min');
-  if (opts.targetMax) overrides.targetMax = parseIntOption(opts.targetMax, '--target-max');
-  if (opts.mode) overrides.mode = opts.mode as ProblemSpec['mode'];
-  if (opts.testShare) overrides.testShare = parseNumberOption(opts.testShare, '--test-share');
+  if (opts.counts !== undefined) overrides.counts = parseIntList(opts.counts, '--counts');
+  if (opts.numberMin !== undefined) overrides.numberMin = parseIntOption(opts.numberMin, '--number-min');
+  if (opts.numberMax !== undefined) overrides.numberMax = parseIntOption(opts.numberMax, '--number-max');
+  if (opts.targetMin !== undefined) overrides.targetMin = parseIntOption(opts.targetMin, '--target-min');
+  if (opts.targetMax !== undefined) overrides.targetMax = parseIntOption(opts.targetMax, '--target-max');
+  if (opts.mode !== undefined) overrides.mode = opts.mode as ProblemSpec['mode'];
+  if (opts.testShare !== undefined) overrides.testShare = parseNumberOption(opts.testShare, '--test-share');
   return overrides;
 }
 

@@ -10,73 +10,81 @@ import { BACKENDS, SIZE_NAMES } from '../model/names';
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 const share = z.number().min(0).max(1);
 
-export const SftSchema = z.object({
-  epochs: positiveInt(100).default(3),
-  lr: z.number().positive().max(1).default(3e-3),
-  batchSize: positiveInt(1024).default(32),
-  warmup: share.default(0.1),
-  weightDecay: z.number().min(0).max(1).default(0.01),
-  gradClip: z.number().min(0).default(1.0),
-  heldOut: z.number().min(0).max(0.5).default(0.1),
-});
+export const SftSchema = z
+  .object({
+    epochs: positiveInt(100).default(3),
+    lr: z.number().positive().max(1).default(3e-3),
+    batchSize: positiveInt(1024).default(32),
+    warmup: share.default(0.1),
+    weightDecay: z.number().min(0).max(1).default(0.01),
+    gradClip: z.number().min(0).default(1.0),
+    heldOut: z.number().min(0).max(0.5).default(0.1),
+  })
+  .strict();
 
 export const StartSchema = z.discriminatedUnion('kind', [
-  z.object({
-    kind: z.literal('prime'),
-    condition: z.enum(CONDITIONS).default('all_strategies'),
-    examples: positiveInt(100_000).default(1000),
-    /** Distinct training problems the examples are drawn from (default: as many as examples). */
-    problems: positiveInt(100_000).optional(),
-    tokenBudget: positiveInt(1024).default(TRACE_DEFAULTS.tokenBudget),
-    /** Most failed attempts before the last one in a trace. */
-    maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
-    /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */
-    phrasing: z.enum(['varied', 'terse']).default('varied'),
-    sft: SftSchema.default(SftSchema.parse({})),
-    /** Prime this checkpoint (a pretrained base model) instead of freshly initialized weights. */
-    from: z.string().min(1).optional(),
-  }),
-  z.object({ kind: z.literal('checkpoint'), checkpoint: z.string().min(1) }),
-  z.object({ kind: z.literal('scratch') }),
+  z
+    .object({
+      kind: z.literal('prime'),
+      condition: z.enum(CONDITIONS).default('all_strategies'),
+      examples: positiveInt(100_000).default(1000),
+      /** Distinct training problems the examples are drawn from (default: as many as examples). */
+      problems: positiveInt(100_000).optional(),
+      tokenBudget: positiveInt(1024).default(TRACE_DEFAULTS.tokenBudget),
+      /** Most failed attempts before the last one in a trace. */
+      maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
+      /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */
+      phrasing: z.enum(['varied', 'terse']).default('varied'),
+      sft: SftSchema.default(SftSchema.parse({})),
+      /** Prime this checkpoint (a pretrained base model) instead of freshly initialized weights. */
+      from: z.string().min(1).optional(),
+    })
+    .strict(),
+  z.object({ kind: z.literal('checkpoint'), checkpoint: z.string().min(1) }).strict(),
+  z.object({ kind: z.literal('scratch') }).strict(),
 ]);
 
-export const RlSchema = z.object({
-  steps: z.number().int().min(0).max(100_000).default(50),
-  promptsPerStep: positiveInt(4096).default(16),
-  samplesPerPrompt: positiveInt(64).default(4),
-  maxNewTokens: positiveInt(2048).default(160),
-  temperature: z.number().positive().max(10).default(1.0),
-  lr: z.number().min(0).max(1).default(3e-4),
-  klCoef: z.number().min(0).max(10).default(0.001),
-  klEstimator: z.enum(['k1', 'k3']).default('k1'),
-  advantage: z.enum(['gae', 'group']).default('gae'),
-  gamma: share.default(1.0),
-  lambda: share.default(1.0),
-  normalizeAdvantages: z.boolean().default(true),
-  clip: z.number().positive().max(10).default(0.2),
-  valueClip: z.number().positive().max(100).default(0.5),
-  valueCoef: z.number().min(0).max(100).default(0.5),
-  entropyCoef: z.number().min(0).max(10).default(0.001),
-  gradClip: z.number().min(0).default(1.0),
-  epochs: positiveInt(100).default(1),
-  minibatches: positiveInt(1024).default(2),
-  rewardMode: z.enum(['strict', 'tinyzero']).default('strict'),
-  formatScore: z.number().min(0).max(1).default(0.1),
-});
+export const RlSchema = z
+  .object({
+    steps: z.number().int().min(0).max(100_000).default(50),
+    promptsPerStep: positiveInt(4096).default(16),
+    samplesPerPrompt: positiveInt(64).default(4),
+    maxNewTokens: positiveInt(2048).default(160),
+    temperature: z.number().positive().max(10).default(1.0),
+    lr: z.number().min(0).max(1).default(3e-4),
+    klCoef: z.number().min(0).max(10).default(0.001),
+    klEstimator: z.enum(['k1', 'k3']).default('k1'),
+    advantage: z.enum(['gae', 'group']).default('gae'),
+    gamma: share.default(1.0),
+    lambda: share.default(1.0),
+    normalizeAdvantages: z.boolean().default(true),
+    clip: z.number().positive().max(10).default(0.2),
+    valueClip: z.number().positive().max(100).default(0.5),
+    valueCoef: z.number().min(0).max(100).default(0.5),
+    entropyCoef: z.number().min(0).max(10).default(0.001),
+    gradClip: z.number().min(0).default(1.0),
+    epochs: positiveInt(100).default(1),
+    minibatches: positiveInt(1024).default(2),
+    rewardMode: z.enum(['strict', 'tinyzero']).default('strict'),
+    formatScore: z.number().min(0).max(1).default(0.1),
+  })
+  .strict();
 
-export const EvalSchema = z.object({
-  every: z.number().int().min(0).max(100_000).default(10),
-  problems: z.number().int().min(0).max(100_000).default(100),
-  sampled: z.boolean().default(true),
-  greedy: z.boolean().default(true),
-  /** Seed of the held-out test set (default: the run's seed); fix it to compare runs with different seeds. */
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1)
-    .optional(),
-});
+export const EvalSchema = z
+  .object({
+    every: z.number().int().min(0).max(100_000).default(10),
+    problems: z.number().int().min(0).max(100_000).default(100),
+    sampled: z.boolean().default(true),
+    greedy: z.boolean().default(true),
+    /** Seed of the held-out test set (default: the run's seed); fix it to compare runs with different seeds. */
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
+  })
+  .strict();
 
 /** Custom problem ranges on top of the preset (for example smaller numbers for the tiniest models). */
 export const RangesSchema = z
@@ -91,12 +99,14 @@ export const RangesSchema = z
   .partial()
   .strict();
 
-const CustomSize = z.object({
-  hiddenSize: positiveInt(4096),
-  numLayers: positiveInt(64),
-  numHeads: positiveInt(64),
-  intermediateSize: positiveInt(65536),
-});
+const CustomSize = z
+  .object({
+    hiddenSize: positiveInt(4096),
+    numLayers: positiveInt(64),
+    numHeads: positiveInt(64),
+    intermediateSize: positiveInt(65536),
+  })
+  .strict();
 
 export const ExperimentSchema = z
   .object({

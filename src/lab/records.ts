@@ -103,7 +103,8 @@ const SummarySchema = z.object({
   backend: z.string().max(40),
 });
 
-const EventSchema = z.discriminatedUnion('type', [
+/** Every event a run record keeps (all but the status lines). */
+export const RecordEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('step'), metrics: StepSchema }),
   z.object({ type: z.literal('eval'), metrics: EvalSchema }),
   z.object({ type: z.literal('samples'), step: z.number().int(), samples: z.array(SampleSchema).max(64) }),
@@ -121,13 +122,19 @@ export const RunRecordSchema = z
     name: z.string().max(200),
     createdAt: z.string().max(40),
     config: ExperimentSchema,
-    events: z.array(EventSchema).max(200_000),
+    events: z.array(RecordEventSchema).max(200_000),
     summary: SummarySchema.optional(),
   })
   .strict();
 
 /** Largest result file the lab reads (a long run is a few MB). */
 export const MAX_RECORD_BYTES = 64 * 1024 * 1024;
+
+/** Refuse a result file (run or survey) over the limit; call it with File.size before reading. */
+export function checkResultFileSize(fileName: string, bytes: number): void {
+  if (bytes > MAX_RECORD_BYTES)
+    throw new Error(`${fileName} is larger than ${MAX_RECORD_BYTES / 2 ** 20} MB`);
+}
 
 export function makeRecord(
   id: string,
@@ -151,8 +158,7 @@ export function makeRecord(
 
 /** Parse and validate a result file's text; throws an Error that names the problem. */
 export function parseRecord(text: string, fileName = 'file'): RunRecord {
-  if (text.length > MAX_RECORD_BYTES)
-    throw new Error(`${fileName} is larger than ${MAX_RECORD_BYTES / 2 ** 20} MB`);
+  checkResultFileSize(fileName, text.length);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -156,6 +156,7 @@ export const ReplicationSchema = z
         seed: z.number().int().min(0).default(0),
         sft: SftSchema.partial().prefault({ epochs: 6 }),
       })
+      .strict()
       .prefault({}),
     /** 40 steps: what the 60-minute CPU budget allows for 21 runs (the paper ran 250). */
     rl: RlSchema.partial().prefault({ steps: 40 }),
@@ -166,6 +167,7 @@ export const ReplicationSchema = z
         /** One held-out test set for every run. */
         seed: z.number().int().min(0).default(0),
       })
+      .strict()
       .prefault({}),
   })
   .strict();

@@ -9,6 +9,7 @@
 // run resumed from a checkpoint continues exactly the same curve.
 
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import { classify, primeData } from '../behaviors';
 import { summarizeBehaviors, type BehaviorSummary } from '../behaviors/metrics';
 import { generateProblems, problemSpec, Rng, type Problem } from '../countdown';
@@ -30,6 +31,7 @@ import {
 } from '../rl/ppo';
 import { runSft } from '../rl/sft';
 import { parseConfig, type ExperimentConfig } from './config';
+import { num, RecordEventSchema } from './records';
 import type {
   EvalMetrics,
   EvalSummary,
@@ -60,6 +62,30 @@ interface RunnerStateJson {
 }
 
 const STATE_FILE = 'runner_state.json';
+
+/** What a resumed run trusts from runner_state.json (the config is checked by parseConfig). */
+const RunnerStateSchema = z.object({
+  format: z.literal('habits-lab-runner'),
+  version: z.literal(1),
+  config: z.unknown(),
+  step: z.number().int().min(0),
+  optimizerStep: z.number().int().min(0),
+  history: z
+    .array(
+      z.union([
+        RecordEventSchema,
+        z.object({
+          type: z.literal('status'),
+          stage: z.string().max(40),
+          message: z.string().max(10_000),
+          step: z.number().int(),
+          time: num,
+          backend: z.unknown().optional(),
+        }),
+      ]),
+    )
+    .max(200_000),
+});
 const OPTIMIZER_FILE = 'optimizer.safetensors';
 const REFERENCE_FILE = 'reference.safetensors';
 
@@ -106,15 +132,25 @@ export class ExperimentRunner {
       throw new Error(
         `this checkpoint has no ${STATE_FILE}: it cannot be resumed (start a new run from it instead)`,
       );
-    let state: RunnerStateJson;
+    let json: unknown;
     try {
-      state = JSON.parse(new TextDecoder().decode(raw)) as RunnerStateJson;
+      json = JSON.parse(new TextDecoder().decode(raw));
     } catch (err) {
       throw new Error(`${STATE_FILE} is not valid JSON`, { cause: err });
     }
-    if (state.format !== 'habits-lab-runner' || state.version !== 1)
-      throw new Error(`${STATE_FILE} is not a Habits Lab runner state`);
+    const header = z
+      .object({ format: z.literal('habits-lab-runner'), version: z.literal(1) })
+      .safeParse(json);
+    if (!header.success) throw new Error(`${STATE_FILE} is not a Habits Lab runner state`);
+    const parsed = RunnerStateSchema.safeParse(json);
+    if (!parsed.success)
+      throw new Error(`${STATE_FILE} is damaged:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+    const state = parsed.data as RunnerStateJson;
     const runner = new ExperimentRunner(state.config, host);
+    if (state.step > runner.config.rl.steps)
+      throw new Error(
+        `${STATE_FILE} is damaged: step ${state.step} is past the run's ${runner.config.rl.steps} steps`,
+      );
     runner.step = state.step;
     runner.history = state.history;
     runner.resumeFiles = files;

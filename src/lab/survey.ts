@@ -6,7 +6,7 @@
 // is plain TypeScript: the same prompts, the same scoring, the same result format everywhere.
 
 import { z } from 'zod';
-import { counts, num, spansSchema } from './records';
+import { checkResultFileSize, counts, num, spansSchema } from './records';
 import { classify, summarizeBehaviors, type BehaviorSummary } from '../behaviors';
 import { BEHAVIORS, type BehaviorCounts, type BehaviorSpan } from '../behaviors/types';
 import {
@@ -183,6 +183,7 @@ export const SurveySchema = z
 
 /** Parse a survey result file; throws an Error naming the problem. */
 export function parseSurvey(text: string, fileName = 'file'): SurveyResult {
+  checkResultFileSize(fileName, text.length);
   let json: unknown;
   try {
     json = JSON.parse(text);

@@ -27,10 +27,15 @@ export function readFolder(dir: string): CheckpointFiles {
   }
   const files: CheckpointFiles = new Map();
   for (const name of names) {
+    if (!/\.(json|safetensors)$/.test(name)) continue; // other entries (even broken links) are not read
     const path = join(dir, name);
-    const st = statSync(path);
+    let st: ReturnType<typeof statSync>;
+    try {
+      st = statSync(path);
+    } catch (err) {
+      throw new Error(`cannot read ${name} in ${dir}: ${(err as Error).message}`, { cause: err });
+    }
     if (!st.isFile()) continue;
-    if (!/\.(json|safetensors)$/.test(name)) continue;
     if (st.size > MAX_FILE_BYTES) throw new Error(`${name} is larger than 2 GB`);
     files.set(name, new Uint8Array(readFileSync(path)));
   }

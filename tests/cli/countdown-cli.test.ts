@@ -87,6 +87,9 @@ describe('habits-lab CLI: countdown commands (child process)', () => {
     const p = cli(['problems', '--n', '3', '--preset', 'hard']);
     expect(p.status).not.toBe(0);
     expect(p.stderr).toMatch(/Allowed choices are paper, tinyzero, easy/);
+    const empty = cli(['problems', '--n', '3', '--number-min', '']);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toContain('--number-min must be an integer, got ""');
     const s = cli(['problems', '--n', '3', '--number-min', '9', '--number-max', '2']);
     expect(s.status).toBe(2);
     expect(s.stderr).toContain('numberMax must be >= numberMin');

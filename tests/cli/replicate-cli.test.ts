@@ -2,7 +2,7 @@
 // table, figure and importable run files are written, a second run of the same command finds
 // everything done, Ctrl-C leaves resumable runs, and a different plan in the same folder is refused.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -120,4 +120,47 @@ describe('habits-lab replicate (child processes)', () => {
       .map((l) => JSON.parse(l).metrics.step);
     expect(stepNumbers).toEqual(Array.from({ length: 40 }, (_, i) => i + 1)); // no step lost or repeated
   }, 400_000);
+
+  it('refuses a bad plan file or a misspelled setting before any job starts, naming the problem', () => {
+    if (!existsSync(base))
+      expect(cli(['init', '--size', 'nano', '--seed', '1', '--out', base]).status).toBe(0);
+    const file = (name: string, text: string) => {
+      writeFileSync(join(root, name), text);
+      return join(root, name);
+    };
+    const nowhere = join(root, 'nowhere');
+    const cases: [string[], RegExp][] = [
+      [['--plan', file('broken.json', '{"a":')], /broken\.json is not valid JSON/],
+      [['--plan', file('null.json', 'null')], /null\.json must hold a JSON object \(the replication plan\)/],
+      // The plan's own base is used (and checked) unless --base is given.
+      [
+        ['--plan', file('base.json', JSON.stringify({ base: nowhere }))],
+        new RegExp(`no base model at ${nowhere}`),
+      ],
+      [
+        ['--set', 'rl.stepz=5', 'prime.sft.epochz=1', '--base', base],
+        /"stepz"[\s\S]*at rl[\s\S]*"epochz"[\s\S]*at prime\.sft/,
+      ],
+    ];
+    for (const [args, message] of cases) {
+      const r = cli(['replicate', ...args, '--out', join(root, 'refused'), '--quiet']);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+    expect(existsSync(join(root, 'refused'))).toBe(false);
+    // With --base on the command line, the plan's base gives way.
+    const r = cli([
+      'replicate',
+      '--plan',
+      join(root, 'base.json'),
+      '--base',
+      base,
+      '--jobs',
+      '0',
+      '--out',
+      join(root, 'refused'),
+    ]);
+    expect(r.stderr).not.toContain('no base model');
+    expect(r.stderr).toMatch(/--jobs/);
+  });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -56,5 +56,13 @@ describe('habits-lab CLI: export and survey (child process)', () => {
     const bad = cli(['export', '--model', join(root, 'missing'), '--out', join(root, 'x')]);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/cannot read checkpoint folder/);
+    // A checkpoint the lab would refuse to load is refused before anything is exported.
+    const broken = join(root, 'broken');
+    cpSync(lab, broken, { recursive: true });
+    writeFileSync(join(broken, 'tokenizer.json'), '[]');
+    const refused = cli(['export', '--model', broken, '--out', join(root, 'broken-onnx'), '--check', '0']);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/broken: tokenizer\.json/);
+    expect(existsSync(join(root, 'broken-onnx'))).toBe(false);
   });
 });

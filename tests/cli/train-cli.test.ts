@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -59,8 +59,27 @@ describe('habits-lab CLI: train, prime, eval (child process)', () => {
     expect(r.stderr).toMatch(/rl\.clip/);
     expect(cli(['train', '--out', join(root, 'bad')]).stderr).toMatch(/--preset NAME or --config FILE/);
     expect(cli(['train', '--config', join(root, 'missing.json'), '--out', join(root, 'bad')]).stderr).toMatch(
-      /no config file/,
+      /no experiment config file at .*missing\.json/,
     );
+    // A config file that holds no object, a misspelled nested key, a key that is no setting name: each
+    // is refused before anything runs or is written.
+    const notObject = join(root, 'oops.json');
+    writeFileSync(notObject, '"oops"');
+    const cases: [string[], RegExp][] = [
+      [['--config', notObject], /oops\.json must hold a JSON object \(the experiment config\)/],
+      [['--preset', 'smoke', '--set', 'rl.stepz=0'], /Unrecognized key: "stepz"[\s\S]*at rl/],
+      [
+        ['--preset', 'smoke', '--set', 'start.sft.epochz=1'],
+        /Unrecognized key: "epochz"[\s\S]*at start\.sft/,
+      ],
+      [['--preset', 'smoke', '--set', '__proto__.x=1'], /--set: "__proto__\.x" is not a setting name/],
+    ];
+    for (const [args, message] of cases) {
+      const bad = cli(['train', ...args, '--out', join(root, 'refused')]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(message);
+    }
+    expect(existsSync(join(root, 'refused'))).toBe(false);
   });
 
   it('prime writes a primed checkpoint that eval reads', () => {

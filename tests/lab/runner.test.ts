@@ -87,6 +87,31 @@ describe('experiment runner (smoke preset, wasm)', () => {
     await resumed.run();
     // The resumed runner's history holds the first part too: the whole run equals the uninterrupted one.
     expect(timeless(resumed.events)).toEqual(timeless(full.events));
+
+    // A damaged runner_state.json is refused with what is wrong, before anything runs.
+    const state = JSON.parse(new TextDecoder().decode(files.get('runner_state.json'))) as Record<
+      string,
+      unknown
+    >;
+    const damaged = (edit: Record<string, unknown>) =>
+      new Map(files).set(
+        'runner_state.json',
+        new TextEncoder().encode(JSON.stringify({ ...state, ...edit })),
+      );
+    const cases: [Record<string, unknown> | null, RegExp][] = [
+      [null, /runner_state\.json is not a Habits Lab runner state/],
+      [{ history: null }, /damaged:[\s\S]*history/],
+      [{ history: [{ type: 'step', metrics: 'x' }] }, /damaged:[\s\S]*history\[0\]/],
+      [{ step: -100 }, /damaged:[\s\S]*step/],
+      [{ step: 4 }, /step 4 is past the run's 3 steps/],
+    ];
+    for (const [edit, message] of cases) {
+      const bad =
+        edit === null
+          ? new Map(files).set('runner_state.json', new TextEncoder().encode('null'))
+          : damaged(edit);
+      expect(() => ExperimentRunner.fromCheckpoint(bad, recorder())).toThrow(message);
+    }
   });
 
   it('pauses between steps and resumes', async () => {

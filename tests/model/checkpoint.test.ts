@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -235,6 +235,12 @@ describe('checkpoints', () => {
     const loaded = loadCheckpoint(readFolder(dir));
     expect(loaded.model.config).toEqual(model.config);
     expect(() => readFolder(join(dir, 'nope'))).toThrow(/cannot read checkpoint folder/);
+    // Entries that are not checkpoint files are never touched, even a broken link; a broken link
+    // named like one is an error naming it.
+    symlinkSync(join(dir, 'missing-target'), join(dir, 'notes'));
+    expect(readFolder(dir).size).toBe(readdirSync(dir).length - 1);
+    symlinkSync(join(dir, 'missing-target'), join(dir, 'extra.json'));
+    expect(() => readFolder(dir)).toThrow(/cannot read extra\.json in /);
     model.dispose();
   });
 

@@ -91,6 +91,8 @@ export function exportCommand(): Command {
       if (files.size === 0) throw new UsageError(`${opts.model} holds no checkpoint files`);
       let exported: CheckpointFiles;
       try {
+        // The whole checkpoint is validated (tokenizer, shapes, finite weights) before anything is written.
+        loadCheckpoint(files).model.dispose();
         exported = transformersJsFolder(files);
       } catch (err) {
         throw new UsageError(`${opts.model}: ${(err as Error).message}`);

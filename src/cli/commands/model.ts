@@ -48,10 +48,10 @@ export function initCommand(): Command {
       const report = await selectBackend(opts.backend as BackendName | 'auto');
       const tokenizer = new Tokenizer();
       const custom: Partial<ModelConfig> = {};
-      if (opts.hidden) custom.hiddenSize = parseIntOption(opts.hidden, '--hidden', 2, 4096);
-      if (opts.layers) custom.numLayers = parseIntOption(opts.layers, '--layers', 1, 64);
-      if (opts.heads) custom.numHeads = parseIntOption(opts.heads, '--heads', 1, 64);
-      if (opts.ffn) custom.intermediateSize = parseIntOption(opts.ffn, '--ffn', 1, 65536);
+      if (opts.hidden !== undefined) custom.hiddenSize = parseIntOption(opts.hidden, '--hidden', 2, 4096);
+      if (opts.layers !== undefined) custom.numLayers = parseIntOption(opts.layers, '--layers', 1, 64);
+      if (opts.heads !== undefined) custom.numHeads = parseIntOption(opts.heads, '--heads', 1, 64);
+      if (opts.ffn !== undefined) custom.intermediateSize = parseIntOption(opts.ffn, '--ffn', 1, 65536);
       let config: ModelConfig;
       try {
         config =
@@ -116,6 +116,10 @@ export function sampleCommand(): Command {
       const promptIds = tokenizer.encode(prompt);
       if (!tokenizer.covers(prompt))
         throw new UsageError('the prompt has words this tokenizer does not know');
+      if (promptIds.length >= model.config.maxPositions)
+        throw new UsageError(
+          `the prompt is ${promptIds.length} tokens, which leaves no room in the model's ${model.config.maxPositions} positions`,
+        );
       const maxNewTokens = parseIntOption(
         opts.maxNewTokens,
         '--max-new-tokens',

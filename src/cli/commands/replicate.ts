@@ -15,7 +15,7 @@ import {
   type RunResult,
 } from '../../lab';
 import { renderChartsPng } from '../chart-image';
-import { parseIntList, parseIntOption, parseSetting, UsageError } from '../io';
+import { parseIntList, parseIntOption, parseSetting, readJsonObject, UsageError } from '../io';
 import { readEvents, runJobs } from '../jobs';
 import { checkpointFolder } from './train';
 
@@ -45,11 +45,11 @@ export function replicateCommand(): Command {
         'Examples:\n  habits-lab replicate --out runs/replication\n  habits-lab replicate --seeds 11,12,13 --out runs/other-seeds\n' +
         '  habits-lab replicate --conditions all_strategies,empty_cot --seeds 1 --set rl.steps=10 --out runs/quick',
     )
-    .action(async (opts) => {
+    .action(async (opts, command: Command) => {
       const out = resolve(opts.out);
-      const input: Record<string, unknown> = opts.plan ? JSON.parse(readFileSync(opts.plan, 'utf8')) : {};
-      if (opts.seeds) input.seeds = parseIntList(opts.seeds, '--seeds');
-      if (opts.conditions) {
+      const input: Record<string, unknown> = opts.plan ? readJsonObject(opts.plan, 'replication plan') : {};
+      if (opts.seeds !== undefined) input.seeds = parseIntList(opts.seeds, '--seeds');
+      if (opts.conditions !== undefined) {
         const list = String(opts.conditions)
           .split(',')
           .map((c) => c.trim());
@@ -58,7 +58,9 @@ export function replicateCommand(): Command {
             throw new UsageError(`unknown condition "${c}"; choose from ${CONDITIONS.join(', ')}`);
         input.conditions = list;
       }
-      const base = resolve(opts.base);
+      // A plan file's base stands unless --base is given on the command line.
+      const baseGiven = command.getOptionValueSource('base') === 'cli';
+      const base = resolve(baseGiven || typeof input.base !== 'string' ? opts.base : input.base);
       if (!existsSync(join(base, 'model.safetensors')))
         throw new UsageError(`no base model at ${base}: build it with \`npm run models\` or pass --base DIR`);
       input.base = base;

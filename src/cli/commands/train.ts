@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BEHAVIORS, CONDITIONS } from '../../behaviors';
 import {
@@ -29,7 +29,7 @@ import { BACKENDS, loadCheckpoint, selectBackend, SIZE_NAMES, type BackendName }
 import { readFolder, writeFolder } from '../../model/node-files';
 import { evaluate } from '../../rl/evaluate';
 import { renderChartsPng } from '../chart-image';
-import { parseIntOption, parseSetting, UsageError } from '../io';
+import { parseIntOption, parseSetting, readJsonObject, UsageError } from '../io';
 
 const pct = (x: number | undefined) => (x === undefined ? '  -  ' : `${(100 * x).toFixed(1)}%`);
 
@@ -216,14 +216,7 @@ export function trainCommand(): Command {
       let config: ExperimentConfig;
       try {
         if (opts.config) {
-          if (!existsSync(opts.config)) throw new Error(`no config file at ${opts.config}`);
-          let json: unknown;
-          try {
-            json = JSON.parse(readFileSync(opts.config, 'utf8'));
-          } catch (err) {
-            throw new Error(`${opts.config} is not valid JSON (${(err as Error).message})`, { cause: err });
-          }
-          config = withOverrides(json as object, overrides);
+          config = withOverrides(readJsonObject(opts.config, 'experiment config'), overrides);
         } else {
           config = withOverrides(presetConfig(opts.preset), overrides);
         }
