@@ -106,6 +106,13 @@ describe('checkpoints', () => {
       good = await saveCheckpoint(model, tokenizer);
       model.dispose();
     });
+    /** Replace fields of the good checkpoint's config.json. */
+    const withConfig =
+      (fields: Record<string, unknown>) =>
+      (f: CheckpointFiles): void => {
+        const config = JSON.parse(dec.decode(good.get('config.json'))) as Record<string, unknown>;
+        f.set('config.json', enc.encode(JSON.stringify({ ...config, ...fields })));
+      };
     const broken = (edit: (f: CheckpointFiles) => void): CheckpointFiles => {
       const f = new Map(good);
       edit(f);
@@ -126,41 +133,11 @@ describe('checkpoints', () => {
       ],
       [
         'an unknown architecture',
-        (f) =>
-          f.set(
-            'config.json',
-            enc.encode(
-              JSON.stringify({
-                ...JSON.parse(dec.decode(good.get('config.json'))),
-                architectures: ['GPT2LMHeadModel'],
-                model_type: 'gpt2',
-              }),
-            ),
-          ),
+        withConfig({ architectures: ['GPT2LMHeadModel'], model_type: 'gpt2' }),
         /unknown architecture/,
       ],
-      [
-        'a wrong shape',
-        (f) =>
-          f.set(
-            'config.json',
-            enc.encode(
-              JSON.stringify({ ...JSON.parse(dec.decode(good.get('config.json'))), intermediate_size: 100 }),
-            ),
-          ),
-        /shape \[176,64\], expected \[100,64\]/,
-      ],
-      [
-        'a vocabulary mismatch',
-        (f) =>
-          f.set(
-            'config.json',
-            enc.encode(
-              JSON.stringify({ ...JSON.parse(dec.decode(good.get('config.json'))), vocab_size: 10 }),
-            ),
-          ),
-        /vocab_size 10/,
-      ],
+      ['a wrong shape', withConfig({ intermediate_size: 100 }), /shape \[176,64\], expected \[100,64\]/],
+      ['a vocabulary mismatch', withConfig({ vocab_size: 10 }), /vocab_size 10/],
       [
         'an unsupported dtype',
         (f) => f.set('model.safetensors', withDtype(f.get('model.safetensors') as Uint8Array, 'I32')),
@@ -168,34 +145,13 @@ describe('checkpoints', () => {
       ],
       [
         'a huge model claim',
-        (f) =>
-          f.set(
-            'config.json',
-            enc.encode(
-              JSON.stringify({
-                ...JSON.parse(dec.decode(good.get('config.json'))),
-                hidden_size: 65536,
-                num_attention_heads: 1,
-                num_key_value_heads: 1,
-                head_dim: 65536,
-              }),
-            ),
-          ),
+        withConfig({ hidden_size: 65536, num_attention_heads: 1, num_key_value_heads: 1, head_dim: 65536 }),
         /parameters, more than the lab's limit of 200000000/,
       ],
       [
         // 256 × 1,000,000 rotary entries: a small file that would allocate two 1 GB tables.
         'a huge position claim',
-        (f) =>
-          f.set(
-            'config.json',
-            enc.encode(
-              JSON.stringify({
-                ...JSON.parse(dec.decode(good.get('config.json'))),
-                max_position_embeddings: 1_000_000,
-              }),
-            ),
-          ),
+        withConfig({ max_position_embeddings: 1_000_000 }),
         /maxPositions 1000000 × head_dim 16 rotary entries is more than the lab's limit of 8388608/,
       ],
       [
