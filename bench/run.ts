@@ -155,7 +155,7 @@ const lines = [
   'Notes:',
   '- tfjs-wasm runs matrix products with a transposed operand about 8x slower than plain ones (2.5 vs 17-30 GFLOP/s measured at 1504x64x176); the model therefore computes every gradient of a product through explicit transposes (src/model/transformer.ts, `matMul`), which made a nano train step 2.2x and a micro step 3.4x faster.',
   '- The `cpu` backend is plain JavaScript and only a reference: use wasm in Node.',
-  '- WebGPU speed was not measured: this machine has no GPU (SwiftShader WebGPU is correct but slow, see browser-notes).',
+  "- WebGPU speed was not measured: this machine has no GPU (SwiftShader WebGPU is correct but slow, measured in the project's browser notes, kept outside this repository).",
   '',
 ];
 writeFileSync('docs/BENCHMARKS.md', lines.join('\n'));

@@ -119,7 +119,9 @@ async function trainBase(dir: string, quiet: boolean): Promise<void> {
 
 export function modelsCommand(): Command {
   return new Command('models')
-    .description('Build the shipped models: the behavior-free base model and one primed model per condition')
+    .description(
+      'Build the shipped models: the behavior-free base model and one primed model per replication condition (seven)',
+    )
     .option('--out <dir>', 'where the page finds them', 'public/models')
     .option('--work <dir>', 'folder for the priming runs', 'runs/models')
     .option('--jobs <n>', 'priming runs at once (one CPU core each)', '2')
