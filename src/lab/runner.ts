@@ -171,15 +171,15 @@ export class ExperimentRunner {
   }
 
   pause(): void {
-    if (this.stage === 'done' || this.stage === 'stopped') return;
+    if (this.stage === 'done' || this.stage === 'stopped' || this.stage === 'error') return;
     this.paused = true;
-    this.status('paused', 'paused');
+    this.status(this.stage, 'paused');
   }
 
   resume(): void {
     if (!this.paused) return;
     this.paused = false;
-    this.status(this.step > 0 || this.stage === 'rl' ? 'rl' : 'prime', 'resumed');
+    this.status(this.stage, 'resumed');
     this.wake?.();
   }
 
@@ -194,9 +194,16 @@ export class ExperimentRunner {
     this.host.emit(e);
   }
 
+  /**
+   * Say what the run is doing. `this.stage` is the work under way (setup, prime, eval, rl, ...);
+   * while a pause is pending or held the page is told 'paused', whatever work finishes meanwhile (a
+   * pause pressed during an evaluation holds the run when the evaluation ends).
+   */
   private status(stage: Stage, message: string): void {
     this.stage = stage;
-    const e: LabEvent = { type: 'status', stage, message, step: this.step, time: Date.now() };
+    const terminal = stage === 'done' || stage === 'stopped' || stage === 'error';
+    const shown: Stage = this.paused && !terminal ? 'paused' : stage;
+    const e: LabEvent = { type: 'status', stage: shown, message, step: this.step, time: Date.now() };
     if (this.backend) e.backend = this.backend;
     this.host.emit(e);
   }
@@ -218,13 +225,14 @@ export class ExperimentRunner {
   async run(): Promise<RunSummary> {
     const c = this.config;
     this.startTime = performance.now();
-    this.backend = await selectBackend(c.backend, this.host.backendOptions);
-    this.status('setup', `using ${this.backend.backend}`);
     const tokenizerDefault = new Tokenizer();
     let policy: Transformer | null = null;
     let reference: Transformer | null = null;
     let optimizer: AdamW | null = null;
     try {
+      // Inside the try: a backend that cannot start ends the run in 'error', so the next run can start.
+      this.backend = await selectBackend(c.backend, this.host.backendOptions);
+      this.status('setup', `using ${this.backend.backend}`);
       let tokenizer = tokenizerDefault;
       // --- Stage 1: the starting policy (resumed, primed, loaded, or fresh)
       if (this.resumeFiles) {

@@ -139,6 +139,41 @@ describe('experiment runner (smoke preset, wasm)', () => {
     expect(stepsWhilePaused).toBe(0);
   });
 
+  it('a pause pressed during an evaluation holds the run when the evaluation ends, and says so', async () => {
+    const ref: { runner?: ExperimentRunner } = {};
+    let pausedDuringEval = false;
+    const host = recorder({
+      emit: (e) => {
+        host.events.push(e);
+        if (e.type === 'status' && e.stage === 'eval' && !pausedDuringEval) {
+          pausedDuringEval = true;
+          ref.runner?.pause();
+          setTimeout(() => ref.runner?.resume(), 300);
+        }
+      },
+    });
+    ref.runner = new ExperimentRunner(smoke, host);
+    const summary = await ref.runner.run();
+    expect(summary.steps).toBe(smoke.rl.steps);
+    const stages = host.events.flatMap((e) => (e.type === 'status' ? [e.stage] : []));
+    const evalAt = stages.indexOf('eval');
+    // Everything said between the pause and the resume is 'paused' (the page keeps Resume enabled),
+    // and the first word after the resume is the work the run goes back to.
+    const resumedAt = stages.indexOf('rl', evalAt);
+    expect(stages.slice(evalAt + 1, resumedAt).length).toBeGreaterThan(0);
+    expect(new Set(stages.slice(evalAt + 1, resumedAt))).toEqual(new Set(['paused']));
+    expect(host.events.filter((e) => e.type === 'step')).toHaveLength(smoke.rl.steps);
+  });
+
+  it('a backend that cannot start ends the run in error, so the next run can start', async () => {
+    const host = recorder();
+    const runner = new ExperimentRunner(withOverrides(smoke, { backend: 'webgl' }), host);
+    await expect(runner.run()).rejects.toThrow(/no TensorFlow\.js backend could start/);
+    expect(runner.currentStage).toBe('error');
+    expect(host.events.at(-1)).toMatchObject({ type: 'status', stage: 'error' });
+    await useBackend('wasm');
+  });
+
   it('leaves no tensors behind', async () => {
     const before = tf.memory().numTensors;
     await new ExperimentRunner(smoke, recorder()).run();
