@@ -44,14 +44,29 @@ export interface DownloadProgress {
 let loaded: HfModel | null = null;
 let stopRequested = false;
 
-function toHfSource(source: SurveySource): HfSource {
+/** The files of a shipped model's transformers.js export (what `habits-lab models` writes). */
+const SHIPPED_EXPORT = [
+  'config.json',
+  'generation_config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'onnx/model.onnx',
+];
+
+async function toHfSource(source: SurveySource): Promise<HfSource> {
   if (source.kind === 'shipped') {
+    // Fetched here and served from memory: transformers.js does no local lookup for an http(s) root,
+    // so pointing it at the page's models/ folder found nothing.
     if (!/^[\w.-]+$/.test(source.name)) throw new Error(`bad model name ${source.name}`);
-    return {
-      kind: 'local',
-      root: new URL(`${import.meta.env.BASE_URL}models/`, self.location.origin).href,
-      name: source.name,
-    };
+    const base = new URL(`models/${source.name}/`, new URL(import.meta.env.BASE_URL, self.location.origin))
+      .href;
+    const files = new Map<string, Uint8Array>();
+    for (const file of SHIPPED_EXPORT) {
+      const res = await fetch(`${base}${file}`);
+      if (!res.ok) throw new Error(`the shipped model ${source.name} has no ${file} (HTTP ${res.status})`);
+      files.set(file, new Uint8Array(await res.arrayBuffer()));
+    }
+    return { kind: 'memory', name: source.name, files };
   }
   if (source.kind === 'lab')
     return {
@@ -71,9 +86,10 @@ const api = {
     onProgress?: (p: DownloadProgress) => void,
     device: 'auto' | 'wasm' = 'auto',
   ): Promise<LoadedInfo> {
+    stopRequested = false; // a new survey begins here: a Stop pressed while it loads must still count
     await loaded?.dispose();
     loaded = null;
-    const hfSource = toHfSource(source);
+    const hfSource = await toHfSource(source);
     const progress = (info: ProgressInfo) => {
       if (info.status === 'progress')
         onProgress?.({ file: info.file, loaded: info.loaded, total: info.total });
@@ -105,7 +121,6 @@ const api = {
     onProgress?: (done: number, total: number, latest: SurveyCompletion[]) => void,
   ): Promise<SurveyResult> {
     if (!loaded) throw new Error('load a model first');
-    stopRequested = false;
     return runSurvey(loaded.name, new HfCompleter(loaded, { maxNewTokens, seed: options.seed }), options, {
       onToken,
       onProgress,
