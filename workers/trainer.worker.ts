@@ -6,7 +6,7 @@ import * as Comlink from 'comlink';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { ExperimentRunner, type LabEvent, type RunSummary } from '../src/lab';
+import { ExperimentRunner, isFinished, type LabEvent, type RunSummary } from '../src/lab';
 import {
   loadCheckpoint,
   selectBackend,
@@ -63,12 +63,7 @@ const api = {
 
   /** Run an experiment; resolves with its summary (after stop too). */
   async start(config: unknown, runId: string, onEvent: (e: LabEvent) => void): Promise<RunSummary> {
-    if (
-      runner &&
-      runner.currentStage !== 'done' &&
-      runner.currentStage !== 'stopped' &&
-      runner.currentStage !== 'error'
-    ) {
+    if (runner && !isFinished(runner.currentStage)) {
       throw new Error('a run is already going: stop it first');
     }
     runner = new ExperimentRunner(config, host(runId, onEvent));

@@ -100,10 +100,9 @@ export function jsonlWriter(path?: string): JsonlWriter {
   stream.on('error', (err: NodeJS.ErrnoException) => {
     failure ??= new Error(`cannot write ${path}: ${err.code === 'ENOENT' ? 'no such folder' : err.message}`);
   });
-  const failed = () => new Promise<never>((_, reject) => setImmediate(() => reject(failure)));
   return {
     write(value: unknown): Promise<void> {
-      if (failure) return failed();
+      if (failure) return Promise.reject(failure);
       const ok = stream.write(`${JSON.stringify(value)}\n`);
       if (ok) return Promise.resolve();
       return new Promise((resolve, reject) => {

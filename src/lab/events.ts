@@ -7,6 +7,11 @@ import type { SftProgress } from '../rl/sft';
 
 export type Stage = 'setup' | 'prime' | 'rl' | 'eval' | 'paused' | 'stopped' | 'done' | 'error';
 
+/** A run in one of these stages has ended: nothing more happens until a new run starts. */
+export function isFinished(stage: Stage): boolean {
+  return stage === 'done' || stage === 'stopped' || stage === 'error';
+}
+
 /** Metrics of one PPO step (the training batch). */
 export interface StepMetrics {
   step: number;

@@ -41,6 +41,7 @@ import type {
   Stage,
   StepMetrics,
 } from './events';
+import { isFinished } from './events';
 
 export interface RunnerHost {
   emit(event: LabEvent): void;
@@ -171,7 +172,7 @@ export class ExperimentRunner {
   }
 
   pause(): void {
-    if (this.stage === 'done' || this.stage === 'stopped' || this.stage === 'error') return;
+    if (isFinished(this.stage)) return;
     this.paused = true;
     this.status(this.stage, 'paused');
   }
@@ -201,8 +202,7 @@ export class ExperimentRunner {
    */
   private status(stage: Stage, message: string): void {
     this.stage = stage;
-    const terminal = stage === 'done' || stage === 'stopped' || stage === 'error';
-    const shown: Stage = this.paused && !terminal ? 'paused' : stage;
+    const shown: Stage = this.paused && !isFinished(stage) ? 'paused' : stage;
     const e: LabEvent = { type: 'status', stage: shown, message, step: this.step, time: Date.now() };
     if (this.backend) e.backend = this.backend;
     this.host.emit(e);

@@ -98,7 +98,7 @@ export function validateConfig(c: ModelConfig): void {
     throw new Error('model config: ropeTheta and rmsNormEps must be positive');
   // Checked before anything is allocated, so a config typed by hand or read from an imported
   // checkpoint cannot make the lab reserve gigabytes: the weights, and the two rotary tables.
-  const parameters = parameterShapes(c, false).reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0);
+  const parameters = countParameters(c, false);
   if (parameters > MAX_PARAMETERS)
     throw new Error(
       `model config: the model would have ${parameters} parameters, more than the lab's limit of ${MAX_PARAMETERS}`,
