@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { CONDITIONS, TRACE_DEFAULTS } from '../behaviors/types';
 import { PRESET_NAMES } from '../countdown/problems';
 import { PROMPT_FORMATS } from '../countdown/prompt';
-import { BACKENDS, SIZE_NAMES } from '../model/names';
+import { BACKENDS, MAX_PARAMETERS, SIZE_NAMES } from '../model/names';
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 const share = z.number().min(0).max(1);
@@ -99,6 +99,8 @@ export const RangesSchema = z
   .partial()
   .strict();
 
+// The shape checks of validateConfig (src/model/transformer.ts), made when the config is read
+// rather than when a run starts; this module stays free of TensorFlow.js.
 const CustomSize = z
   .object({
     hiddenSize: positiveInt(4096),
@@ -106,7 +108,30 @@ const CustomSize = z
     numHeads: positiveInt(64),
     intermediateSize: positiveInt(65536),
   })
-  .strict();
+  .strict()
+  .superRefine((s, ctx) => {
+    const headDim = s.hiddenSize / s.numHeads;
+    if (!Number.isInteger(headDim))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['hiddenSize'],
+        message: `hiddenSize ${s.hiddenSize} is not divisible by numHeads ${s.numHeads}`,
+      });
+    else if (headDim % 2 !== 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['numHeads'],
+        message: `head_dim (hiddenSize / numHeads = ${headDim}) must be even: rotary positions rotate pairs`,
+      });
+    // Per layer: q, k, v, o (D×D each), gate, up, down (F×D each) and two norms; embeddings not counted.
+    const D = s.hiddenSize;
+    const blocks = s.numLayers * (4 * D * D + 3 * s.intermediateSize * D + 2 * D);
+    if (blocks > MAX_PARAMETERS)
+      ctx.addIssue({
+        code: 'custom',
+        message: `the model would have more than ${blocks} parameters, over the lab's limit of ${MAX_PARAMETERS}`,
+      });
+  });
 
 export const ExperimentSchema = z
   .object({

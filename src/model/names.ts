@@ -8,5 +8,8 @@ export const SIZE_PRESETS = {
 export type SizePreset = keyof typeof SIZE_PRESETS;
 export const SIZE_NAMES = Object.keys(SIZE_PRESETS) as SizePreset[];
 
+/** The largest model the lab builds or loads (weights, tied embeddings counted once). */
+export const MAX_PARAMETERS = 200_000_000;
+
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];

@@ -11,7 +11,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../countdown/rng';
-import { SIZE_PRESETS, SIZE_NAMES, type SizePreset } from './names';
+import { MAX_PARAMETERS, SIZE_PRESETS, SIZE_NAMES, type SizePreset } from './names';
 
 /** Swap the last two axes (a matrix transpose, batched over any leading axes). */
 function swapLast(x: tf.Tensor): tf.Tensor {
@@ -72,8 +72,7 @@ export function modelConfig(
   return config;
 }
 
-/** The largest model the lab builds or loads (weights, tied embeddings counted once). */
-export const MAX_PARAMETERS = 200_000_000;
+export { MAX_PARAMETERS };
 /** maxPositions × head_dim, the size of each rotary table (the shipped models use 512 × 16). */
 export const MAX_ROPE_ENTRIES = 1 << 23;
 

@@ -24,7 +24,14 @@ const WASM_RUN: ExperimentInput = {
   seed: 3,
   backend: 'wasm',
   preset: 'easy',
-  start: { kind: 'prime', condition: 'all_strategies', examples: 256, sft: { epochs: 4 } },
+  start: {
+    kind: 'prime',
+    condition: 'all_strategies',
+    examples: 256,
+    sft: { epochs: 4 },
+    from: 'shipped:base',
+    phrasing: 'terse',
+  },
   rl: { steps: 4, promptsPerStep: 4, samplesPerPrompt: 2, maxNewTokens: 96, lr: 3e-4 },
   eval: { every: 2, problems: 8, greedy: false },
   examplesPerStep: 4,
@@ -112,11 +119,22 @@ describe('Habits Lab in real Chromium', () => {
     expect(await page.locator('.tip').first().getAttribute('aria-label')).toMatch(/prime/i);
     expect(await page.locator('figure[data-chart]').count()).toBe(5);
     await shot('01-initial');
+    // An experiment preset fills every knob, and what has no knob is spelled out.
+    await page.getByTestId('experiment-preset').selectOption('classroom');
+    expect(await page.locator('select:has(option[value="shipped"])').inputValue()).toBe('shipped');
+    await expect(page.getByTestId('hidden-settings').innerText()).resolves.toMatch(
+      /numbers 1-6, targets 10-20; 2 PPO epochs × 2 minibatches per step/,
+    );
+    await shot('01b-classroom-preset');
   });
 
   it('a run on wasm fills the charts and shows highlighted samples, without blocking the page', async () => {
     await openAt(fragment(WASM_RUN));
     await expect(page.locator('.notice').innerText()).resolves.toMatch(/Loaded the shared experiment/);
+    // The link's settings that have no knob (its evaluation here) are kept, and shown.
+    await expect(page.getByTestId('hidden-settings').innerText()).resolves.toMatch(
+      /evaluation every 2 steps on 8 problems/,
+    );
     await page.evaluate(() => ((window as unknown as { longTasks: number[] }).longTasks = []));
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     await waitForStage(['rl', 'eval'], 120_000);

@@ -38,6 +38,21 @@ describe('experiment config', () => {
     expect(() => parseConfig('nope')).toThrow(/invalid experiment config/);
   });
 
+  it('refuses a custom model size that cannot be built when it is read, not when a run starts', () => {
+    const size = { hiddenSize: 64, numLayers: 2, numHeads: 4, intermediateSize: 176 };
+    expect(parseConfig({ size }).size).toEqual(size); // nano's shape, written out
+    expect(() => parseConfig({ size: { ...size, numHeads: 3 } })).toThrow(
+      /not divisible by numHeads 3\n.*at size\.hiddenSize/,
+    );
+    expect(() => parseConfig({ size: { ...size, hiddenSize: 60 } })).toThrow(
+      /head_dim .* = 15\) must be even/,
+    );
+    // 64 layers of 4096 × 4096 with a 16384-wide MLP: 64 × (4·4096² + 3·16384·4096 + 2·4096) > 200M.
+    expect(() =>
+      parseConfig({ size: { hiddenSize: 4096, numLayers: 64, numHeads: 64, intermediateSize: 16384 } }),
+    ).toThrow(/more than 17180393472 parameters, over the lab's limit of 200000000/);
+  });
+
   it('has the smoke and classroom presets, and merges overrides', () => {
     expect(Object.keys(CONFIG_PRESETS)).toEqual(expect.arrayContaining(['smoke', 'classroom']));
     const c = withOverrides(presetConfig('smoke'), { rl: { steps: 7 }, start: { condition: 'empty_cot' } });

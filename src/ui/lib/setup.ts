@@ -1,0 +1,206 @@
+// The page's setup form and the experiment config it runs. The form shows the knobs a learner turns
+// most; a config loaded from a share link, a preset or a Paper replication has more (problem
+// ranges, PPO epochs, evaluation, ...). Pressing Train runs the loaded config with only the knobs
+// the user changed since it was loaded written over it, so a link reproduces its run exactly.
+
+import type { Condition } from '../../behaviors/types';
+import type { PRESET_NAMES } from '../../countdown/problems';
+import { parseConfig, type ExperimentConfig, type ExperimentInput } from '../../lab/config';
+import type { SIZE_NAMES } from '../../model/names';
+
+export interface SetupForm {
+  name: string;
+  startKind: 'prime' | 'shipped' | 'imported';
+  condition: Condition;
+  examples: number;
+  problems: number;
+  primeEpochs: number;
+  shipped: string;
+  imported: string;
+  size: (typeof SIZE_NAMES)[number];
+  preset: (typeof PRESET_NAMES)[number];
+  steps: number;
+  promptsPerStep: number;
+  samplesPerPrompt: number;
+  lr: number;
+  klCoef: number;
+  advantage: 'gae' | 'group';
+  maxNewTokens: number;
+  rewardMode: 'strict' | 'tinyzero';
+  seed: number;
+  backend: 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+}
+
+/** The form on a first visit: prime all_strategies as the shipped models were, 60 PPO steps. */
+export const DEFAULT_FORM: SetupForm = {
+  name: 'my run',
+  startKind: 'prime',
+  condition: 'all_strategies',
+  examples: 4000,
+  problems: 200,
+  primeEpochs: 6,
+  shipped: '',
+  imported: '',
+  size: 'nano',
+  preset: 'easy',
+  steps: 60,
+  promptsPerStep: 16,
+  samplesPerPrompt: 4,
+  lr: 3e-4,
+  klCoef: 0.001,
+  advantage: 'gae',
+  maxNewTokens: 160,
+  rewardMode: 'strict',
+  seed: 0,
+  backend: 'auto',
+};
+
+/** The page's evaluation when nothing else says: six times per run, on 100 held-out problems. */
+const evalEvery = (steps: number) => Math.max(1, Math.round(steps / 6));
+
+/** The form showing config `c`; knobs `c` cannot set (a custom size, say) keep their value in `form`. */
+export function formFromConfig(c: ExperimentConfig, form: SetupForm): SetupForm {
+  const next: SetupForm = {
+    ...form,
+    name: c.name,
+    seed: c.seed,
+    backend: c.backend,
+    preset: c.preset,
+    steps: c.rl.steps,
+    promptsPerStep: c.rl.promptsPerStep,
+    samplesPerPrompt: c.rl.samplesPerPrompt,
+    lr: c.rl.lr,
+    klCoef: c.rl.klCoef,
+    advantage: c.rl.advantage,
+    maxNewTokens: c.rl.maxNewTokens,
+    rewardMode: c.rl.rewardMode,
+  };
+  if (typeof c.size === 'string') next.size = c.size;
+  if (c.start.kind === 'prime') {
+    next.startKind = 'prime';
+    next.condition = c.start.condition;
+    next.examples = c.start.examples;
+    next.problems = c.start.problems ?? c.start.examples;
+    next.primeEpochs = c.start.sft.epochs;
+  } else if (c.start.kind === 'checkpoint') {
+    const shipped = c.start.checkpoint.startsWith('shipped:');
+    next.startKind = shipped ? 'shipped' : 'imported';
+    if (shipped) next.shipped = c.start.checkpoint.slice('shipped:'.length);
+    else next.imported = c.start.checkpoint;
+  }
+  return next;
+}
+
+/**
+ * The experiment the form runs. Without a loaded config: the form's knobs and the page's defaults
+ * (priming starts from the shipped base model when `hasBase`). With one: the loaded config, with
+ * each knob the user changed since loading it written over it.
+ */
+export function configFromForm(
+  form: SetupForm,
+  loaded: ExperimentConfig | null,
+  hasBase: boolean,
+): ExperimentConfig {
+  const seen = loaded ? formFromConfig(loaded, form) : null;
+  const edited = (...keys: (keyof SetupForm)[]) => !seen || keys.some((k) => form[k] !== seen[k]);
+  const base: ExperimentInput = loaded
+    ? structuredClone(loaded)
+    : { eval: { every: evalEvery(form.steps), problems: 100 }, examplesPerStep: 4 };
+
+  let start: ExperimentInput['start'] = loaded?.start;
+  const startEdited = edited(
+    'startKind',
+    'condition',
+    'examples',
+    'problems',
+    'primeEpochs',
+    'shipped',
+    'imported',
+  );
+  if (loaded && !startEdited) {
+    // as loaded, including what the form cannot show (a start from scratch)
+  } else if (form.startKind === 'prime') {
+    const from = loaded?.start.kind === 'prime' && !edited('startKind') ? loaded.start : null;
+    start = {
+      // Prime the shipped base model (it can already do arithmetic), as the replication does; the
+      // terse traces suit a model this small.
+      ...(from ?? { kind: 'prime', ...(hasBase ? { from: 'shipped:base', phrasing: 'terse' } : {}) }),
+      condition: form.condition,
+      examples: form.examples,
+      // Left unset, priming draws from as many problems as examples: keep it so unless changed.
+      ...(from && !edited('problems') ? {} : { problems: form.problems }),
+      sft: { ...from?.sft, epochs: form.primeEpochs },
+    };
+  } else if (loaded?.start.kind !== 'checkpoint' || edited('startKind', 'shipped', 'imported')) {
+    start = {
+      kind: 'checkpoint',
+      checkpoint: form.startKind === 'shipped' ? `shipped:${form.shipped}` : form.imported,
+    };
+  }
+
+  const input: ExperimentInput = { ...base, start };
+  if (edited('name')) input.name = form.name || 'run';
+  if (edited('seed')) input.seed = form.seed;
+  if (edited('backend')) input.backend = form.backend;
+  if (edited('size')) input.size = form.size;
+  if (edited('preset')) {
+    input.preset = form.preset;
+    delete input.ranges; // they narrowed the loaded preset, not this one
+  }
+  const rl = { ...base.rl };
+  for (const k of [
+    'promptsPerStep',
+    'samplesPerPrompt',
+    'lr',
+    'klCoef',
+    'advantage',
+    'maxNewTokens',
+    'rewardMode',
+  ] as const)
+    if (edited(k)) Object.assign(rl, { [k]: form[k] });
+  if (edited('steps')) {
+    rl.steps = form.steps;
+    if (loaded) input.eval = { ...loaded.eval, every: evalEvery(form.steps) };
+  }
+  input.rl = rl;
+  return parseConfig(input);
+}
+
+/**
+ * What a config sets that the form has no knob for, in words (empty where it is the page's
+ * default), so that nothing a link or preset loaded is hidden from the learner.
+ */
+export function hiddenSettings(c: ExperimentConfig): string[] {
+  const out: string[] = [];
+  const r = c.ranges;
+  if (r) {
+    const parts: string[] = [];
+    if (r.counts) parts.push(`${r.counts.join(' or ')} numbers`);
+    if (r.numberMin !== undefined || r.numberMax !== undefined)
+      parts.push(`numbers ${r.numberMin ?? '…'}-${r.numberMax ?? '…'}`);
+    if (r.targetMin !== undefined || r.targetMax !== undefined)
+      parts.push(`targets ${r.targetMin ?? '…'}-${r.targetMax ?? '…'}`);
+    if (r.testShare !== undefined) parts.push(`${Math.round(r.testShare * 100)}% held out`);
+    out.push(`problems narrowed to ${parts.join(', ')}`);
+  }
+  if (c.start.kind === 'scratch') out.push('no priming: RL starts from a freshly initialized model');
+  if (c.start.kind === 'prime') {
+    if (c.start.from !== 'shipped:base')
+      out.push(`priming starts from ${c.start.from ?? 'a freshly initialized model'}`);
+    if (c.start.phrasing !== 'terse') out.push(`priming traces in ${c.start.phrasing} phrasing`);
+  }
+  if (typeof c.size === 'object')
+    out.push(
+      `a custom model: ${c.size.numLayers} layers, ${c.size.hiddenSize} wide, ${c.size.numHeads} heads`,
+    );
+  const rl = c.rl;
+  out.push(
+    `${rl.epochs} PPO epoch${rl.epochs === 1 ? '' : 's'} × ${rl.minibatches} minibatch${rl.minibatches === 1 ? '' : 'es'} per step, clip ${rl.clip}`,
+  );
+  out.push(
+    c.eval.problems === 0 || c.eval.every === 0
+      ? 'no held-out evaluation'
+      : `held-out evaluation every ${c.eval.every} step${c.eval.every === 1 ? '' : 's'} on ${c.eval.problems} problems`,
+  );
+  return out;
+}

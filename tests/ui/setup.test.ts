@@ -1,0 +1,205 @@
+// The page's setup form and the config it runs: a loaded experiment (share link, preset, Paper
+// replication) must run exactly as loaded, and a knob the user turns afterwards must change that
+// setting and nothing else.
+import { describe, expect, it } from 'vitest';
+import {
+  CONFIG_PRESETS,
+  parseConfig,
+  type ExperimentConfig,
+  type ExperimentInput,
+} from '../../src/lab/config';
+import { parseReplication, replicationRunConfig } from '../../src/lab/replication';
+import {
+  DEFAULT_FORM,
+  configFromForm,
+  formFromConfig,
+  hiddenSettings,
+  type SetupForm,
+} from '../../src/ui/lib/setup';
+
+/** What Train runs right after `c` was loaded into a form that held `form`. */
+const loadedThenTrain = (c: ExperimentConfig, form: SetupForm = DEFAULT_FORM, hasBase = true) =>
+  configFromForm(formFromConfig(c, form), c, hasBase);
+
+/** Load `c`, turn some knobs, and return what Train runs. */
+const edit = (c: ExperimentConfig, knobs: Partial<SetupForm>) =>
+  configFromForm({ ...formFromConfig(c, DEFAULT_FORM), ...knobs }, c, true);
+
+const LINK: ExperimentInput = {
+  name: 'a shared run',
+  seed: 3,
+  backend: 'wasm',
+  preset: 'easy',
+  ranges: { numberMin: 1, numberMax: 6, targetMin: 10, targetMax: 20 },
+  start: { kind: 'prime', condition: 'only_backtracking', examples: 256, sft: { epochs: 4, lr: 1e-3 } },
+  rl: { steps: 40, promptsPerStep: 4, samplesPerPrompt: 2, maxNewTokens: 96, epochs: 3, clip: 0.1 },
+  eval: { every: 4, problems: 0, greedy: false },
+  examplesPerStep: 2,
+  checkpointEvery: 5,
+};
+
+describe('a loaded experiment runs exactly as loaded', () => {
+  const plan = parseReplication({});
+  const cases: [string, ExperimentConfig][] = [
+    ...Object.entries(CONFIG_PRESETS).map(
+      ([n, p]) => [`preset ${n}`, parseConfig(p.config)] as [string, ExperimentConfig],
+    ),
+    ['a share link', parseConfig(LINK)],
+    [
+      'a custom model size',
+      parseConfig({ ...LINK, size: { hiddenSize: 48, numLayers: 3, numHeads: 4, intermediateSize: 96 } }),
+    ],
+    ['a start from scratch', parseConfig({ ...LINK, start: { kind: 'scratch' } })],
+    ['an imported checkpoint', parseConfig({ ...LINK, start: { kind: 'checkpoint', checkpoint: 'imp-7' } })],
+    ['a Paper replication run', parseConfig(replicationRunConfig(plan, 'dots', 2, 'shipped:dots'))],
+  ];
+  for (const [what, c] of cases)
+    it(`${what}, whatever the form held before`, () => {
+      expect(loadedThenTrain(c)).toEqual(c);
+      const other: SetupForm = {
+        ...DEFAULT_FORM,
+        startKind: 'shipped',
+        shipped: 'dots',
+        size: 'micro',
+        lr: 0.5,
+      };
+      expect(loadedThenTrain(c, other, false)).toEqual(c);
+    });
+});
+
+describe('a knob turned after loading changes that setting only', () => {
+  const classroom = parseConfig(CONFIG_PRESETS.classroom.config);
+  const link = parseConfig(LINK);
+
+  it('the learning rate: the preset keeps its ranges, PPO epochs and evaluation', () => {
+    const c = edit(classroom, { lr: 1e-3 });
+    expect(c).toEqual({ ...classroom, rl: { ...classroom.rl, lr: 1e-3 } });
+    expect(c.ranges).toEqual({ numberMin: 1, numberMax: 6, targetMin: 10, targetMax: 20 });
+    expect(c.rl.epochs).toBe(2);
+  });
+
+  it('the problem preset: the ranges that narrowed the old one go', () => {
+    const c = edit(classroom, { preset: 'paper' });
+    expect(c.preset).toBe('paper');
+    expect(c.ranges).toBeUndefined();
+    expect({ ...c, preset: 'easy', ranges: classroom.ranges }).toEqual(classroom);
+  });
+
+  it('the steps: evaluation six times a run, on as many problems as before', () => {
+    const c = edit(classroom, { steps: 120 });
+    expect(c.rl.steps).toBe(120);
+    expect(c.eval).toEqual({ ...classroom.eval, every: 20 }); // 120 / 6
+    expect(edit(classroom, { steps: 3 }).eval.every).toBe(1); // never 0 (which would mean never)
+  });
+
+  it('the priming traces: the rest of the priming (its learning rate, say) stays', () => {
+    const c = edit(link, { examples: 512, condition: 'dots', primeEpochs: 2 });
+    const primed = link.start as Extract<ExperimentConfig['start'], { kind: 'prime' }>;
+    expect(c.start).toEqual({
+      ...primed,
+      examples: 512,
+      condition: 'dots',
+      sft: { ...primed.sft, epochs: 2 },
+    });
+    expect(c.start.kind === 'prime' && c.start.sft.lr).toBe(1e-3);
+    // Unset, priming draws from as many problems as examples: still unset, so now 512.
+    expect(c.start.kind === 'prime' && c.start.problems).toBeUndefined();
+    const d = edit(link, { problems: 100 });
+    expect(d.start.kind === 'prime' && d.start.problems).toBe(100);
+  });
+
+  it('the starting model: a shipped checkpoint instead of priming, and back', () => {
+    expect(edit(link, { startKind: 'shipped', shipped: 'incorrect' }).start).toEqual({
+      kind: 'checkpoint',
+      checkpoint: 'shipped:incorrect',
+    });
+    // From the classroom's shipped model to priming: the page's priming of the shipped base model.
+    expect(edit(classroom, { startKind: 'prime' }).start).toMatchObject({
+      kind: 'prime',
+      condition: 'all_strategies',
+      examples: 4000,
+      problems: 200,
+      from: 'shipped:base',
+      phrasing: 'terse',
+      sft: { epochs: 6 },
+    });
+  });
+
+  it('name, seed, backend and size', () => {
+    const c = edit(link, { name: 'mine', seed: 9, backend: 'cpu', size: 'micro' });
+    expect(c).toEqual({ ...link, name: 'mine', seed: 9, backend: 'cpu', size: 'micro' });
+  });
+});
+
+describe('with nothing loaded, the form and the page defaults', () => {
+  it('primes the shipped base model when the page has it, and evaluates six times a run', () => {
+    const c = configFromForm(DEFAULT_FORM, null, true);
+    expect(c.start).toMatchObject({
+      kind: 'prime',
+      condition: 'all_strategies',
+      examples: 4000,
+      problems: 200,
+      from: 'shipped:base',
+      phrasing: 'terse',
+    });
+    expect(c.start.kind === 'prime' && c.start.sft.epochs).toBe(6);
+    expect(c.rl).toMatchObject({
+      steps: 60,
+      promptsPerStep: 16,
+      samplesPerPrompt: 4,
+      lr: 3e-4,
+      maxNewTokens: 160,
+      epochs: 1,
+      minibatches: 2,
+    });
+    expect(c.eval).toMatchObject({ every: 10, problems: 100 });
+    expect(c.ranges).toBeUndefined();
+    expect(c.examplesPerStep).toBe(4);
+  });
+
+  it('without a base model, primes a fresh one in the default phrasing', () => {
+    const c = configFromForm(DEFAULT_FORM, null, false);
+    expect(c.start.kind === 'prime' && [c.start.from, c.start.phrasing]).toEqual([undefined, 'varied']);
+  });
+
+  it('a form out of range is refused with the field named', () => {
+    expect(() => configFromForm({ ...DEFAULT_FORM, promptsPerStep: 0 }, null, true)).toThrow(
+      /promptsPerStep/,
+    );
+  });
+});
+
+describe('what the form has no knob for is spelled out', () => {
+  it('the classroom preset: its ranges, PPO epochs and evaluation', () => {
+    expect(hiddenSettings(parseConfig(CONFIG_PRESETS.classroom.config))).toEqual([
+      'problems narrowed to numbers 1-6, targets 10-20',
+      '2 PPO epochs × 2 minibatches per step, clip 0.2',
+      'held-out evaluation every 10 steps on 100 problems',
+    ]);
+  });
+
+  it('a link with a custom model and no evaluation', () => {
+    const c = parseConfig({
+      ...LINK,
+      size: { hiddenSize: 48, numLayers: 3, numHeads: 4, intermediateSize: 96 },
+    });
+    expect(hiddenSettings(c)).toEqual([
+      'problems narrowed to numbers 1-6, targets 10-20',
+      'priming starts from a freshly initialized model',
+      'priming traces in varied phrasing',
+      'a custom model: 3 layers, 48 wide, 4 heads',
+      '3 PPO epochs × 2 minibatches per step, clip 0.1',
+      'no held-out evaluation',
+    ]);
+  });
+
+  it("a start from scratch, and the page's own priming (nothing beyond the knobs but PPO and evaluation)", () => {
+    expect(hiddenSettings(parseConfig({ ...LINK, ranges: undefined, start: { kind: 'scratch' } }))[0]).toBe(
+      'no priming: RL starts from a freshly initialized model',
+    );
+    expect(hiddenSettings(configFromForm(DEFAULT_FORM, null, true))).toEqual([
+      '1 PPO epoch × 2 minibatches per step, clip 0.2',
+      'held-out evaluation every 10 steps on 100 problems',
+    ]);
+  });
+});
