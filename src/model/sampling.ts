@@ -57,6 +57,12 @@ export function drawToken(
   let z = 0;
   for (let i = 0; i < vocab; i++) z += Math.exp(logits[offset + i] / t - max);
   const logZ = max + Math.log(z);
+  // NaN or infinite logits: the weights have diverged, and a token drawn from them would be noise
+  // with a NaN log-prob that PPO would then train on.
+  if (!Number.isFinite(logZ))
+    throw new Error(
+      'the model produced non-finite logits (NaN or infinity): training has diverged; lower the learning rate or start again from a checkpoint',
+    );
   let token = 0;
   if (greedy) {
     for (let i = 1; i < vocab; i++) if (logits[offset + i] > logits[offset + token]) token = i;

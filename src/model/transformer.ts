@@ -264,13 +264,16 @@ export class Transformer {
       return tf.add(tf.mul(x, cos), tf.mul(rotated, sin));
     };
 
-    // Attention bias [B, 1, T, Tk]: 0 where a query may look, -1e9 elsewhere (future or padding).
+    // Attention bias [B, 1, T, Tk]: 0 where a query may look, -1e4 elsewhere (future or padding).
+    // -1e4 underflows exp() like -1e9 does in float32, and stays finite in the float16 textures
+    // of some WebGL devices, where -1e9 is -Infinity and a padding row with every key masked would
+    // turn into NaN (0/0) and spread through 0 × NaN to the real rows.
     const queryPos = tf.range(past, past + T, 1, 'int32').reshape([T, 1]);
     const keyPos = tf.range(0, Tk, 1, 'int32').reshape([1, Tk]);
     let allowed = tf.lessEqual(keyPos, queryPos).reshape([1, 1, T, Tk]);
     if (options.keyMask)
       allowed = tf.logicalAnd(allowed, options.keyMask.cast('bool').reshape([B, 1, 1, Tk]));
-    const bias = tf.where(allowed, tf.zeros([1]), tf.fill([1], -1e9));
+    const bias = tf.where(allowed, tf.zeros([1]), tf.fill([1], -1e4));
 
     // x [B*T, D]: the embedding as a one-hot matmul. (oneHot with dtype 'float32' writes int bit
     // patterns on the wasm backend in tfjs 4.22; an int32 one-hot cast to float is correct everywhere.)

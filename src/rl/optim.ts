@@ -49,7 +49,9 @@ export class AdamW {
   }
 
   /**
-   * Apply gradients (by variable name; missing ones are treated as zero) with learning rate `lr`.
+   * Apply gradients (by variable name) with learning rate `lr`. A variable without a gradient is
+   * left as it is: no update, no weight decay, its moments not decayed (the value head when
+   * advantages come from the group baseline).
    * Returns the global gradient norm before clipping, as a scalar the caller must dispose.
    */
   apply(grads: Map<string, tf.Tensor>, lr: number): tf.Scalar {

@@ -1,6 +1,8 @@
 // A simplified but honest PPO for language models, read top to bottom like CleanRL's ppo.py:
 //
-//   1. rollout   sample n responses per prompt at temperature 1, with log-probs and values
+//   1. rollout   sample n responses per prompt at temperature T (1 by default, as the paper), with
+//                log-probs and values; the policy PPO trains is that tempered distribution, so every
+//                log-prob below (new, old, reference) and the entropy are taken of logits / T
 //   2. reward    score each response (the task score on its last token); responses cut by the
 //                token budget score 0; a KL penalty to the frozen reference model on every token
 //   3. advantage GAE with the value head (gamma 1, lambda 1 by default, as in the paper's runs), or
@@ -76,12 +78,19 @@ export interface UpdateStats {
   tokensPerSecond: number;
 }
 
-/** Log-probabilities a model gives each response token, by teacher forcing (no gradients). */
+/** The logits of the distribution sampled at temperature T (the sampler divides the same way). */
+function tempered(logits: tf.Tensor3D, temperature: number): tf.Tensor3D {
+  return temperature === 1 ? logits : tf.div(logits, temperature);
+}
+
+/** Log-probabilities a model gives each response token at temperature T, by teacher forcing (no gradients). */
+
 export async function responseLogprobs(
   model: Transformer,
   rows: readonly { prompt: readonly number[]; response: readonly number[] }[],
   padId: number,
   batchSize = 64,
+  temperature = 1,
 ): Promise<number[][]> {
   const out: number[][] = [];
   for (let i = 0; i < rows.length; i += batchSize) {
@@ -92,7 +101,7 @@ export async function responseLogprobs(
     );
     const logpT = tf.tidy(() => {
       const { inputs, targets } = toTensors(packed);
-      return tokenLogprobs(model.forward(inputs).logits, targets);
+      return tokenLogprobs(tempered(model.forward(inputs).logits, temperature), targets);
     });
     const logp = (await logpT.data()) as Float32Array;
     logpT.dispose();
@@ -136,6 +145,8 @@ export async function collectRollouts(
     reference,
     prompts.map((prompt, i) => ({ prompt, response: sampled.tokens[i] })),
     tokenizer.padId,
+    64,
+    config.temperature,
   );
   return expanded.map((problem, i) => {
     const text = tokenizer.decode(sampled.tokens[i]);
@@ -230,12 +241,13 @@ export async function ppoUpdate(
           policy,
           () => {
             const out = policy.forward(inputs, { values: useValues });
+            const logits = tempered(out.logits, config.temperature);
             const l = ppoLosses(
               {
-                logprobs: tokenLogprobs(out.logits, targets),
+                logprobs: tokenLogprobs(logits, targets),
                 oldLogprobs,
                 advantages: adv,
-                entropy: tokenEntropy(out.logits),
+                entropy: tokenEntropy(logits),
                 mask,
                 ...(useValues ? { values: out.values, oldValues, returns: rets } : {}),
               },

@@ -83,7 +83,22 @@ describe('classifier on free-form reasoning', () => {
       subgoal_setting: 0,
       backward_chaining: 0,
     });
-    expect(c('First, I will try to get close to 12, then add 2.', [6, 2, 2], 14).subgoal_setting).toBe(1);
+    // A plan to get close to a number is a subgoal, not a check of a result.
+    expect(c('First, I will try to get close to 12, then add 2.', [6, 2, 2], 14)).toMatchObject({
+      subgoal_setting: 1,
+      verification: 0,
+    });
+    expect(c('27 is close to 28, but 3 * 9 uses the wrong numbers.', [3, 9, 1], 28).verification).toBe(1);
+    // Stating the task is not verifying a result; reporting one as the target is.
+    const none = { verification: 0, backtracking: 0, subgoal_setting: 0, backward_chaining: 0 };
+    expect(
+      c('We need to reach the target 15 using 3, 5 and 7. 3 + 5 = 8. 8 + 7 = 15.', [3, 5, 7], 15),
+    ).toEqual(none);
+    expect(c('Our goal is to hit the target 24. 6 * 4 = 24.', [6, 4], 24)).toEqual(none);
+    expect(c('3 + 5 = 8. That hits the target.', [3, 5], 8).verification).toBe(1);
+    // Restating a full solution as "target = expression" is neither a backward step nor a new attempt.
+    expect(c('6 * 4 = 24. 3 - 2 = 1. 24 * 1 = 24. So 24 = 6 * 4 * (3 - 2).', [6, 4, 3, 2], 24)).toEqual(none);
+    expect(c('We need 24 = 6 * 4. 6 = 3 + 3.', [3, 3, 4], 24).backward_chaining).toBe(2);
     expect(c('12 + 2 = 14. 14 * 2 = 28, too high. 12 * 2 = 24, 24 - 2 = 22.', [12, 2, 2], 22)).toMatchObject({
       verification: 1,
       backtracking: 1,

@@ -169,6 +169,18 @@ describe('transformer', () => {
     model.dispose();
   });
 
+  it('sampling from a diverged model (NaN weights) stops with a clear error instead of drawing noise', async () => {
+    const model = tinyModel(6);
+    const norm = model.params.get('model.norm.weight') as tf.Variable;
+    norm.assign(tf.fill(norm.shape, NaN));
+    const prompt = tokenizer.encode('Numbers: 4, 5. Target: 9.\n<think>');
+    const options = { maxNewTokens: 4, eosId: tokenizer.eosId, padId: tokenizer.padId };
+    await expect(sample(model, [prompt], options, new Rng(1))).rejects.toThrow(
+      /non-finite logits .* diverged/,
+    );
+    model.dispose();
+  });
+
   it('overfits 32 sequences to near-zero loss', async () => {
     await useBackend('wasm');
     const model = tinyModel(6);
