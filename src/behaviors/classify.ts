@@ -545,9 +545,16 @@ export function classify(text: string, problem: ProblemContext): Classification 
 
     let backwardHere = 0;
     for (const eq of MAYBE_EQUATION.test(s) ? findEquations(converted) : []) {
-      // "So 24 = 6 * 4 * (3 - 2)" right after a full solution reached 24 restates the answer: not a
-      // new attempt (after a path that hit 23 without every number, "23 = 41 - 18" is one).
-      if (eq.kind === 'decomposition' && near(eq.result, T) && prev !== null && solves(prev)) continue;
+      // "So 24 = 6 * 4 * (3 - 2)" right after a full solution reached 24 restates that answer with
+      // every given number: not a new attempt. ("11 = 16 - 1" after a full solution the model
+      // rejected, or "23 = 41 - 18" after a path that hit 23 without every number, is one.)
+      const restates =
+        eq.kind === 'decomposition' &&
+        prev !== null &&
+        solves(prev) &&
+        near(eq.value, T) &&
+        sameMultiset(eq.operands, problem.numbers);
+      if (restates) continue;
       const goalOperand = eq.operands.some((o) => (near(o, T) || needed.has(o)) && !available.has(o));
       const backward =
         eq.kind === 'decomposition'

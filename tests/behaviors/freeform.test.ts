@@ -99,6 +99,10 @@ describe('classifier on free-form reasoning', () => {
     // Restating a full solution as "target = expression" is neither a backward step nor a new attempt.
     expect(c('6 * 4 = 24. 3 - 2 = 1. 24 * 1 = 24. So 24 = 6 * 4 * (3 - 2).', [6, 4, 3, 2], 24)).toEqual(none);
     expect(c('We need 24 = 6 * 4. 6 = 3 + 3.', [3, 3, 4], 24).backward_chaining).toBe(2);
+    // After a full solution the model wrongly rejected, a decomposition is a new backward attempt.
+    expect(
+      c("8 - 2 = 6, 6 + 5 = 11, not 11. Let's try another way. 11 = 16 - 1, so we need 16.", [8, 2, 5], 11),
+    ).toMatchObject({ backtracking: 1, backward_chaining: 1 });
     expect(c('12 + 2 = 14. 14 * 2 = 28, too high. 12 * 2 = 24, 24 - 2 = 22.', [12, 2, 2], 22)).toMatchObject({
       verification: 1,
       backtracking: 1,
