@@ -116,7 +116,16 @@ export function jsonlWriter(path?: string): JsonlWriter {
         removePartial();
         throw failure;
       }
-      renameSync(partial, path);
+      try {
+        renameSync(partial, path);
+      } catch (err) {
+        removePartial();
+        const code = (err as NodeJS.ErrnoException).code;
+        throw new Error(
+          `cannot write ${path}: ${code === 'EISDIR' || code === 'ENOTEMPTY' || code === 'EEXIST' ? 'it is a folder' : (err as Error).message}`,
+          { cause: err },
+        );
+      }
       closed = true;
       process.removeListener('exit', removePartial);
     },

@@ -117,6 +117,8 @@ export interface GenerateOptions {
   allowDuplicates?: boolean;
   /** Return fewer than n problems, instead of failing, when the spec's problem space runs out. */
   allowFewer?: boolean;
+  /** Most solver steps to spend (default 1e8 + 1e5 per problem asked for, about 15 s + 15 ms each). */
+  maxSolverSteps?: number;
 }
 
 /**
@@ -133,6 +135,12 @@ export function generateProblems(spec: ProblemSpec, options: GenerateOptions): P
   const out: Problem[] = [];
   // Give up when the spec's problem space looks exhausted: this many draws in a row found nothing new.
   const maxMisses = 200_000;
+  // And when finding them costs too much: six numbers up to 100,000 take the solver ~180,000 steps
+  // per unsolvable draw (40 ms), so 200,000 misses would be two hours. The limit is counted in solver
+  // steps, not seconds, so that what is generated never depends on the machine (~15 s here).
+  const work = { nodes: 0 };
+  const maxNodes = options.maxSolverSteps ?? 1e8 + n * 1e5;
+  let draws = 0;
   while (out.length < n) {
     // The count is drawn first and kept, so the counts of the output follow `counts` exactly
     // (50/50 for 3 and 4 numbers), even though larger counts are more often solvable.
@@ -151,7 +159,15 @@ export function generateProblems(spec: ProblemSpec, options: GenerateOptions): P
       if (splitOf(problem, spec.testShare) !== split) continue;
       const key = problemKey(problem);
       if (!options.allowDuplicates && seen.has(key)) continue;
-      if (!isSolvable(numbers, target, spec.mode)) continue;
+      draws++;
+      if (work.nodes > maxNodes) {
+        if (options.allowFewer) return out;
+        throw new Error(
+          `found only ${out.length} of ${n} solvable ${split} problems in ${draws} draws before the solver's work limit: ` +
+            'solvable problems are too rare or too costly to find in these ranges; narrow them or use fewer numbers',
+        );
+      }
+      if (!isSolvable(numbers, target, spec.mode, work)) continue;
       seen.add(key);
       out.push(problem);
       break;

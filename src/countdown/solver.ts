@@ -133,6 +133,7 @@ export function isSolvable(
   numbers: readonly number[],
   target: number,
   mode: SolverMode = 'integer',
+  work?: { nodes: number },
 ): boolean {
   checkInput(numbers, target);
   // A fast search over plain numbers (no expression trees): the generator calls this for every
@@ -143,6 +144,7 @@ export function isSolvable(
   numbers.forEach((x, i) => (nums[size][i] = x));
   const integer = mode === 'integer';
   const rec = (n: number): boolean => {
+    if (work) work.nodes++;
     const N = nums[n];
     const D = dens[n];
     if (n === 1) return D[0] === 1 && N[0] === target;

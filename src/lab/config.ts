@@ -179,6 +179,10 @@ export function withOverrides(base: ExperimentInput, overrides: Record<string, u
       Array.isArray(b)
     )
       return b;
+    // Another kind of start ("kind": "checkpoint" over a "prime" one) replaces it: the fields of
+    // the old kind mean nothing to the new one.
+    const kindOf = (o: object) => (o as { kind?: unknown }).kind;
+    if (kindOf(b) !== undefined && kindOf(b) !== kindOf(a)) return b;
     const out: Record<string, unknown> = { ...(a as Record<string, unknown>) };
     for (const [k, v] of Object.entries(b)) out[k] = merge(out[k], v);
     return out;

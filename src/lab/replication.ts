@@ -121,10 +121,17 @@ export const REPLICATION_CONDITIONS: Condition[] = [
   'negative_control',
 ];
 
+const distinct = (xs: readonly unknown[]): boolean => new Set(xs).size === xs.length;
+
 export const ReplicationSchema = z
   .object({
     name: z.string().max(200).default('replication'),
-    conditions: z.array(z.enum(CONDITIONS)).min(1).max(CONDITIONS.length).default(REPLICATION_CONDITIONS),
+    conditions: z
+      .array(z.enum(CONDITIONS))
+      .min(1)
+      .max(CONDITIONS.length)
+      .refine(distinct, 'each condition once (a repeat would be the same runs counted twice)')
+      .default(REPLICATION_CONDITIONS),
     seeds: z
       .array(
         z
@@ -135,6 +142,7 @@ export const ReplicationSchema = z
       )
       .min(1)
       .max(100)
+      .refine(distinct, 'each seed once (a repeated seed is the same run, not another sample of the spread)')
       .default([1, 2, 3]),
     /** The pretrained base model every condition is primed from (a checkpoint folder or URL). */
     base: z.string().min(1).optional(),

@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { classify, primeData } from '../behaviors';
 import { summarizeBehaviors, type BehaviorSummary } from '../behaviors/metrics';
-import { generateProblems, problemSpec, Rng, type Problem } from '../countdown';
+import { formatPrompt, generateProblems, problemSpec, Rng, type Problem } from '../countdown';
 import { selectBackend, type BackendOptions, type BackendReport } from '../model/backend';
 import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../model/checkpoint';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
@@ -234,12 +234,16 @@ export class ExperimentRunner {
       this.backend = await selectBackend(c.backend, this.host.backendOptions);
       this.status('setup', `using ${this.backend.backend}`);
       let tokenizer = tokenizerDefault;
+      // The problems first: ranges without problems fail here, not after minutes of priming.
+      const pool = this.trainPool();
+      const prompts = [...pool, ...(c.eval.problems > 0 ? this.testSet() : [])];
       // --- Stage 1: the starting policy (resumed, primed, loaded, or fresh)
       if (this.resumeFiles) {
         ({ policy, reference, optimizer, tokenizer } = this.restore(this.resumeFiles));
+        this.checkFits(policy, tokenizer, prompts);
         this.status('rl', `resumed at step ${this.step}`);
       } else {
-        ({ policy, tokenizer } = await this.startingPolicy(tokenizerDefault));
+        ({ policy, tokenizer } = await this.startingPolicy(tokenizerDefault, prompts));
         if (this.stopRequested) return await this.finish('stopped', policy, null, null, tokenizer);
         policy.ensureValueHead();
         reference = policy.clone(false);
@@ -247,7 +251,6 @@ export class ExperimentRunner {
         if (c.eval.problems > 0) await this.evaluateNow(policy, tokenizer);
       }
       // --- Stage 2: reinforcement learning
-      const pool = this.trainPool();
       this.status('rl', 'reinforcement learning');
       const ppo = ppoConfig(c);
       while (this.step < c.rl.steps) {
@@ -319,12 +322,38 @@ export class ExperimentRunner {
     }
   }
 
-  private async startingPolicy(tokenizer: Tokenizer): Promise<{ policy: Transformer; tokenizer: Tokenizer }> {
+  /** Every prompt plus the token budget must fit the model's positions; checked before any work. */
+  private checkFits(policy: Transformer, tokenizer: Tokenizer, problems: readonly Problem[]): void {
+    const c = this.config;
+    let longest = 0;
+    for (const p of problems)
+      longest = Math.max(longest, tokenizer.encode(formatPrompt(p, c.promptFormat)).length);
+    const room = policy.config.maxPositions - longest;
+    if (c.rl.maxNewTokens > room)
+      throw new Error(
+        `the token budget rl.maxNewTokens ${c.rl.maxNewTokens} does not fit: the longest prompt has ${longest} tokens and the model ${policy.config.maxPositions} positions, so at most ${room}`,
+      );
+  }
+
+  private async startingPolicy(
+    tokenizer: Tokenizer,
+    prompts: readonly Problem[],
+  ): Promise<{ policy: Transformer; tokenizer: Tokenizer }> {
     const c = this.config;
     const start = c.start;
+    // A model that cannot take these prompts is disposed here: it is not yet the run's to dispose.
+    const checkFits = (model: Transformer, tok: Tokenizer): void => {
+      try {
+        this.checkFits(model, tok, prompts);
+      } catch (err) {
+        model.dispose();
+        throw err;
+      }
+    };
     if (start.kind === 'checkpoint') {
       if (!this.host.loadCheckpoint) throw new Error('this host cannot load checkpoints');
       const loaded = loadCheckpoint(await this.host.loadCheckpoint(start.checkpoint));
+      checkFits(loaded.model, loaded.tokenizer);
       return { policy: loaded.model, tokenizer: loaded.tokenizer };
     }
     const size = c.size as
@@ -338,6 +367,7 @@ export class ExperimentRunner {
     } else {
       policy = Transformer.init(modelConfig(tokenizer.size, size), this.rng('init').nextUint32());
     }
+    checkFits(policy, tokenizer);
     if (start.kind === 'scratch') return { policy, tokenizer };
     this.status('prime', `priming on ${start.examples} ${start.condition} traces`);
     const examples = primeData({
@@ -370,7 +400,12 @@ export class ExperimentRunner {
       split: 'train',
       allowFewer: true,
     });
-    if (pool.length === 0) throw new Error(`the ${c.preset} preset has no training problems`);
+    if (pool.length === 0)
+      throw new Error(
+        c.ranges
+          ? `no training problems in the ${c.preset} preset with ranges ${JSON.stringify(c.ranges)}`
+          : `the ${c.preset} preset has no training problems`,
+      );
     return pool;
   }
 

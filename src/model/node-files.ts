@@ -7,7 +7,15 @@ import type { CheckpointFiles } from './checkpoint';
 const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024;
 
 export function writeFolder(dir: string, files: CheckpointFiles): void {
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(
+      `cannot write the checkpoint folder ${dir}: ${code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : (err as Error).message}`,
+      { cause: err },
+    );
+  }
   for (const [name, bytes] of files) {
     // Names are plain file names, or one folder deep (onnx/model.onnx in an exported model).
     const parts = name.split('/');
@@ -23,7 +31,27 @@ export function readFolder(dir: string): CheckpointFiles {
   try {
     names = readdirSync(dir);
   } catch (err) {
-    throw new Error(`cannot read checkpoint folder ${dir}: ${(err as Error).message}`, { cause: err });
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? 'no such folder'
+        : code === 'ENOTDIR'
+          ? 'it is a file, not a checkpoint folder'
+          : (err as Error).message;
+    throw new Error(`cannot read checkpoint folder ${dir}: ${why}`, { cause: err });
+  }
+  // A run's folder rather than one of its checkpoints: say where they are.
+  if (!names.includes('model.safetensors') && names.includes('checkpoints')) {
+    let inside: string[] = [];
+    try {
+      inside = readdirSync(join(dir, 'checkpoints')).sort();
+    } catch {
+      // not a folder after all: the checkpoint check reports what is missing
+    }
+    if (inside.length > 0)
+      throw new Error(
+        `${dir} is a run's folder, not a checkpoint: give one of its checkpoints, ${inside.map((n) => join(dir, 'checkpoints', n)).join(', ')}`,
+      );
   }
   const files: CheckpointFiles = new Map();
   for (const name of names) {

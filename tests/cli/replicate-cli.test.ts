@@ -2,7 +2,7 @@
 // table, figure and importable run files are written, a second run of the same command finds
 // everything done, Ctrl-C leaves resumable runs, and a different plan in the same folder is refused.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -141,6 +141,9 @@ describe('habits-lab replicate (child processes)', () => {
         ['--set', 'rl.stepz=5', 'prime.sft.epochz=1', '--base', base],
         /"stepz"[\s\S]*at rl[\s\S]*"epochz"[\s\S]*at prime\.sft/,
       ],
+      // A repeated seed or condition would count the same runs twice in the mean and spread.
+      [['--seeds', '1,1', '--base', base], /each seed once[\s\S]*at seeds/],
+      [['--conditions', 'dots,dots', '--base', base], /each condition once[\s\S]*at conditions/],
     ];
     for (const [args, message] of cases) {
       const r = cli(['replicate', ...args, '--out', join(root, 'refused'), '--quiet']);
@@ -162,5 +165,14 @@ describe('habits-lab replicate (child processes)', () => {
     ]);
     expect(r.stderr).not.toContain('no base model');
     expect(r.stderr).toMatch(/--jobs/);
+    // A damaged plan.json in the output folder is named, before any job runs.
+    const damaged = join(root, 'damaged');
+    mkdirSync(damaged, { recursive: true });
+    writeFileSync(join(damaged, 'plan.json'), '{"name": "replic');
+    const d = cli(['replicate', '--base', base, '--out', damaged, '--quiet']);
+    expect(d.status).toBe(2);
+    expect(d.stderr).toMatch(
+      /plan\.json cannot be read \(.*not valid JSON.*\): it is the plan of the runs in/,
+    );
   });
 });

@@ -53,6 +53,48 @@ describe('habits-lab CLI: train, prime, eval (child process)', () => {
     );
   }, 400_000);
 
+  it('a run that fails as it starts leaves the earlier run in its folder as it was', () => {
+    const a = join(root, 'a'); // the smoke run of the first test
+    const before = ['config.json', 'metrics.jsonl', 'timing.jsonl'].map((f) =>
+      readFileSync(join(a, f), 'utf8'),
+    );
+    const failures: [string[], RegExp][] = [
+      [['start.from=typo'], /cannot read checkpoint folder .*typo: no such folder/],
+      [['ranges.numberMin=9', 'ranges.numberMax=2'], /numberMax must be >= numberMin/],
+      // Found before priming, not after it: 600 tokens after an 18-token prompt overflow 512 positions.
+      [['rl.maxNewTokens=600'], /rl\.maxNewTokens 600 does not fit: .* 512 positions, so at most 494/],
+    ];
+    for (const [settings, message] of failures) {
+      const r = cli(['train', '--preset', 'smoke', '--set', ...settings, '--out', a]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(r.stdout).toMatch(/nothing was written to/);
+    }
+    expect(
+      ['config.json', 'metrics.jsonl', 'timing.jsonl'].map((f) => readFileSync(join(a, f), 'utf8')),
+    ).toEqual(before);
+  }, 120_000);
+
+  it('resume takes a checkpoint as it was saved: a run folder is pointed to its checkpoints, overrides refused', () => {
+    const a = join(root, 'a');
+    const folder = cli(['train', '--resume', a, '--out', a]);
+    expect(folder.status).toBe(1);
+    expect(folder.stderr).toMatch(
+      /is a run's folder, not a checkpoint: give one of its checkpoints, .*checkpoints\/final/,
+    );
+    const overridden = cli([
+      'train',
+      '--resume',
+      join(a, 'checkpoints', 'final'),
+      '--set',
+      'rl.steps=9',
+      '--out',
+      a,
+    ]);
+    expect(overridden.status).toBe(2);
+    expect(overridden.stderr).toMatch(/--resume continues a run with the config it was started with/);
+  });
+
   it('bad configs and overrides fail with clear messages', () => {
     const r = cli(['train', '--preset', 'smoke', '--set', 'rl.clip=-3', '--out', join(root, 'bad')]);
     expect(r.status).toBe(2);

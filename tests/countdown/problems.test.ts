@@ -91,5 +91,17 @@ describe('problem generator', () => {
     // The space of 2-number problems over 1..2 is tiny: asking for many fails clearly, not forever.
     const tiny = problemSpec('easy', { counts: [2], numberMin: 1, numberMax: 2, targetMin: 1, targetMax: 4 });
     expect(() => generateProblems(tiny, { n: 50, seed: 0 })).toThrow(/could only find \d+ of 50/);
+    // Six numbers up to 100,000 are almost never solvable and cost ~180,000 solver steps a draw: the
+    // work limit ends the search (here a small one, as the default takes ~15 s), not 200,000 misses.
+    const costly = problemSpec('easy', { counts: [6], numberMax: 100_000, targetMax: 100_000 });
+    expect(() => generateProblems(costly, { n: 1, seed: 0, maxSolverSteps: 2e6 })).toThrow(
+      /found only 0 of 1 solvable train problems in \d+ draws before the solver's work limit/,
+    );
+    expect(generateProblems(costly, { n: 1, seed: 0, maxSolverSteps: 2e6, allowFewer: true })).toEqual([]);
+    // The limit never changes what a feasible spec generates.
+    const easy = problemSpec('easy');
+    expect(generateProblems(easy, { n: 50, seed: 4, maxSolverSteps: 1e12 })).toEqual(
+      generateProblems(easy, { n: 50, seed: 4 }),
+    );
   });
 });

@@ -60,6 +60,16 @@ describe('experiment config', () => {
     expect(c.rl.promptsPerStep).toBe(presetConfig('smoke').rl.promptsPerStep);
     expect(c.start).toMatchObject({ kind: 'prime', condition: 'empty_cot' });
     expect(() => presetConfig('huge')).toThrow(/unknown preset "huge"/);
+    // Another kind of start replaces the preset's, rather than mixing the two kinds' fields.
+    const fromCheckpoint = withOverrides(presetConfig('smoke'), {
+      start: { kind: 'checkpoint', checkpoint: 'shipped:dots' },
+    });
+    expect(fromCheckpoint.start).toEqual({ kind: 'checkpoint', checkpoint: 'shipped:dots' });
+    expect(withOverrides(presetConfig('classroom'), { start: { kind: 'prime' } }).start).toMatchObject({
+      kind: 'prime',
+      condition: 'all_strategies',
+      examples: 1000,
+    });
   });
 
   it('round-trips through a URL fragment and rejects broken links', () => {

@@ -12,6 +12,7 @@ import {
 import { HfCompleter, loadHfModel } from '../../model/hf-completer';
 import { readFolder, writeFolder } from '../../model/node-files';
 import { parseIntOption, UsageError } from '../io';
+import { checkpointFolder } from './train';
 
 export interface ParityReport {
   prompts: number;
@@ -87,7 +88,7 @@ export function exportCommand(): Command {
       await selectBackend('cpu');
       const checks = parseIntOption(opts.check, '--check', 0, 1000);
       const maxNewTokens = parseIntOption(opts.maxNewTokens, '--max-new-tokens', 1, 4096);
-      const files = readFolder(opts.model);
+      const files = readFolder(checkpointFolder(opts.model));
       if (files.size === 0) throw new UsageError(`${opts.model} holds no checkpoint files`);
       let exported: CheckpointFiles;
       try {

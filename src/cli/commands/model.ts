@@ -18,6 +18,7 @@ import {
 } from '../../model';
 import { readFolder, writeFolder } from '../../model/node-files';
 import { jsonlWriter, parseIntList, parseIntOption, parseNumberOption, UsageError } from '../io';
+import { checkpointFolder } from './train';
 
 const backendOption = () =>
   new Option('--backend <name>', 'TensorFlow.js backend (auto tries webgpu, webgl, wasm, cpu)')
@@ -106,7 +107,7 @@ export function sampleCommand(): Command {
     )
     .action(async (opts) => {
       const report = await selectBackend(opts.backend as BackendName | 'auto');
-      const { model, tokenizer, meta } = loadCheckpoint(readFolder(opts.model));
+      const { model, tokenizer, meta } = loadCheckpoint(readFolder(checkpointFolder(opts.model)));
       const numbers = parseIntList(opts.numbers, '--numbers');
       const target = parseIntOption(opts.target, '--target');
       const n = parseIntOption(opts.n, '--n', 1, 1024);

@@ -135,17 +135,26 @@ export function modelsCommand(): Command {
     .action(async (opts) => {
       const out = resolve(opts.out);
       const quiet = Boolean(opts.quiet);
+      const jobsAtOnce = parseIntOption(opts.jobs, '--jobs', 1, 64); // before twenty minutes of work
+      const work = resolve(opts.work);
+      const plan = parseReplication({ base: join(out, 'base') });
+      // The work folder's finished primings are reused: only if they were made for this plan.
+      const planPath = join(work, 'plan.json');
+      if (existsSync(planPath) && readFileSync(planPath, 'utf8') !== `${JSON.stringify(plan, null, 2)}\n`)
+        throw new UsageError(
+          `${work} holds primings of another plan (see its plan.json); use another --work, or remove that folder`,
+        );
       mkdirSync(out, { recursive: true });
       const t0 = Date.now();
       await trainBase(join(out, 'base'), quiet);
 
-      const plan = parseReplication({ base: join(out, 'base') });
-      const work = resolve(opts.work);
+      mkdirSync(work, { recursive: true });
+      writeFileSync(planPath, `${JSON.stringify(plan, null, 2)}\n`);
       const jobs = replicationJobs(plan, (id) => join(work, id, 'checkpoints', 'final')).filter(
         (j) => j.kind === 'prime',
       );
       const outcome = await runJobs(jobs, work, {
-        jobsAtOnce: parseIntOption(opts.jobs, '--jobs', 1, 64),
+        jobsAtOnce,
         quiet,
         label: 'priming',
       });

@@ -22,6 +22,17 @@ import { checkpointFolder } from './train';
 /** The shipped pretrained base model (built by `npm run models`). */
 export const DEFAULT_BASE = checkpointFolder('shipped:base');
 
+/** Seconds spent in earlier sessions of this replication; a damaged timing.json counts as none. */
+function readEarlierSeconds(path: string): number {
+  if (!existsSync(path)) return 0;
+  try {
+    return Number((JSON.parse(readFileSync(path, 'utf8')) as { seconds?: unknown }).seconds) || 0;
+  } catch {
+    process.stderr.write(`warning: ${path} is not valid JSON; the time of earlier sessions is not counted\n`);
+    return 0;
+  }
+}
+
 function plansEqual(a: ReplicationPlan, b: ReplicationPlan): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -75,7 +86,15 @@ export function replicateCommand(): Command {
       mkdirSync(out, { recursive: true });
       const planPath = join(out, 'plan.json');
       if (existsSync(planPath)) {
-        const earlier = parseReplication(JSON.parse(readFileSync(planPath, 'utf8')));
+        let earlier: ReplicationPlan;
+        try {
+          earlier = parseReplication(readJsonObject(planPath, 'replication plan'));
+        } catch (err) {
+          throw new UsageError(
+            `${planPath} cannot be read (${(err as Error).message.split('\n')[0]}): it is the plan of the runs in ${out}; use another --out, or remove that folder to start again`,
+            { cause: err },
+          );
+        }
         if (!plansEqual(earlier, plan))
           throw new UsageError(
             `${out} holds a different replication plan (see its plan.json); use another --out`,
@@ -91,9 +110,7 @@ export function replicateCommand(): Command {
       const dirOf = (id: string) => join(out, id);
 
       const timingPath = join(out, 'timing.json');
-      const earlierSeconds = existsSync(timingPath)
-        ? Number(JSON.parse(readFileSync(timingPath, 'utf8')).seconds) || 0
-        : 0;
+      const earlierSeconds = readEarlierSeconds(timingPath);
       writeFileSync(
         timingPath,
         `${JSON.stringify({ seconds: earlierSeconds + seconds, lastSession: seconds, jobsAtOnce, updated: new Date().toISOString() }, null, 2)}\n`,
@@ -103,6 +120,13 @@ export function replicateCommand(): Command {
           `stopped after ${seconds.toFixed(0)} s; ${finished.size}/${jobs.length} runs finished\n`,
         );
         process.exitCode = 130;
+        return;
+      }
+
+      if (![...finished].some((id) => jobs.find((j) => j.id === id)?.kind === 'rl')) {
+        for (const [id, why] of failed) process.stderr.write(`failed: ${id}: ${why}\n`);
+        process.stderr.write(`no RL run finished, so no results were written (logs: ${out}/*/stderr.txt)\n`);
+        process.exitCode = 1;
         return;
       }
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BEHAVIORS, CONDITIONS } from '../../behaviors';
 import {
@@ -40,14 +40,21 @@ function fileHost(
   quiet: boolean,
   earlier: readonly LabEvent[] = [],
 ): RunnerHost & { close(): void } {
-  mkdirSync(out, { recursive: true });
-  writeFileSync(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   const metricsPath = join(out, 'metrics.jsonl');
+  const timingPath = join(out, 'timing.jsonl');
   // A resumed run carries its earlier metrics: the files start with them.
   const events: LabEvent[] = earlier.filter((e) => e.type !== 'status');
-  writeFileSync(metricsPath, events.map((e) => `${JSON.stringify(splitTiming(e).event)}\n`).join(''));
-  const timingPath = join(out, 'timing.jsonl');
-  if (earlier.length === 0) writeFileSync(timingPath, '');
+  // The folder is written when the run has got going (its first metric), so that a run which fails
+  // at the start (a typo in a path, ranges without problems) leaves an earlier run there intact.
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    writeFileSync(metricsPath, events.map((e) => `${JSON.stringify(splitTiming(e).event)}\n`).join(''));
+    if (earlier.length === 0) writeFileSync(timingPath, '');
+  };
   const bar = new SingleBar(
     {
       format: '{stage} |{bar}| {value}/{total} {info}',
@@ -82,7 +89,12 @@ function fileHost(
   };
   return {
     emit(e) {
+      if (e.type === 'error' && !started) {
+        line(`error: ${e.message} (nothing was written to ${out})`);
+        return;
+      }
       if (e.type !== 'status') {
+        start();
         events.push(e);
         const { event, timing } = splitTiming(e);
         writeFileSync(metricsPath, `${JSON.stringify(event)}\n`, { flag: 'a' });
@@ -128,6 +140,7 @@ function fileHost(
       if (e.type === 'error') line(`error: ${e.message}`);
     },
     async saveCheckpoint(name, files) {
+      start();
       writeFolder(join(out, 'checkpoints', name), files);
     },
     async loadCheckpoint(ref) {
@@ -135,7 +148,7 @@ function fileHost(
     },
     close() {
       if (barStage && !quiet) bar.stop();
-      flush();
+      if (started) flush();
     },
   };
 }
@@ -147,7 +160,9 @@ async function runAndReport(
 ): Promise<void> {
   const onSignal = () => {
     process.stderr.write(
-      '\nstopping after this step (a resumable checkpoint will be saved; Ctrl-C again to abort)\n',
+      runner.currentStage === 'rl' || runner.currentStage === 'eval'
+        ? '\nstopping after this step (a resumable checkpoint will be saved; Ctrl-C again to abort)\n'
+        : '\nstopping (nothing to resume before RL starts: a new run primes again; Ctrl-C again to abort)\n',
     );
     runner.stop();
     process.once('SIGINT', () => process.exit(130));
@@ -158,8 +173,19 @@ async function runAndReport(
     host.close();
     const s = summary.startEval?.sampled?.accuracy;
     const f = summary.finalEval?.sampled?.accuracy;
+    const evals = `held-out accuracy ${pct(s)} (step ${summary.startEval?.step ?? '-'}) -> ${pct(f)} (step ${summary.finalEval?.step ?? '-'})`;
+    if (runner.currentStage === 'stopped') {
+      const checkpoint = join(out, 'checkpoints', `stopped-${summary.steps}`);
+      process.stdout.write(
+        summary.steps > 0 || existsSync(checkpoint)
+          ? `stopped at RL step ${summary.steps} after ${summary.seconds.toFixed(0)} s; ${evals}; resume with: habits-lab train --resume ${checkpoint} --out ${out}\n`
+          : `stopped before RL began, after ${summary.seconds.toFixed(0)} s: no checkpoint was saved\n`,
+      );
+      process.exitCode = 130; // as a shell reports a command stopped by Ctrl-C
+      return;
+    }
     process.stdout.write(
-      `done: ${summary.steps} RL steps in ${summary.seconds.toFixed(0)} s on ${summary.backend}; held-out accuracy ${pct(s)} -> ${pct(f)}; files in ${out}\n`,
+      `done: ${summary.steps} RL steps in ${summary.seconds.toFixed(0)} s on ${summary.backend}; ${evals}; files in ${out}\n`,
     );
   } finally {
     process.removeListener('SIGINT', onSignal);
@@ -205,6 +231,10 @@ export function trainCommand(): Command {
         {} as Record<string, unknown>,
       );
       if (opts.resume) {
+        if (opts.preset || opts.config || opts.set)
+          throw new UsageError(
+            '--resume continues a run with the config it was started with; --preset, --config and --set cannot change it (start a new run for other settings)',
+          );
         const files = readFolder(resolve(opts.resume));
         const earlier = ExperimentRunner.fromCheckpoint(files, { emit: () => {} });
         const host = fileHost(out, earlier.config, Boolean(opts.quiet), earlier.events);
