@@ -102,6 +102,25 @@ describe('habits-lab CLI: init and sample (child process)', () => {
     );
     const missing = cli(['sample', '--model', join(dir, 'nope'), '--numbers', '3,7', '--target', '10']);
     expect(missing.status).toBe(1);
-    expect(missing.stderr).toMatch(/cannot read checkpoint folder/);
+    expect(missing.stderr).toMatch(/cannot read checkpoint folder .*nope: no such folder/);
+    const cold = cli(['sample', '--model', dir, '--numbers', '3,7', '--target', '10', '--temperature', '0']);
+    expect(cold.status).toBe(2);
+    expect(cold.stderr).toMatch(
+      /--temperature must be above 0, got 0 \(for the most likely token every time, use --greedy\)/,
+    );
+    // The page's names for the shipped models work here too.
+    const shipped = cli([
+      'sample',
+      '--model',
+      'shipped:base',
+      '--numbers',
+      '3,7',
+      '--target',
+      '10',
+      '--greedy',
+      '--max-new-tokens',
+      '5',
+    ]);
+    expect(shipped.status, shipped.stderr).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSurvey } from '../../src/lab';
-import { cli } from './helpers';
+import { cli, ROOT } from './helpers';
 
 describe('habits-lab CLI: export and survey (child process)', () => {
   const root = mkdtempSync(join(tmpdir(), 'hl-survey-cli-'));
@@ -53,6 +53,11 @@ describe('habits-lab CLI: export and survey (child process)', () => {
     const hubId = cli(['survey', '--model', 'Qwen/Qwen2.5-0.5B', '--n', '1']);
     expect(hubId.status).toBe(2);
     expect(hubId.stderr).toMatch(/is not a folder here.*pass --hub/);
+    // Two models of one name would write one result file: refused before loading either.
+    const base = join(ROOT, 'public', 'models', 'base');
+    const twice = cli(['survey', '--model', base, base, '--n', '1']);
+    expect(twice.status).toBe(2);
+    expect(twice.stderr).toMatch(/two models are named "base"/);
     const bad = cli(['export', '--model', join(root, 'missing'), '--out', join(root, 'x')]);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/cannot read checkpoint folder/);

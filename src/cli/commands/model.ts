@@ -25,6 +25,15 @@ const backendOption = () =>
     .choices(['auto', ...BACKENDS])
     .default('auto');
 
+/** A number option that must be above 0 (a temperature): a usage error naming it otherwise. */
+const positive = (x: number, option: string): number => {
+  if (!(x > 0))
+    throw new UsageError(
+      `${option} must be above 0, got ${x} (for the most likely token every time, use --greedy)`,
+    );
+  return x;
+};
+
 export function initCommand(): Command {
   return new Command('init')
     .description('Write a fresh, randomly initialized model as a Hugging Face-style checkpoint folder')
@@ -135,7 +144,7 @@ export function sampleCommand(): Command {
           eosId: tokenizer.eosId,
           padId: tokenizer.padId,
           greedy: Boolean(opts.greedy),
-          temperature: parseNumberOption(opts.temperature, '--temperature'),
+          temperature: positive(parseNumberOption(opts.temperature, '--temperature'), '--temperature'),
           topK: parseIntOption(opts.topK, '--top-k', 0),
         },
         new Rng(parseIntOption(opts.seed, '--seed', 0, 2 ** 32 - 1)).fork('sample'),

@@ -79,6 +79,13 @@ export function surveyCommand(): Command {
       };
       const maxNewTokens = parseIntOption(opts.maxNewTokens, '--max-new-tokens', 1, 8192);
       const sources = (opts.model as string[]).map((m) => sourceFor(m, Boolean(opts.hub)));
+      // Results are named after the model: two of one name would share a row and a file.
+      const names = sources.map((s) => (s.kind === 'hub' ? s.id : s.name));
+      const twice = names.find((n, i) => names.indexOf(n) !== i);
+      if (twice !== undefined)
+        throw new UsageError(
+          `two models are named "${twice}"; their results would share one row and one file: copy one to a folder of another name`,
+        );
       const results: SurveyResult[] = [];
       for (const source of sources) {
         const hf = await loadHfModel({ source, device: 'cpu', dtype: opts.dtype });

@@ -29,7 +29,7 @@ import { BACKENDS, loadCheckpoint, selectBackend, SIZE_NAMES, type BackendName }
 import { readFolder, writeFolder } from '../../model/node-files';
 import { evaluate } from '../../rl/evaluate';
 import { renderChartsPng } from '../chart-image';
-import { parseIntOption, parseSetting, readJsonObject, UsageError } from '../io';
+import { parseIntOption, parseNumberOption, parseSetting, readJsonObject, UsageError } from '../io';
 
 const pct = (x: number | undefined) => (x === undefined ? '  -  ' : `${(100 * x).toFixed(1)}%`);
 
@@ -291,7 +291,10 @@ export function primeCommand(): Command {
             kind: 'prime',
             condition: opts.condition,
             examples: parseIntOption(opts.examples, '--examples', 1, 100_000),
-            sft: { epochs: parseIntOption(opts.epochs, '--epochs', 1, 100), lr: Number(opts.lr) },
+            sft: {
+              epochs: parseIntOption(opts.epochs, '--epochs', 1, 100),
+              lr: parseNumberOption(opts.lr, '--lr'),
+            },
           },
           rl: { steps: 0 },
           eval: { problems: parseIntOption(opts.eval, '--eval', 0, 100_000) },
