@@ -85,10 +85,10 @@ describe('a knob turned after loading changes that setting only', () => {
     expect({ ...c, preset: 'easy', ranges: classroom.ranges }).toEqual(classroom);
   });
 
-  it('the steps: evaluation six times a run, on as many problems as before', () => {
+  it('the steps: evaluation four times a run, on as many problems as before', () => {
     const c = edit(classroom, { steps: 120 });
     expect(c.rl.steps).toBe(120);
-    expect(c.eval).toEqual({ ...classroom.eval, every: 20 }); // 120 / 6
+    expect(c.eval).toEqual({ ...classroom.eval, every: 30 }); // 120 / 4
     expect(edit(classroom, { steps: 3 }).eval.every).toBe(1); // never 0 (which would mean never)
   });
 
@@ -132,7 +132,7 @@ describe('a knob turned after loading changes that setting only', () => {
 });
 
 describe('with nothing loaded, the form and the page defaults', () => {
-  it('primes the shipped base model when the page has it, and evaluates six times a run', () => {
+  it('primes the shipped base model when the page has it, and evaluates as the replication does', () => {
     const c = configFromForm(DEFAULT_FORM, null, true);
     expect(c.start).toMatchObject({
       kind: 'prime',
@@ -144,7 +144,7 @@ describe('with nothing loaded, the form and the page defaults', () => {
     });
     expect(c.start.kind === 'prime' && c.start.sft.epochs).toBe(6);
     expect(c.rl).toMatchObject({
-      steps: 60,
+      steps: 40,
       promptsPerStep: 16,
       samplesPerPrompt: 4,
       lr: 3e-4,

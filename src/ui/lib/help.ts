@@ -9,7 +9,7 @@ export const HELP = {
   hidden:
     'Settings this experiment has that the page has no knob for, shown so that nothing is hidden: they come from the page defaults, or from the preset or shared link you loaded.',
   start:
-    'Where the model starts. The paper primes a base model with a short fine-tune (SFT) on reasoning traces before RL. "Prime now" fine-tunes a fresh model here; a shipped model starts from a primed checkpoint at once.',
+    'Where the model starts. The paper primes a base model with a short fine-tune (SFT) on reasoning traces before RL. "Prime a model now" fine-tunes the shipped base model here (it knows arithmetic but no habits; a fresh model if none is installed); a shipped primed model starts from its checkpoint at once.',
   condition:
     'What the priming traces contain. The paper found that traces with the four habits unlock RL, even when every final answer is wrong, and that empty or dotted reasoning does not.',
   examples:
@@ -25,7 +25,7 @@ export const HELP = {
     'How many PPO steps. Each step samples responses, scores them, and updates the model once per minibatch. The paper ran 250 steps.',
   promptsPerStep: 'Problems per PPO step. The paper used 256.',
   samplesPerPrompt: 'Responses sampled per problem (at temperature 1). The paper used 4.',
-  lr: 'Learning rate for PPO. The paper used 1e-6 for a 3B-parameter actor; tiny models need about 1e-4 to 1e-3.',
+  lr: 'Learning rate for PPO. The paper used 1e-6 for a 3B-parameter actor; the nano models here learn best at about 3e-4, and at 1e-3 and above the searching models collapse to short, wrong answers.',
   klCoef:
     'How strongly the reward penalizes drifting from the primed model (the KL penalty). The paper used 0.001.',
   advantage:
@@ -43,7 +43,7 @@ export const HELP = {
   overlay:
     "Tick runs to draw their curves on the charts too: compare all_strategies with empty_cot, the paper's figure, live.",
   paper:
-    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. Here each runs for the Steps set below, with the replication's PPO settings. Be warned: at this tiny scale the result is weaker. With 120k parameters and 40 steps, backtracking_verification ends best (33%), 12 points above empty_cot (20%), but all_strategies (17%) ends below it; docs/REPLICATION.md says why. `habits-lab replicate` runs all seven conditions over three seeds.",
+    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. Here each runs for the Steps set below (40, the replication's budget, about 11 minutes for all five on a laptop CPU), with the replication's PPO settings. Be warned: at this tiny scale the result is weaker. With 120k parameters and 40 steps, backtracking_verification ends best (33%), 12 points above empty_cot (20%), but all_strategies (17%) ends below it; docs/REPLICATION.md says why. `habits-lab replicate` runs all seven conditions over three seeds.",
   survey:
     'Before any RL, the paper asked which base models already show the four habits: Qwen-2.5-3B did (and then improved with RL), Llama-3.2-3B hardly did (and stalled). A survey samples K responses to M problems from a model and counts the habits in each.',
   surveyModel:

@@ -31,7 +31,7 @@ export interface SetupForm {
   backend: 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 }
 
-/** The form on a first visit: prime all_strategies as the shipped models were, 60 PPO steps. */
+/** The form on a first visit: prime all_strategies as the shipped models were, then the replication's 40 PPO steps. */
 export const DEFAULT_FORM: SetupForm = {
   name: 'my run',
   startKind: 'prime',
@@ -43,7 +43,7 @@ export const DEFAULT_FORM: SetupForm = {
   imported: '',
   size: 'nano',
   preset: 'easy',
-  steps: 60,
+  steps: 40,
   promptsPerStep: 16,
   samplesPerPrompt: 4,
   lr: 3e-4,
@@ -55,8 +55,9 @@ export const DEFAULT_FORM: SetupForm = {
   backend: 'auto',
 };
 
-/** The page's evaluation when nothing else says: six times per run, on 100 held-out problems. */
-const evalEvery = (steps: number) => Math.max(1, Math.round(steps / 6));
+/** The page's evaluation when nothing else says: at the start and four times a run (every 10 of
+ * the replication's 40 steps), on 100 held-out problems. */
+const evalEvery = (steps: number) => Math.max(1, Math.round(steps / 4));
 
 /** The form showing config `c`; knobs `c` cannot set (a custom size, say) keep their value in `form`. */
 export function formFromConfig(c: ExperimentConfig, form: SetupForm): SetupForm {
