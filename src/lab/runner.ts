@@ -423,8 +423,8 @@ export class ExperimentRunner {
   private async evaluateNow(policy: Transformer, tokenizer: Tokenizer): Promise<EvalMetrics> {
     const c = this.config;
     const previous = this.stage;
-    this.status('eval', `evaluating on ${c.eval.problems} held-out problems`);
     const problems = this.testSet();
+    this.status('eval', `evaluating on ${problems.length} held-out problems`);
     const options = {
       temperature: 1,
       maxNewTokens: c.rl.maxNewTokens,

@@ -12,18 +12,23 @@ import { parseReplication, replicationRunConfig } from '../../src/lab/replicatio
 import {
   DEFAULT_FORM,
   configFromForm,
-  formFromConfig,
+  heldOutCount,
   hiddenSettings,
+  load,
   type SetupForm,
 } from '../../src/ui/lib/setup';
 
 /** What Train runs right after `c` was loaded into a form that held `form`. */
-const loadedThenTrain = (c: ExperimentConfig, form: SetupForm = DEFAULT_FORM, hasBase = true) =>
-  configFromForm(formFromConfig(c, form), c, hasBase);
+const loadedThenTrain = (c: ExperimentConfig, form: SetupForm = DEFAULT_FORM, hasBase = true) => {
+  const loaded = load(c, form);
+  return configFromForm(loaded.form, loaded, hasBase);
+};
 
 /** Load `c`, turn some knobs, and return what Train runs. */
-const edit = (c: ExperimentConfig, knobs: Partial<SetupForm>) =>
-  configFromForm({ ...formFromConfig(c, DEFAULT_FORM), ...knobs }, c, true);
+const edit = (c: ExperimentConfig, knobs: Partial<SetupForm>) => {
+  const loaded = load(c, DEFAULT_FORM);
+  return configFromForm({ ...loaded.form, ...knobs }, loaded, true);
+};
 
 const LINK: ExperimentInput = {
   name: 'a shared run',
@@ -98,12 +103,14 @@ describe('a knob turned after loading changes that setting only', () => {
     expect(c.start).toEqual({
       ...primed,
       examples: 512,
+      problems: 256,
       condition: 'dots',
       sft: { ...primed.sft, epochs: 2 },
     });
     expect(c.start.kind === 'prime' && c.start.sft.lr).toBe(1e-3);
-    // Unset, priming draws from as many problems as examples: still unset, so now 512.
-    expect(c.start.kind === 'prime' && c.start.problems).toBeUndefined();
+    // Unset, priming draws from as many problems as examples; the form shows that number (256),
+    // and once Traces changes, what the From problems box shows is what runs.
+    expect(c.start.kind === 'prime' && c.start.problems).toBe(256);
     const d = edit(link, { problems: 100 });
     expect(d.start.kind === 'prime' && d.start.problems).toBe(100);
   });
@@ -123,6 +130,25 @@ describe('a knob turned after loading changes that setting only', () => {
       phrasing: 'terse',
       sft: { epochs: 6 },
     });
+  });
+
+  it('knobs the loaded config could not show (a custom size, a start from scratch) still count when turned', () => {
+    const custom = parseConfig({
+      ...LINK,
+      size: { hiddenSize: 48, numLayers: 3, numHeads: 4, intermediateSize: 96 },
+    });
+    expect(edit(custom, { size: 'micro' }).size).toBe('micro');
+    const scratch = parseConfig({ ...LINK, start: { kind: 'scratch' } });
+    expect(edit(scratch, { startKind: 'shipped', shipped: 'dots' }).start).toEqual({
+      kind: 'checkpoint',
+      checkpoint: 'shipped:dots',
+    });
+    expect(edit(scratch, { condition: 'dots' }).start).toMatchObject({ kind: 'prime', condition: 'dots' });
+  });
+
+  it('the steps of an experiment without periodic evaluation: still none', () => {
+    const once = parseConfig({ ...LINK, eval: { every: 0, problems: 8 } });
+    expect(edit(once, { steps: 12 }).eval.every).toBe(0);
   });
 
   it('name, seed, backend and size', () => {
@@ -170,12 +196,35 @@ describe('with nothing loaded, the form and the page defaults', () => {
 });
 
 describe('what the form has no knob for is spelled out', () => {
-  it('the classroom preset: its ranges, PPO epochs and evaluation', () => {
-    expect(hiddenSettings(parseConfig(CONFIG_PRESETS.classroom.config))).toEqual([
+  it('the classroom preset: its ranges, PPO epochs and evaluation, on the 15 test problems its corner holds', () => {
+    const classroom = parseConfig(CONFIG_PRESETS.classroom.config);
+    expect(heldOutCount(classroom)).toBe(15);
+    expect(hiddenSettings(classroom, undefined, heldOutCount(classroom))).toEqual([
       'problems narrowed to numbers 1-6, targets 10-20',
       '2 PPO epochs × 2 minibatches per step, clip 0.2',
-      'held-out evaluation every 10 steps on 100 problems',
+      'held-out evaluation every 10 steps on 15 problems (all the ranges hold; 100 asked)',
     ]);
+  });
+
+  it('every other setting a link changes is listed by name, against the same knobs with nothing loaded', () => {
+    const c = parseConfig({
+      ...LINK,
+      rl: { ...LINK.rl, temperature: 0.7, entropyCoef: 0.05 },
+      eval: { every: 4, problems: 8, greedy: false, seed: 5 },
+    });
+    const loaded = load(c, DEFAULT_FORM);
+    const plain = configFromForm(loaded.form, null, true);
+    expect(hiddenSettings(c, plain, 8).slice(5)).toEqual([
+      'start.sft.lr 0.001',
+      'rl.temperature 0.7',
+      'rl.entropyCoef 0.05',
+      'eval.greedy false',
+      'eval.seed 5',
+      'checkpointEvery 5',
+      'examplesPerStep 2',
+    ]);
+    // Nothing loaded: nothing beyond the PPO and evaluation lines.
+    expect(hiddenSettings(plain, plain)).toHaveLength(2);
   });
 
   it('a link with a custom model and no evaluation', () => {
@@ -191,6 +240,9 @@ describe('what the form has no knob for is spelled out', () => {
       '3 PPO epochs × 2 minibatches per step, clip 0.1',
       'no held-out evaluation',
     ]);
+    expect(hiddenSettings(parseConfig({ ...LINK, eval: { every: 0, problems: 8 } }))).toContain(
+      'held-out evaluation at the start and end on 8 problems',
+    );
   });
 
   it("a start from scratch, and the page's own priming (nothing beyond the knobs but PPO and evaluation)", () => {

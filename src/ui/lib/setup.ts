@@ -5,6 +5,7 @@
 
 import type { Condition } from '../../behaviors/types';
 import type { PRESET_NAMES } from '../../countdown/problems';
+import { generateProblems, problemSpec } from '../../countdown/problems';
 import { parseConfig, type ExperimentConfig, type ExperimentInput } from '../../lab/config';
 import type { SIZE_NAMES } from '../../model/names';
 
@@ -92,23 +93,31 @@ export function formFromConfig(c: ExperimentConfig, form: SetupForm): SetupForm 
   return next;
 }
 
+/** A loaded experiment, and the form as it stood right after loading it (what counts as edited). */
+export interface Loaded {
+  config: ExperimentConfig;
+  form: SetupForm;
+}
+
+/** Load `config` into `form`: the form to show, and the pair that configFromForm runs. */
+export function load(config: ExperimentConfig, form: SetupForm): Loaded {
+  return { config, form: formFromConfig(config, form) };
+}
+
 /**
  * The experiment the form runs. Without a loaded config: the form's knobs and the page's defaults
  * (priming starts from the shipped base model when `hasBase`). With one: the loaded config, with
  * each knob the user changed since loading it written over it.
  */
-export function configFromForm(
-  form: SetupForm,
-  loaded: ExperimentConfig | null,
-  hasBase: boolean,
-): ExperimentConfig {
-  const seen = loaded ? formFromConfig(loaded, form) : null;
-  const edited = (...keys: (keyof SetupForm)[]) => !seen || keys.some((k) => form[k] !== seen[k]);
+export function configFromForm(form: SetupForm, loaded: Loaded | null, hasBase: boolean): ExperimentConfig {
+  const was = loaded?.form;
+  const edited = (...keys: (keyof SetupForm)[]) => !was || keys.some((k) => form[k] !== was[k]);
   const base: ExperimentInput = loaded
-    ? structuredClone(loaded)
+    ? structuredClone(loaded.config)
     : { eval: { every: evalEvery(form.steps), problems: 100 }, examplesPerStep: 4 };
+  const loadedStart = loaded?.config.start;
 
-  let start: ExperimentInput['start'] = loaded?.start;
+  let start: ExperimentInput['start'] = loadedStart;
   const startEdited = edited(
     'startKind',
     'condition',
@@ -121,18 +130,19 @@ export function configFromForm(
   if (loaded && !startEdited) {
     // as loaded, including what the form cannot show (a start from scratch)
   } else if (form.startKind === 'prime') {
-    const from = loaded?.start.kind === 'prime' && !edited('startKind') ? loaded.start : null;
+    const from = loadedStart?.kind === 'prime' && !edited('startKind') ? loadedStart : null;
     start = {
       // Prime the shipped base model (it can already do arithmetic), as the replication does; the
       // terse traces suit a model this small.
       ...(from ?? { kind: 'prime', ...(hasBase ? { from: 'shipped:base', phrasing: 'terse' } : {}) }),
       condition: form.condition,
       examples: form.examples,
-      // Left unset, priming draws from as many problems as examples: keep it so unless changed.
-      ...(from && !edited('problems') ? {} : { problems: form.problems }),
+      // Left unset, priming draws from as many problems as examples (the number the form shows);
+      // once either box changes, what the From problems box shows is what runs.
+      ...(from && !edited('problems', 'examples') ? {} : { problems: form.problems }),
       sft: { ...from?.sft, epochs: form.primeEpochs },
     };
-  } else if (loaded?.start.kind !== 'checkpoint' || edited('startKind', 'shipped', 'imported')) {
+  } else if (loadedStart?.kind !== 'checkpoint' || edited('startKind', 'shipped', 'imported')) {
     start = {
       kind: 'checkpoint',
       checkpoint: form.startKind === 'shipped' ? `shipped:${form.shipped}` : form.imported,
@@ -161,17 +171,56 @@ export function configFromForm(
     if (edited(k)) Object.assign(rl, { [k]: form[k] });
   if (edited('steps')) {
     rl.steps = form.steps;
-    if (loaded) input.eval = { ...loaded.eval, every: evalEvery(form.steps) };
+    // The same number of evaluations over the new length (none stays none).
+    if (loaded && loaded.config.eval.every > 0)
+      input.eval = { ...loaded.config.eval, every: evalEvery(form.steps) };
   }
   input.rl = rl;
   return parseConfig(input);
 }
 
+// Settings the form shows as knobs; hiddenSettings lists every other one that differs from what
+// the page would run from the same knobs with nothing loaded.
+const KNOB_PATHS = new Set([
+  'name',
+  'seed',
+  'backend',
+  'preset',
+  'size',
+  'start.kind',
+  'start.condition',
+  'start.examples',
+  'start.problems',
+  'start.sft.epochs',
+  'start.checkpoint',
+  'rl.steps',
+  'rl.promptsPerStep',
+  'rl.samplesPerPrompt',
+  'rl.lr',
+  'rl.klCoef',
+  'rl.advantage',
+  'rl.maxNewTokens',
+  'rl.rewardMode',
+]);
+// ... and those described in words below.
+const DESCRIBED =
+  /^(ranges|size|start\.(from|phrasing)|rl\.(epochs|minibatches|clip)|eval\.(every|problems))(\.|$)/;
+
+/** Leaves of a JSON value by dotted path. */
+function leaves(x: unknown, path = '', out = new Map<string, unknown>()): Map<string, unknown> {
+  if (x !== null && typeof x === 'object' && !Array.isArray(x))
+    for (const [k, v] of Object.entries(x)) leaves(v, path ? `${path}.${k}` : k, out);
+  else out.set(path, x);
+  return out;
+}
+
 /**
- * What a config sets that the form has no knob for, in words (empty where it is the page's
- * default), so that nothing a link or preset loaded is hidden from the learner.
+ * What a config sets that the form has no knob for, in words, so that nothing a link or preset
+ * loaded is hidden from the learner: the PPO epochs and evaluation always (every run has them), the
+ * rest where it differs from `plain`, the config the same knobs give with nothing loaded.
+ * `heldOut`: how many test problems the evaluation really has (fewer than asked in a small world).
  */
-export function hiddenSettings(c: ExperimentConfig): string[] {
+export function hiddenSettings(c: ExperimentConfig, plain?: ExperimentConfig, heldOut?: number): string[] {
   const out: string[] = [];
   const r = c.ranges;
   if (r) {
@@ -198,10 +247,38 @@ export function hiddenSettings(c: ExperimentConfig): string[] {
   out.push(
     `${rl.epochs} PPO epoch${rl.epochs === 1 ? '' : 's'} × ${rl.minibatches} minibatch${rl.minibatches === 1 ? '' : 'es'} per step, clip ${rl.clip}`,
   );
+  const problems = Math.min(c.eval.problems, heldOut ?? c.eval.problems);
   out.push(
-    c.eval.problems === 0 || c.eval.every === 0
+    c.eval.problems === 0
       ? 'no held-out evaluation'
-      : `held-out evaluation every ${c.eval.every} step${c.eval.every === 1 ? '' : 's'} on ${c.eval.problems} problems`,
+      : `held-out evaluation ${c.eval.every === 0 ? 'at the start and end' : `every ${c.eval.every} step${c.eval.every === 1 ? '' : 's'}`} on ${problems} problems${problems < c.eval.problems ? ` (all the ranges hold; ${c.eval.problems} asked)` : ''}`,
   );
+  if (plain) {
+    const usual = leaves(plain);
+    for (const [path, value] of leaves(c))
+      if (!KNOB_PATHS.has(path) && !DESCRIBED.test(path) && usual.get(path) !== value)
+        out.push(`${path} ${value === undefined ? 'unset' : JSON.stringify(value)}`);
+  }
   return out;
+}
+
+// Held-out problem counts by problem space and size asked (generating them takes ~0.2 s).
+const heldOutCounts = new Map<string, number>();
+
+/** How many held-out problems the evaluation of `c` gets (the ranges may hold fewer than asked). */
+export function heldOutCount(c: ExperimentConfig): number {
+  if (c.eval.problems === 0) return 0;
+  const key = JSON.stringify([c.preset, c.ranges ?? null, c.eval.problems]);
+  let n = heldOutCounts.get(key);
+  if (n === undefined) {
+    // The count does not depend on the seed: a small space runs out whatever the order.
+    n = generateProblems(problemSpec(c.preset, c.ranges), {
+      n: c.eval.problems,
+      seed: c.eval.seed ?? c.seed,
+      split: 'test',
+      allowFewer: true,
+    }).length;
+    heldOutCounts.set(key, n);
+  }
+  return n;
 }
