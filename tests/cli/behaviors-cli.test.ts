@@ -26,7 +26,7 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
       .filter((l) => !l.startsWith('npm warn'));
     expect(summary).toHaveLength(1);
     expect(summary[0]).toMatch(
-      /^backtracking_verification n=30 verification=\d+\.\d\d backtracking=\d+\.\d\d subgoal_setting=0\.00 backward_chaining=0\.00 correct=100\.0% length=[\d.]+ tokens \(\d+ chars\)$/,
+      /^backtracking_verification n=30 problems=30 verification=\d+\.\d\d backtracking=\d+\.\d\d subgoal_setting=0\.00 backward_chaining=0\.00 correct=100\.0% length=[\d.]+ tokens \(\d+ chars\)$/,
     );
   });
 

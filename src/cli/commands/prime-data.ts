@@ -25,7 +25,11 @@ export function primeDataCommand(): Command {
     .option('--seed <int>', 'random seed (conditions share problems for a seed)', '0')
     .addOption(new Option('--preset <name>', 'problem preset').choices(PRESET_NAMES).default('paper'))
     .addOption(new Option('--prompt <format>', 'prompt format').choices(PROMPT_FORMATS).default('compact'))
-    .option('--token-budget <n>', 'most tokens in a think block', String(TRACE_DEFAULTS.tokenBudget))
+    .option(
+      '--token-budget <n>',
+      'think-block budget: failed attempts are dropped until it fits (the last attempt alone may exceed it)',
+      String(TRACE_DEFAULTS.tokenBudget),
+    )
     .option(
       '--max-failed <n>',
       'most failed attempts before the final one',
@@ -73,8 +77,12 @@ export function primeDataCommand(): Command {
       const tokens = examples.reduce((a, e) => a + countTokens(e.completion), 0) / n;
       const chars = examples.reduce((a, e) => a + e.completion.length, 0) / n;
       const correct = examples.filter((e) => e.correct).length / n;
+      // Distinct problems: fewer than --problems asked when the ranges hold fewer training problems.
+      const distinct = new Set(
+        examples.map((e) => `${[...e.numbers].sort((a, b) => a - b).join(',')}=${e.target}`),
+      ).size;
       process.stderr.write(
-        `${opts.condition} n=${examples.length} ` +
+        `${opts.condition} n=${examples.length} problems=${distinct} ` +
           BEHAVIORS.map((b) => `${b}=${s.mean[b].toFixed(2)}`).join(' ') +
           ` correct=${(100 * correct).toFixed(1)}% length=${tokens.toFixed(1)} tokens (${chars.toFixed(0)} chars)\n`,
       );
