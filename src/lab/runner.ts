@@ -133,6 +133,9 @@ export class ExperimentRunner {
       throw new Error(
         `this checkpoint has no ${STATE_FILE}: it cannot be resumed (start a new run from it instead)`,
       );
+    // Everything a resume needs is checked here, before a model is built.
+    for (const name of [REFERENCE_FILE, OPTIMIZER_FILE])
+      if (!files.has(name)) throw new Error(`this checkpoint has no ${name}: it cannot be resumed`);
     let json: unknown;
     try {
       json = JSON.parse(new TextDecoder().decode(raw));
@@ -536,25 +539,47 @@ export class ExperimentRunner {
     optimizer: AdamW;
     tokenizer: Tokenizer;
   } {
-    const loaded = loadCheckpoint(files);
     const refBytes = files.get(REFERENCE_FILE);
-    if (!refBytes) throw new Error(`checkpoint lacks ${REFERENCE_FILE}`);
-    const refFiles = new Map(files);
-    refFiles.set('model.safetensors', refBytes);
-    refFiles.delete('value_head.safetensors');
-    const reference = loadCheckpoint(refFiles).model;
-    for (const v of reference.params.values()) v.trainable = false;
-    const policy = loaded.model;
-    policy.ensureValueHead();
-    const optimizer = new AdamW(policy.params, { gradClip: this.config.rl.gradClip, weightDecay: 0 });
     const optBytes = files.get(OPTIMIZER_FILE);
-    if (!optBytes) throw new Error(`checkpoint lacks ${OPTIMIZER_FILE}`);
+    if (!refBytes) throw new Error(`this checkpoint has no ${REFERENCE_FILE}: it cannot be resumed`);
+    if (!optBytes) throw new Error(`this checkpoint has no ${OPTIMIZER_FILE}: it cannot be resumed`);
+    // The optimizer file is read (and checked) before any tensor exists.
     const saved = readSafetensors(optBytes, OPTIMIZER_FILE);
     const state: OptimizerState = { step: Number(saved.metadata.step ?? 0), m: {}, v: {} };
     for (const [name, t] of saved.tensors)
       (name.startsWith('m.') ? state.m : state.v)[name.slice(2)] = t.data;
-    optimizer.setState(state);
-    return { policy, reference, optimizer, tokenizer: loaded.tokenizer };
+    // Whatever was built before a later file fails is disposed: a failed resume leaves no tensors.
+    const built: { dispose(): void }[] = [];
+    try {
+      const loaded = loadCheckpoint(files);
+      const policy = loaded.model;
+      built.push(policy);
+      const refFiles = new Map(files);
+      refFiles.set('model.safetensors', refBytes);
+      refFiles.delete('value_head.safetensors');
+      let reference: Transformer;
+      try {
+        reference = loadCheckpoint(refFiles).model;
+      } catch (err) {
+        throw new Error(`${REFERENCE_FILE}: ${(err as Error).message}`, { cause: err });
+      }
+      built.push(reference);
+      for (const v of reference.params.values()) v.trainable = false;
+      policy.ensureValueHead();
+      const optimizer = new AdamW(policy.params, { gradClip: this.config.rl.gradClip, weightDecay: 0 });
+      built.push(optimizer);
+      try {
+        optimizer.setState(state);
+      } catch (err) {
+        throw new Error(`${OPTIMIZER_FILE} does not fit this model: ${(err as Error).message}`, {
+          cause: err,
+        });
+      }
+      return { policy, reference, optimizer, tokenizer: loaded.tokenizer };
+    } catch (err) {
+      for (const b of built) b.dispose();
+      throw err;
+    }
   }
 
   private async save(

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExperimentRunner, presetConfig, withOverrides, type LabEvent, type RunnerHost } from '../../src/lab';
 import type { CheckpointFiles } from '../../src/model';
+import { readSafetensors, writeSafetensors } from '../../src/model/safetensors';
 import { useBackend } from '../model/helpers';
 import { timeless } from './helpers';
 
@@ -111,6 +112,40 @@ describe('experiment runner (smoke preset, wasm)', () => {
           ? new Map(files).set('runner_state.json', new TextEncoder().encode('null'))
           : damaged(edit);
       expect(() => ExperimentRunner.fromCheckpoint(bad, recorder())).toThrow(message);
+    }
+
+    // A checkpoint without its reference model or optimizer state is refused before anything is built.
+    for (const missing of ['reference.safetensors', 'optimizer.safetensors']) {
+      const without = new Map(files);
+      without.delete(missing);
+      expect(() => ExperimentRunner.fromCheckpoint(without, recorder())).toThrow(
+        new RegExp(`has no ${missing.replace('.', '\\.')}: it cannot be resumed`),
+      );
+    }
+    // Damaged ones fail the run with the file named, and leave no tensors behind.
+    const optimizer = readSafetensors(files.get('optimizer.safetensors') as Uint8Array);
+    const fewer = [...optimizer.tensors]
+      .slice(1)
+      .map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
+    const reference = readSafetensors(files.get('reference.safetensors') as Uint8Array);
+    const [[firstName, first0]] = [...reference.tensors];
+    const broken: [string, Uint8Array, RegExp][] = [
+      [
+        'optimizer.safetensors',
+        writeSafetensors(fewer, 'F32', optimizer.metadata),
+        /optimizer\.safetensors does not fit this model: optimizer state does not match parameter/,
+      ],
+      [
+        'reference.safetensors',
+        writeSafetensors([{ name: firstName, shape: first0.shape, data: first0.data }]),
+        /reference\.safetensors: /,
+      ],
+    ];
+    for (const [name, bytes, message] of broken) {
+      const before = tf.memory().numTensors;
+      const runner = ExperimentRunner.fromCheckpoint(new Map(files).set(name, bytes), recorder());
+      await expect(runner.run()).rejects.toThrow(message);
+      expect(tf.memory().numTensors).toBe(before);
     }
   });
 

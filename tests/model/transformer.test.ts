@@ -142,30 +142,35 @@ describe('transformer', () => {
     model.dispose();
   });
 
-  it('greedy decoding is deterministic and stops at eos', async () => {
+  it('greedy decoding is deterministic, and each row stops at its own eos while the others go on', async () => {
     const model = tinyModel(5);
-    const prompt = tokenizer.encode('Numbers: 4, 5. Target: 9.\n<think>');
-    const a = await sample(
-      model,
-      [prompt],
-      { maxNewTokens: 12, eosId: tokenizer.eosId, padId: tokenizer.padId, greedy: true },
-      new Rng(1),
-    );
-    const b = await sample(
-      model,
-      [prompt],
-      { maxNewTokens: 12, eosId: tokenizer.eosId, padId: tokenizer.padId, greedy: true },
-      new Rng(999),
-    );
-    expect(a.tokens).toEqual(b.tokens);
-    // Make eos the argmax everywhere: generation stops after one token.
-    const embed = model.params.get('model.embed_tokens.weight') as tf.Variable;
-    const w = Float32Array.from((await embed.data()) as Float32Array);
-    const D = model.config.hiddenSize;
-    for (let k = 0; k < D; k++) w[tokenizer.eosId * D + k] = 0;
-    embed.assign(tf.tensor(w, embed.shape));
-    const biasOnly = tf.tidy(() => tf.add(model.params.get('model.norm.weight') as tf.Variable, 0));
-    biasOnly.dispose();
+    const prompts = [
+      tokenizer.encode('Numbers: 4, 5. Target: 9.\n<think>'),
+      tokenizer.encode('Numbers: 7, 2, 3. Target: 11.\n<think>'),
+    ];
+    // An eos id the model never writes first: each row runs to the budget.
+    const run = (eosId: number, seed: number) =>
+      sample(
+        model,
+        prompts,
+        { maxNewTokens: 12, eosId, padId: tokenizer.padId, greedy: true },
+        new Rng(seed),
+      );
+    const free = await run(-1, 1);
+    expect(free.tokens.map((t) => t.length)).toEqual([12, 12]);
+    expect(free.finished).toEqual([false, false]);
+    expect((await run(-1, 999)).tokens).toEqual(free.tokens); // greedy: the seed does not matter
+    // Declare row 0's fourth token the eos: row 0 stops right after its first occurrence, and row 1
+    // (batched with it, padded after row 0 stops) writes exactly what it wrote alone, up to its own.
+    const eos = free.tokens[0][3];
+    const stopped = await run(eos, 1);
+    const upTo = (row: number[]) => (row.includes(eos) ? row.slice(0, row.indexOf(eos) + 1) : row);
+    expect(stopped.tokens[0]).toEqual(upTo(free.tokens[0]));
+    expect(stopped.tokens[0].length).toBeLessThanOrEqual(4);
+    expect(stopped.finished[0]).toBe(true);
+    expect(stopped.tokens[1]).toEqual(upTo(free.tokens[1]));
+    expect(stopped.finished[1]).toBe(free.tokens[1].includes(eos));
+    expect(stopped.logprobs.map((l) => l.length)).toEqual(stopped.tokens.map((t) => t.length));
     model.dispose();
   });
 

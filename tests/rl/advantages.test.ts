@@ -10,6 +10,9 @@ import {
   warmupLr,
   whiten,
 } from '../../src/rl';
+import { RlSchema } from '../../src/lab/config';
+import { tokenEntropy } from '../../src/model/logprobs';
+import { computeAdvantages, type PpoConfig, type Rollout } from '../../src/rl/ppo';
 import { useBackend } from '../model/helpers';
 
 const close = (a: number, b: number, tol = 1e-6) => expect(Math.abs(a - b)).toBeLessThan(tol);
@@ -80,6 +83,55 @@ describe('rewards, KL estimators and advantages (hand-computed)', () => {
   });
 });
 
+describe('computeAdvantages: rollouts to advantages and value targets (hand-computed)', () => {
+  // Four responses to two prompts (2 samples each); k1 KL = logp - ref per token, klCoef 0.1.
+  const rollout = (logprobs: number[], refLogprobs: number[], values: number[], score: number) =>
+    ({
+      logprobs,
+      refLogprobs,
+      values,
+      response: logprobs.map(() => 1),
+      reward: { score },
+    }) as unknown as Rollout;
+  const rollouts = [
+    rollout([-1, -2], [-1.5, -2], [0.5, 0.2], 1), // kl [0.5, 0]
+    rollout([-0.5], [-0.5], [0.3], 0.1), // kl [0]
+    rollout([-1, -1], [-1, -1], [0, 0], 0), // kl [0, 0] (cut by the budget: score 0)
+    rollout([-2], [-1], [0.4], 1), // kl [-1]
+  ];
+  const config = {
+    ...RlSchema.parse({}),
+    samplesPerPrompt: 2,
+    klCoef: 0.1,
+    klEstimator: 'k1',
+  } as PpoConfig;
+  const near = (got: number[][], want: number[][]) =>
+    got.forEach((row, i) => row.forEach((x, t) => close(x, want[i][t], 1e-5)));
+
+  it('gae (gamma = lambda = 1): the KL penalty on every token, the score on the last', () => {
+    const { advantages, returns, kl } = computeAdvantages(rollouts, {
+      ...config,
+      normalizeAdvantages: false,
+    });
+    near(kl, [[0.5, 0], [0], [0, 0], [-1]]);
+    // R0: rewards [-0.05, 1]; A1 = 1 - 0.2 = 0.8; A0 = -0.05 + 0.2 - 0.5 + 0.8 = 0.45; R = A + V.
+    near(advantages, [[0.45, 0.8], [-0.2], [0, 0], [0.7]]);
+    near(returns, [[0.95, 1], [0.1], [0, 0], [1.1]]);
+    // Whitened over all six tokens (mean 0.2917, sd 0.3791); the value targets are not.
+    const w = computeAdvantages(rollouts, { ...config, normalizeAdvantages: true });
+    near(w.advantages, [[0.417709, 1.341064], [-1.297095], [-0.769463, -0.769463], [1.077248]]);
+    near(w.returns, returns);
+  });
+
+  it('group: each response against the others for its prompt, the same advantage on every token', () => {
+    const { advantages, returns } = computeAdvantages(rollouts, { ...config, advantage: 'group' });
+    // Totals: 1 - 0.1*0.5 = 0.95 and 0.1 (prompt 1), 0 and 1 + 0.1 = 1.1 (prompt 2): each pair
+    // is one above and one below its mean by one standard deviation.
+    near(advantages, [[1, 1], [-1], [-1, -1], [1]]);
+    near(returns, [[0, 0], [0], [0, 0], [0]]); // no value head to fit
+  });
+});
+
 describe('PPO losses on tiny tensors (hand-computed)', () => {
   beforeAll(() => useBackend('cpu'));
   const read = async (t: tf.Tensor) => (await t.data())[0];
@@ -102,6 +154,69 @@ describe('PPO losses on tiny tensors (hand-computed)', () => {
     close(await read(l.clipFraction), 2 / 3, 1e-6);
     close(await read(l.entropy), 2, 1e-6);
     close(await read(l.valueLoss), 0);
+  });
+
+  it('the gradient of the clipped surrogate: zero where the clipped term is taken, -A/N * ratio elsewhere', async () => {
+    // Same three tokens. The pessimistic max takes the clipped term for token 1 (A = 1, ratio
+    // 1.65 > 1.2) and token 3 (A = -2, ratio 0.61 < 0.8): no gradient. Token 2 (ratio 1) is inside
+    // the clip range: d/d logp of -A * ratio / 3 = -A * ratio / 3 = 1/3.
+    const logprobs = tf.tensor2d([[0.5, 0, -0.5]]);
+    const grad = tf.grad(
+      (lp: tf.Tensor) =>
+        ppoLosses(
+          {
+            logprobs: lp as tf.Tensor2D,
+            oldLogprobs: tf.tensor2d([[0, 0, 0]]),
+            advantages: tf.tensor2d([[1, -1, -2]]),
+            entropy: tf.tensor2d([[0, 0, 0]]),
+            mask: tf.tensor2d([[1, 1, 1]]),
+          },
+          0.2,
+          0.5,
+        ).policyLoss,
+    )(logprobs);
+    const g = await grad.data();
+    close(g[0], 0, 1e-7);
+    close(g[1], 1 / 3, 1e-6);
+    close(g[2], 0, 1e-7);
+    // ... and the same numbers by central finite differences of the loss itself.
+    const loss = async (x: number[]) =>
+      read(
+        ppoLosses(
+          {
+            logprobs: tf.tensor2d([x]),
+            oldLogprobs: tf.tensor2d([[0, 0, 0]]),
+            advantages: tf.tensor2d([[1, -1, -2]]),
+            entropy: tf.tensor2d([[0, 0, 0]]),
+            mask: tf.tensor2d([[1, 1, 1]]),
+          },
+          0.2,
+          0.5,
+        ).policyLoss,
+      );
+    const h = 1e-3;
+    const at = [0.5, 0, -0.5];
+    for (let i = 0; i < 3; i++) {
+      const up = at.map((x, j) => (j === i ? x + h : x));
+      const down = at.map((x, j) => (j === i ? x - h : x));
+      close(((await loss(up)) - (await loss(down))) / (2 * h), g[i], 1e-3);
+    }
+  });
+
+  it('token entropy: log V for uniform logits, about 0 for a near-certain token', async () => {
+    const V = 299;
+    const uniform = tokenEntropy(tf.zeros([1, 1, V]) as tf.Tensor3D);
+    close(await read(uniform), Math.log(V), 1e-4);
+    const sure = tokenEntropy(
+      tf
+        .oneHot([[3]], V)
+        .mul(50)
+        .toFloat() as tf.Tensor3D,
+    );
+    expect(await read(sure)).toBeLessThan(1e-15 + V * 50 * Math.exp(-50));
+    // Two equally likely tokens out of V: log 2.
+    const two = tokenEntropy(tf.tensor3d([[[50, 50, ...new Array<number>(V - 2).fill(0)]]]));
+    close(await read(two), Math.log(2), 1e-6);
   });
 
   it('the mask excludes padding from every term', async () => {
@@ -185,6 +300,21 @@ describe('AdamW', () => {
     close(wv[1], 2 - 0.01 * (1 + 0.1 * 2), 1e-6);
     close((await b.data())[0], 1, 1e-9); // zero gradient, no decay on vectors
     const state = await opt.getState();
+    // The weights of a first step cannot tell clipping (Adam moves each by lr * sign), the moments
+    // can: m = (1 - beta1) * clipped g = 0.1 * [0.6, 0.8]; v = (1 - beta2) * g^2.
+    close(state.m.w[0], 0.06, 1e-6);
+    close(state.m.w[1], 0.08, 1e-6);
+    close(state.v.w[0], 0.001 * 0.36, 1e-9);
+    close(state.v.w[1], 0.001 * 0.64, 1e-9);
+    const unclipped = new AdamW(new Map([['w', tf.variable(tf.tensor2d([[1, 2]]))]]), {
+      gradClip: 0,
+      weightDecay: 0.1,
+    });
+    tf.dispose(unclipped.apply(new Map([['w', tf.tensor2d([[3, 4]])]]), 0.01));
+    const raw = await unclipped.getState();
+    close(raw.m.w[0], 0.3, 1e-6);
+    close(raw.m.w[1], 0.4, 1e-6);
+    unclipped.dispose();
     const opt2 = new AdamW(params, { gradClip: 1, weightDecay: 0.1 });
     opt2.setState(state);
     expect(opt2.step).toBe(1);
@@ -192,5 +322,34 @@ describe('AdamW', () => {
     tf.dispose([w, b, norm]);
     opt.dispose();
     opt2.dispose();
+  });
+
+  it('a restored optimizer takes the same next step as the one it was saved from', async () => {
+    const make = () => new Map<string, tf.Variable>([['w', tf.variable(tf.tensor2d([[1, 2]]))]]);
+    const grads = (g: number[]) => new Map<string, tf.Tensor>([['w', tf.tensor2d([g])]]);
+    const config = { gradClip: 1, weightDecay: 0.1 };
+    const a = make();
+    const kept = new AdamW(a, config);
+    tf.dispose(kept.apply(grads([3, 4]), 0.01));
+    const saved = await kept.getState();
+    tf.dispose(kept.apply(grads([-1, 0.5]), 0.01));
+    // The same first step, saved, restored into a fresh optimizer, then the second step.
+    const b = make();
+    tf.dispose(new AdamW(b, config).apply(grads([3, 4]), 0.01)); // weights after step 1
+    const restored = new AdamW(b, config);
+    restored.setState(saved);
+    tf.dispose(restored.apply(grads([-1, 0.5]), 0.01));
+    const [wa, wb] = [await (a.get('w') as tf.Variable).data(), await (b.get('w') as tf.Variable).data()];
+    close(wb[0], wa[0], 1e-7);
+    close(wb[1], wa[1], 1e-7);
+    // Without the restored moments, the second step differs (bias correction and momentum).
+    const c = make();
+    const fresh = new AdamW(c, config);
+    tf.dispose(fresh.apply(grads([3, 4]), 0.01));
+    const cold = new AdamW(c, config);
+    tf.dispose(cold.apply(grads([-1, 0.5]), 0.01));
+    expect(Math.abs((await (c.get('w') as tf.Variable).data())[1] - wa[1])).toBeGreaterThan(1e-4);
+    for (const o of [kept, restored, fresh, cold]) o.dispose();
+    tf.dispose([...a.values(), ...b.values(), ...c.values()]);
   });
 });
