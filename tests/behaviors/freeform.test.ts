@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BEHAVIORS, classify, type BehaviorCounts } from '../../src/behaviors';
+import { MAX_CHARS } from '../../src/behaviors/classify';
 
 interface Labelled {
   id: string;
@@ -116,11 +117,13 @@ describe('classifier on free-form reasoning', () => {
     ).toBe(1);
   });
 
-  it('is bounded: a 1 MB text returns quickly, deterministic output', () => {
+  // Its speed on long and adversarial texts is measured by bench/classifier-throughput.ts.
+  it('is bounded: a 1 MB text is read only up to MAX_CHARS, with deterministic output', () => {
     const big = 'Let me try 5 + 3 = 8. Too high. '.repeat(40_000);
-    const t0 = performance.now();
     const a = classify(big, { numbers: [5, 3], target: 2 });
-    expect(performance.now() - t0).toBeLessThan(5_000);
+    expect(classify(big.slice(0, MAX_CHARS), { numbers: [5, 3], target: 2 })).toEqual(a);
+    expect(a.counts.verification).toBeGreaterThan(100); // it did read the first 20,000 characters
+    expect(Math.max(...a.spans.map((s) => s.end))).toBeLessThanOrEqual(MAX_CHARS);
     expect(classify(big, { numbers: [5, 3], target: 2 })).toEqual(a);
   });
 });

@@ -59,7 +59,8 @@ function adversarial(rng: Rng, i: number): string {
 }
 
 describe('reward fuzz', () => {
-  it('returns for 20,000 random and adversarial inputs, without throwing, well under 1 ms each on average', () => {
+  // Its speed on these inputs (mean and worst case) is measured by bench/reward-adversarial.ts.
+  it('returns for 20,000 random and adversarial inputs, without throwing, a score that matches its reason', () => {
     const rng = new Rng(2026);
     const modes: RewardMode[] = ['tinyzero', 'strict'];
     const truthFor = (s: string) => {
@@ -67,23 +68,20 @@ describe('reward fuzz', () => {
       const runs = s.match(/\d+/g) ?? [];
       return { target: 24, numbers: runs.length < 200 ? runs.map(Number) : [2, 3, 4] };
     };
-    let total = 0;
-    let worst = 0;
     const n = 20_000;
     for (let i = 0; i < n; i++) {
       const s = adversarial(rng, i);
       const truth = truthFor(s);
       for (const mode of modes) {
-        const t0 = performance.now();
-        const r = computeScore(s, truth, { mode });
-        const dt = performance.now() - t0;
-        total += dt;
-        worst = Math.max(worst, dt);
+        const r = scoreResponse(s, truth, { mode });
         expect([0, 0.1, 1]).toContain(r.score);
+        // 1 exactly when correct; 0 exactly when there is no answer (or it was cut off).
+        expect(r.score === 1).toBe(r.reason === 'correct');
+        expect(r.score === 0).toBe(r.reason === 'no_answer' || r.reason === 'truncated');
+        // TinyZero's call shape reads only what follows "Assistant:": a score of its own, in range.
+        expect([0, 0.1, 1]).toContain(computeScore(s, truth, { mode }).score);
       }
     }
-    expect(total / (2 * n)).toBeLessThan(1);
-    expect(worst).toBeLessThan(500);
   });
 
   it('handles a 100 kB line and 10,000 nested parentheses in both modes', () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { generateProblems, problemSpec } from '../../src/countdown/problems';
 import { hash32, Rng, splitmix32 } from '../../src/countdown/rng';
 
 describe('Rng (sfc32 seeded by splitmix32)', () => {
@@ -19,6 +20,16 @@ describe('Rng (sfc32 seeded by splitmix32)', () => {
     expect(splitmix32(0)).toBeLessThan(2 ** 32);
     expect(hash32('abc')).toBe(hash32('abc'));
     expect(hash32('abc')).not.toBe(hash32('abd'));
+    // Golden values: hash32 decides which problems are held out (splitOf), so changing it would
+    // silently move problems between the training and the test split of every documented result.
+    expect([hash32('a'), hash32('1,2,3=6'), hash32('')]).toEqual([2472560394, 4091092053, 3900923005]);
+    // ... and the replication's first held-out problems stay these.
+    const miniature = problemSpec('easy', { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 });
+    expect(generateProblems(miniature, { n: 3, seed: 0, split: 'test' })).toEqual([
+      { numbers: [2, 6, 8], target: 16 },
+      { numbers: [9, 4, 2], target: 17 },
+      { numbers: [8, 3, 9], target: 20 },
+    ]);
   });
 
   it('int(lo, hi) stays in range and is close to uniform (chi-square over 60,000 draws)', () => {

@@ -1,12 +1,25 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ExperimentRunner, presetConfig, withOverrides, type LabEvent, type RunnerHost } from '../../src/lab';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { problemSpec, splitOf } from '../../src/countdown';
+import {
+  ExperimentRunner,
+  MINIATURE,
+  presetConfig,
+  withOverrides,
+  type LabEvent,
+  type RunnerHost,
+} from '../../src/lab';
+import { readFolder } from '../../src/model/node-files';
 import type { CheckpointFiles } from '../../src/model';
 import { readSafetensors, writeSafetensors } from '../../src/model/safetensors';
 import { useBackend } from '../model/helpers';
 import { timeless } from './helpers';
 
 const smoke = presetConfig('smoke');
+const MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
+const close = (a: number, b: number, tol: number) => expect(Math.abs(a - b)).toBeLessThan(tol);
 
 function recorder(
   extra: Partial<RunnerHost> = {},
@@ -54,6 +67,41 @@ describe('experiment runner (smoke preset, wasm)', () => {
         'reference.safetensors',
       ]),
     );
+  });
+
+  it("a primed model's step metrics agree with each other and with the reward", async () => {
+    // The shipped all_strategies model answers some problems right, so the metrics are not all 0.
+    const host = recorder({
+      loadCheckpoint: async (ref) => readFolder(join(MODELS, ref.slice('shipped:'.length))),
+    });
+    const config = withOverrides(smoke, {
+      preset: MINIATURE.preset,
+      ranges: MINIATURE.ranges,
+      start: { kind: 'checkpoint', checkpoint: 'shipped:all_strategies' },
+      rl: { steps: 2, promptsPerStep: 8, samplesPerPrompt: 2, maxNewTokens: 160 },
+      eval: { every: 0, problems: 0 },
+      examplesPerStep: 16,
+    });
+    await new ExperimentRunner(config, host).run();
+    const steps = host.events.flatMap((e) => (e.type === 'step' ? [e.metrics] : []));
+    expect(steps).toHaveLength(2);
+    expect(Math.max(...steps.map((m) => m.accuracy))).toBeGreaterThan(0);
+    for (const m of steps) {
+      // Strict reward: 1 when correct, 0.1 for any other answer in the format, 0 without one.
+      close(m.meanReward, m.accuracy + 0.1 * (m.formatRate - m.accuracy), 1e-9);
+      expect(m.formatRate + m.truncatedRate).toBeLessThanOrEqual(1 + 1e-12);
+      expect(m.accuracy).toBeLessThanOrEqual(m.formatRate);
+    }
+    // Before the first update the policy is the reference: no KL at all.
+    expect(Math.abs(steps[0].klToReference)).toBeLessThan(1e-4); // cached sampling vs teacher forcing: ~1e-6
+    // Rollouts come from the training split only (the held-out problems are never trained on).
+    const spec = problemSpec(MINIATURE.preset, MINIATURE.ranges);
+    const shown = host.events.flatMap((e) => (e.type === 'samples' ? e.samples : []));
+    expect(shown.length).toBe(32);
+    for (const sample of shown) {
+      expect(splitOf(sample, spec.testShare)).toBe('train');
+      expect(sample.correct).toBe(sample.score === 1);
+    }
   });
 
   it('is deterministic: the same seed gives the same metrics, another seed does not', async () => {
