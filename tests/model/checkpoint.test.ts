@@ -174,6 +174,69 @@ describe('checkpoints', () => {
         (f) => f.set('tokenizer.json', enc.encode('{"model": {"type": "BPE"}}')),
         /WordLevel/,
       ],
+      // Architectures that load without error but would compute something else are refused.
+      ['untied embeddings', withConfig({ tie_word_embeddings: false }), /only tied input\/output embeddings/],
+      ['grouped-query attention', withConfig({ num_key_value_heads: 2 }), /grouped-query attention/],
+      [
+        'rope scaling',
+        withConfig({ rope_scaling: { type: 'linear', factor: 2 } }),
+        /rope_scaling is not supported/,
+      ],
+      [
+        'an unexpected tensor',
+        (f) =>
+          f.set(
+            'model.safetensors',
+            withTensors(f.get('model.safetensors') as Uint8Array, (ts) => [
+              ...ts,
+              { name: 'extra.weight', shape: [2], data: new Float32Array(2) },
+            ]),
+          ),
+        /model\.safetensors has an unexpected tensor extra\.weight/,
+      ],
+      [
+        'bytes after the last tensor',
+        (f) => {
+          const bytes = f.get('model.safetensors') as Uint8Array;
+          const longer = new Uint8Array(bytes.length + 4);
+          longer.set(bytes);
+          f.set('model.safetensors', longer);
+        },
+        /4 bytes after the last tensor are not described by the header/,
+      ],
+      [
+        'a value head of the wrong shape',
+        (f) =>
+          f.set(
+            'value_head.safetensors',
+            writeSafetensors([
+              { name: 'value_head.weight', shape: [1, 32], data: new Float32Array(32) },
+              { name: 'value_head.bias', shape: [1], data: new Float32Array(1) },
+            ]),
+          ),
+        /value_head\.safetensors: value_head\.weight has shape \[1,32\], expected \[1,64\]/,
+      ],
+      [
+        'a value head without its bias',
+        (f) =>
+          f.set(
+            'value_head.safetensors',
+            writeSafetensors([{ name: 'value_head.weight', shape: [1, 64], data: new Float32Array(64) }]),
+          ),
+        /value_head\.safetensors lacks value_head\.bias/,
+      ],
+      [
+        'a NaN in the value head',
+        (f) =>
+          f.set(
+            'value_head.safetensors',
+            writeSafetensors([
+              { name: 'value_head.weight', shape: [1, 64], data: new Float32Array(64).fill(NaN) },
+              { name: 'value_head.bias', shape: [1], data: new Float32Array(1) },
+            ]),
+          ),
+        /value_head\.safetensors: value_head\.weight contains a non-finite value/,
+      ],
     ];
     for (const [what, edit, message] of cases) {
       it(what, () => {
@@ -255,6 +318,19 @@ describe('checkpoints', () => {
 });
 
 /** Rewrite every dtype in a safetensors header (same length) to test dtype validation. */
+/** A safetensors file with its tensors edited. */
+function withTensors(
+  bytes: Uint8Array,
+  edit: (
+    ts: { name: string; shape: number[]; data: Float32Array }[],
+  ) => { name: string; shape: number[]; data: Float32Array }[],
+): Uint8Array {
+  const file = readSafetensors(bytes);
+  return writeSafetensors(
+    edit([...file.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }))),
+  );
+}
+
 function withDtype(bytes: Uint8Array, dtype: string): Uint8Array {
   const n = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(0, true));
   if (dtype.length !== 3) throw new Error('keep the header length: use a 3-letter dtype');
