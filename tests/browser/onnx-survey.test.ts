@@ -83,12 +83,16 @@ describe('ONNX export in transformers.js (real Chromium, survey worker)', () => 
       expect([c.score, c.reason]).toEqual([reward.score, reward.reason]);
       expect(c.behaviors).toEqual(classify(c.completion, p).counts);
     });
-    expect(streamed).toBe(
-      result.completions
-        .filter((_, i) => i % 2 === 0)
-        .map((c) => c.completion)
-        .join(''),
-    );
+    // The streamed text comes over the callback's own message port, which is not ordered with the
+    // survey's reply: its last pieces may arrive just after the result.
+    await expect
+      .poll(() => streamed, { timeout: 5000 })
+      .toBe(
+        result.completions
+          .filter((_, i) => i % 2 === 0)
+          .map((c) => c.completion)
+          .join(''),
+      );
   });
 
   it('refuses a broken checkpoint with the loader’s message and no half-loaded model', async () => {
