@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Tokenizer } from '../../src/model';
-import { cli, jsonLines } from './helpers';
+import { cli, jsonLines, ROOT } from './helpers';
 
 const tok = new Tokenizer();
 
@@ -83,18 +83,20 @@ describe('habits-lab CLI: init and sample (child process)', () => {
   });
 
   it('sample prints plain completions and explains bad input', () => {
-    const r = cli([
-      'sample',
-      '--model',
-      dir,
-      '--numbers',
-      '3,7',
-      '--target',
-      '10',
-      '--greedy',
-      '--max-new-tokens',
-      '5',
-    ]);
+    const greedy = (model: string) =>
+      cli([
+        'sample',
+        '--model',
+        model,
+        '--numbers',
+        '3,7',
+        '--target',
+        '10',
+        '--greedy',
+        '--max-new-tokens',
+        '5',
+      ]);
+    const r = greedy(dir);
     expect(r.status).toBe(0);
     expect(r.stdout.trim().length).toBeGreaterThan(0);
     expect(cli(['sample', '--model', dir, '--numbers', '3,x', '--target', '10']).stderr).toContain(
@@ -108,19 +110,9 @@ describe('habits-lab CLI: init and sample (child process)', () => {
     expect(cold.stderr).toMatch(
       /--temperature must be above 0, got 0 \(for the most likely token every time, use --greedy\)/,
     );
-    // The page's names for the shipped models work here too.
-    const shipped = cli([
-      'sample',
-      '--model',
-      'shipped:base',
-      '--numbers',
-      '3,7',
-      '--target',
-      '10',
-      '--greedy',
-      '--max-new-tokens',
-      '5',
-    ]);
+    // The page's names for the shipped models work here too: the same model as its folder.
+    const shipped = greedy('shipped:base');
     expect(shipped.status, shipped.stderr).toBe(0);
+    expect(shipped.stdout).toBe(greedy(join(ROOT, 'public', 'models', 'base')).stdout);
   });
 });

@@ -160,40 +160,26 @@ describe('PPO losses on tiny tensors (hand-computed)', () => {
     // Same three tokens. The pessimistic max takes the clipped term for token 1 (A = 1, ratio
     // 1.65 > 1.2) and token 3 (A = -2, ratio 0.61 < 0.8): no gradient. Token 2 (ratio 1) is inside
     // the clip range: d/d logp of -A * ratio / 3 = -A * ratio / 3 = 1/3.
-    const logprobs = tf.tensor2d([[0.5, 0, -0.5]]);
-    const grad = tf.grad(
-      (lp: tf.Tensor) =>
-        ppoLosses(
-          {
-            logprobs: lp as tf.Tensor2D,
-            oldLogprobs: tf.tensor2d([[0, 0, 0]]),
-            advantages: tf.tensor2d([[1, -1, -2]]),
-            entropy: tf.tensor2d([[0, 0, 0]]),
-            mask: tf.tensor2d([[1, 1, 1]]),
-          },
-          0.2,
-          0.5,
-        ).policyLoss,
-    )(logprobs);
-    const g = await grad.data();
+    const surrogate = (lp: tf.Tensor) =>
+      ppoLosses(
+        {
+          logprobs: lp as tf.Tensor2D,
+          oldLogprobs: tf.tensor2d([[0, 0, 0]]),
+          advantages: tf.tensor2d([[1, -1, -2]]),
+          entropy: tf.tensor2d([[0, 0, 0]]),
+          mask: tf.tensor2d([[1, 1, 1]]),
+        },
+        0.2,
+        0.5,
+      ).policyLoss;
+    const g = await tf
+      .grad(surrogate)(tf.tensor2d([[0.5, 0, -0.5]]))
+      .data();
     close(g[0], 0, 1e-7);
     close(g[1], 1 / 3, 1e-6);
     close(g[2], 0, 1e-7);
     // ... and the same numbers by central finite differences of the loss itself.
-    const loss = async (x: number[]) =>
-      read(
-        ppoLosses(
-          {
-            logprobs: tf.tensor2d([x]),
-            oldLogprobs: tf.tensor2d([[0, 0, 0]]),
-            advantages: tf.tensor2d([[1, -1, -2]]),
-            entropy: tf.tensor2d([[0, 0, 0]]),
-            mask: tf.tensor2d([[1, 1, 1]]),
-          },
-          0.2,
-          0.5,
-        ).policyLoss,
-      );
+    const loss = (x: number[]) => read(surrogate(tf.tensor2d([x])));
     const h = 1e-3;
     const at = [0.5, 0, -0.5];
     for (let i = 0; i < 3; i++) {

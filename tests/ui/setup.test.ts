@@ -121,15 +121,9 @@ describe('a knob turned after loading changes that setting only', () => {
       checkpoint: 'shipped:incorrect',
     });
     // From the classroom's shipped model to priming: the page's priming of the shipped base model.
-    expect(edit(classroom, { startKind: 'prime' }).start).toMatchObject({
-      kind: 'prime',
-      condition: 'all_strategies',
-      examples: 4000,
-      problems: 200,
-      from: 'shipped:base',
-      phrasing: 'terse',
-      sft: { epochs: 6 },
-    });
+    expect(edit(classroom, { startKind: 'prime' }).start).toEqual(
+      configFromForm(DEFAULT_FORM, null, true).start,
+    );
   });
 
   it('knobs the loaded config could not show (a custom size, a start from scratch) still count when turned', () => {
