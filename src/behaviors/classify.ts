@@ -223,10 +223,6 @@ function parseTerm(src: string): Term | null {
 }
 
 const near = (a: number, b: number): boolean => Math.abs(a - b) < 1e-6;
-const sameMultiset = (a: readonly number[], b: readonly number[]): boolean =>
-  a.length === b.length &&
-  [...a].sort((x, y) => x - y).every((x, i) => x === [...b].sort((u, v) => u - v)[i]);
-
 interface Equation {
   kind: 'forward' | 'decomposition';
   /** Numbers the equation combines (forward) or splits into (decomposition). */
@@ -492,7 +488,7 @@ export function classify(text: string, problem: ProblemContext): Classification 
 
   let previousGaps: number[] = []; // differences to the target named in the previous sentence
   const solves = (step: { result: number; leaves: number[] }): boolean =>
-    near(step.result, T) && sameMultiset(step.leaves, problem.numbers);
+    near(step.result, T) && sameNumbers(step.leaves, problem.numbers);
   const isGoal = (x: number): boolean => near(x, T) || needed.has(x) || subgoals.has(x);
   const leavesOf = new Map<number, number[]>();
 
@@ -553,7 +549,7 @@ export function classify(text: string, problem: ProblemContext): Classification 
         prev !== null &&
         solves(prev) &&
         near(eq.value, T) &&
-        sameMultiset(eq.operands, problem.numbers);
+        sameNumbers(eq.operands, problem.numbers);
       if (restates) continue;
       const goalOperand = eq.operands.some((o) => (near(o, T) || needed.has(o)) && !available.has(o));
       const backward =
@@ -672,7 +668,12 @@ export function classify(text: string, problem: ProblemContext): Classification 
 }
 
 /** Does `all` contain every element of `part` (as multisets)? */
-function containsAll(all: number[], part: number[]): boolean {
+/** The same numbers, each as often (a multiset). */
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && containsAll(a, b);
+}
+
+function containsAll(all: readonly number[], part: readonly number[]): boolean {
   const pool = [...all];
   for (const x of part) {
     const i = pool.findIndex((y) => near(x, y));

@@ -15,9 +15,8 @@ import {
   formatResponse,
   frac,
   fracToNumber,
-  generateProblems,
-  problemSpec,
   Rng,
+  trainingProblems,
   type Expr,
   type PresetName,
   type Problem,
@@ -57,13 +56,10 @@ export function baseExample(problem: Problem, rng: Rng, promptFormat: PromptForm
 
 /** The base model's training text: calculations on training-split problems only. */
 export function baseCorpus(options: BaseCorpusOptions): { query: string; completion: string }[] {
-  const problems = generateProblems(problemSpec(options.preset, options.ranges), {
+  const problems = trainingProblems(options.preset, options.ranges, {
     n: Math.min(options.n, 20_000),
     seed: options.seed,
-    split: 'train',
-    allowFewer: true,
   });
-  if (problems.length === 0) throw new Error(`the ${options.preset} preset has no training problems`);
   const rng = new Rng(options.seed).fork('base-corpus');
   return Array.from({ length: options.n }, (_, i) =>
     baseExample(problems[i % problems.length], rng, options.promptFormat),

@@ -16,9 +16,8 @@ import {
   combine,
   frac,
   fracToNumber,
-  generateProblems,
-  problemSpec,
   Rng,
+  trainingProblems,
   formatPrompt,
   formatResponse,
   type Expr,
@@ -655,19 +654,10 @@ export interface PrimeDataOptions {
 export function primeData(options: PrimeDataOptions): PrimingExample[] {
   const traceOptions = { ...DEFAULT_TRACE_OPTIONS, ...options.trace };
   if (options.n === 0) return [];
-  const spec = problemSpec(options.preset, options.ranges);
-  const problems = generateProblems(spec, {
+  const problems = trainingProblems(options.preset, options.ranges, {
     n: Math.min(options.n, options.problems ?? options.n),
     seed: options.seed,
-    split: 'train',
-    allowFewer: true,
   });
-  if (problems.length === 0)
-    throw new Error(
-      options.ranges
-        ? `no training problems in the ${options.preset} preset with ranges ${JSON.stringify(options.ranges)}`
-        : `the ${options.preset} preset has no training problems`,
-    );
   // A small problem space (the easy preset has about 1,800 training problems) is cycled through;
   // each repeat gets a trace of its own.
   return Array.from({ length: options.n }, (_, i) =>

@@ -175,3 +175,26 @@ export function generateProblems(spec: ProblemSpec, options: GenerateOptions): P
   }
   return out;
 }
+
+/**
+ * Up to `n` distinct training-split problems of a preset (narrowed by `ranges`), fewer where the
+ * space holds fewer; none at all is an error that names the ranges.
+ */
+export function trainingProblems(
+  preset: PresetName,
+  ranges: Partial<ProblemSpec> | undefined,
+  options: { n: number; seed: number },
+): Problem[] {
+  const problems = generateProblems(problemSpec(preset, ranges), {
+    ...options,
+    split: 'train',
+    allowFewer: true,
+  });
+  if (problems.length === 0)
+    throw new Error(
+      ranges
+        ? `no training problems in the ${preset} preset with ranges ${JSON.stringify(ranges)}`
+        : `the ${preset} preset has no training problems`,
+    );
+  return problems;
+}

@@ -3,9 +3,9 @@
 
 import { z } from 'zod';
 import { CONDITIONS, TRACE_DEFAULTS } from '../behaviors/types';
-import { PRESET_NAMES } from '../countdown/problems';
+import { generateProblems, PRESET_NAMES, problemSpec, type Problem } from '../countdown/problems';
 import { PROMPT_FORMATS } from '../countdown/prompt';
-import { BACKENDS, MAX_PARAMETERS, SIZE_NAMES } from '../model/names';
+import { BACKENDS, countParameters, headProblem, MAX_PARAMETERS, SIZE_NAMES } from '../model/names';
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 const share = z.number().min(0).max(1);
@@ -110,26 +110,14 @@ const CustomSize = z
   })
   .strict()
   .superRefine((s, ctx) => {
-    const headDim = s.hiddenSize / s.numHeads;
-    if (!Number.isInteger(headDim))
+    const heads = headProblem(s.hiddenSize, s.numHeads);
+    if (heads) ctx.addIssue({ code: 'custom', path: ['hiddenSize'], message: heads });
+    // The weights without the embeddings (the vocabulary is the tokenizer's, known at run time).
+    const atLeast = countParameters({ ...s, vocabSize: 0 });
+    if (atLeast > MAX_PARAMETERS)
       ctx.addIssue({
         code: 'custom',
-        path: ['hiddenSize'],
-        message: `hiddenSize ${s.hiddenSize} is not divisible by numHeads ${s.numHeads}`,
-      });
-    else if (headDim % 2 !== 0)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['numHeads'],
-        message: `head_dim (hiddenSize / numHeads = ${headDim}) must be even: rotary positions rotate pairs`,
-      });
-    // Per layer: q, k, v, o (D×D each), gate, up, down (F×D each) and two norms; embeddings not counted.
-    const D = s.hiddenSize;
-    const blocks = s.numLayers * (4 * D * D + 3 * s.intermediateSize * D + 2 * D);
-    if (blocks > MAX_PARAMETERS)
-      ctx.addIssue({
-        code: 'custom',
-        message: `the model would have more than ${blocks} parameters, over the lab's limit of ${MAX_PARAMETERS}`,
+        message: `the model would have more than ${atLeast} parameters, over the lab's limit of ${MAX_PARAMETERS}`,
       });
   });
 
@@ -218,6 +206,16 @@ export const CONFIG_PRESETS: Record<string, { description: string; config: Exper
     },
   },
 };
+
+/** The run's fixed held-out test set (the same for every run with this eval seed, preset and ranges). */
+export function testProblems(c: ExperimentConfig): Problem[] {
+  return generateProblems(problemSpec(c.preset, c.ranges), {
+    n: c.eval.problems,
+    seed: c.eval.seed ?? c.seed,
+    split: 'test',
+    allowFewer: true,
+  });
+}
 
 export function presetConfig(name: string): ExperimentConfig {
   const p = CONFIG_PRESETS[name];

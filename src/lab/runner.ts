@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { classify, primeData } from '../behaviors';
 import { summarizeBehaviors, type BehaviorSummary } from '../behaviors/metrics';
-import { formatPrompt, generateProblems, problemSpec, Rng, type Problem } from '../countdown';
+import { formatPrompt, Rng, trainingProblems, type Problem } from '../countdown';
 import { selectBackend, type BackendOptions, type BackendReport } from '../model/backend';
 import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../model/checkpoint';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
@@ -30,7 +30,7 @@ import {
   type UpdateStats,
 } from '../rl/ppo';
 import { runSft } from '../rl/sft';
-import { parseConfig, type ExperimentConfig } from './config';
+import { parseConfig, testProblems, type ExperimentConfig } from './config';
 import { num, RecordEventSchema } from './records';
 import type {
   EvalMetrics,
@@ -120,6 +120,7 @@ export class ExperimentRunner {
   private backend: BackendReport | null = null;
   private resumeFiles: CheckpointFiles | null = null;
   private startTime = 0;
+  private tests: Problem[] | null = null;
 
   constructor(config: unknown, host: RunnerHost) {
     this.config = parseConfig(config);
@@ -397,30 +398,13 @@ export class ExperimentRunner {
   /** A pool of training problems (the train split) that steps draw from. */
   private trainPool(): Problem[] {
     const c = this.config;
-    const pool = generateProblems(problemSpec(c.preset, c.ranges), {
-      n: 5000,
-      seed: c.seed,
-      split: 'train',
-      allowFewer: true,
-    });
-    if (pool.length === 0)
-      throw new Error(
-        c.ranges
-          ? `no training problems in the ${c.preset} preset with ranges ${JSON.stringify(c.ranges)}`
-          : `the ${c.preset} preset has no training problems`,
-      );
-    return pool;
+    return trainingProblems(c.preset, c.ranges, { n: 5000, seed: c.seed });
   }
 
-  /** The fixed held-out test set (the same for every run with this eval seed and preset). */
-  testSet(): Problem[] {
-    const c = this.config;
-    return generateProblems(problemSpec(c.preset, c.ranges), {
-      n: c.eval.problems,
-      seed: c.eval.seed ?? c.seed,
-      split: 'test',
-      allowFewer: true,
-    });
+  /** The fixed held-out test set, made once per run. */
+  private testSet(): Problem[] {
+    this.tests ??= testProblems(this.config);
+    return this.tests;
   }
 
   private async evaluateNow(policy: Transformer, tokenizer: Tokenizer): Promise<EvalMetrics> {
@@ -539,10 +523,9 @@ export class ExperimentRunner {
     optimizer: AdamW;
     tokenizer: Tokenizer;
   } {
-    const refBytes = files.get(REFERENCE_FILE);
-    const optBytes = files.get(OPTIMIZER_FILE);
-    if (!refBytes) throw new Error(`this checkpoint has no ${REFERENCE_FILE}: it cannot be resumed`);
-    if (!optBytes) throw new Error(`this checkpoint has no ${OPTIMIZER_FILE}: it cannot be resumed`);
+    // Both present: fromCheckpoint, the only way to a resume, has checked.
+    const refBytes = files.get(REFERENCE_FILE) as Uint8Array;
+    const optBytes = files.get(OPTIMIZER_FILE) as Uint8Array;
     // The optimizer file is read (and checked) before any tensor exists.
     const saved = readSafetensors(optBytes, OPTIMIZER_FILE);
     const state: OptimizerState = { step: Number(saved.metadata.step ?? 0), m: {}, v: {} };

@@ -13,3 +13,48 @@ export const MAX_PARAMETERS = 200_000_000;
 
 export const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+
+/** What the parameter count depends on (a ModelConfig has these and more). */
+export interface ModelShape {
+  vocabSize: number;
+  hiddenSize: number; // D
+  intermediateSize: number; // F
+  numLayers: number; // L
+}
+
+/** Why attention cannot be built with these sizes, or null: D must split into heads of even size. */
+export function headProblem(hiddenSize: number, numHeads: number): string | null {
+  if (hiddenSize % numHeads !== 0) return `hiddenSize ${hiddenSize} is not divisible by numHeads ${numHeads}`;
+  const headDim = hiddenSize / numHeads;
+  if (headDim % 2 !== 0)
+    return `head_dim (hiddenSize / numHeads = ${headDim}) must be even: rotary positions rotate pairs`;
+  return null;
+}
+
+/** Parameter names and shapes, in Hugging Face order. */
+export function parameterShapes(c: ModelShape, withValueHead: boolean): [string, number[]][] {
+  const D = c.hiddenSize;
+  const F = c.intermediateSize;
+  const shapes: [string, number[]][] = [['model.embed_tokens.weight', [c.vocabSize, D]]];
+  for (let i = 0; i < c.numLayers; i++) {
+    const p = `model.layers.${i}`;
+    shapes.push(
+      [`${p}.input_layernorm.weight`, [D]],
+      [`${p}.self_attn.q_proj.weight`, [D, D]],
+      [`${p}.self_attn.k_proj.weight`, [D, D]],
+      [`${p}.self_attn.v_proj.weight`, [D, D]],
+      [`${p}.self_attn.o_proj.weight`, [D, D]],
+      [`${p}.post_attention_layernorm.weight`, [D]],
+      [`${p}.mlp.gate_proj.weight`, [F, D]],
+      [`${p}.mlp.up_proj.weight`, [F, D]],
+      [`${p}.mlp.down_proj.weight`, [D, F]],
+    );
+  }
+  shapes.push(['model.norm.weight', [D]]);
+  if (withValueHead) shapes.push(['value_head.weight', [1, D]], ['value_head.bias', [1]]);
+  return shapes;
+}
+
+export function countParameters(c: ModelShape, withValueHead = false): number {
+  return parameterShapes(c, withValueHead).reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0);
+}

@@ -11,7 +11,15 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../countdown/rng';
-import { MAX_PARAMETERS, SIZE_PRESETS, SIZE_NAMES, type SizePreset } from './names';
+import {
+  countParameters,
+  headProblem,
+  MAX_PARAMETERS,
+  parameterShapes,
+  SIZE_PRESETS,
+  SIZE_NAMES,
+  type SizePreset,
+} from './names';
 
 /** Swap the last two axes (a matrix transpose, batched over any leading axes). */
 function swapLast(x: tf.Tensor): tf.Tensor {
@@ -72,7 +80,7 @@ export function modelConfig(
   return config;
 }
 
-export { MAX_PARAMETERS };
+export { countParameters, MAX_PARAMETERS, parameterShapes };
 /** maxPositions × head_dim, the size of each rotary table (the shipped models use 512 × 16). */
 export const MAX_ROPE_ENTRIES = 1 << 23;
 
@@ -89,10 +97,8 @@ export function validateConfig(c: ModelConfig): void {
     if (!Number.isInteger(c[k]) || c[k] < 1 || c[k] > 1_000_000)
       throw new Error(`model config: ${k} must be a positive integer, got ${c[k]}`);
   }
-  if (c.hiddenSize % c.numHeads !== 0)
-    throw new Error(`model config: hiddenSize ${c.hiddenSize} is not divisible by numHeads ${c.numHeads}`);
-  if ((c.hiddenSize / c.numHeads) % 2 !== 0)
-    throw new Error('model config: head_dim must be even (rotary positions rotate pairs)');
+  const heads = headProblem(c.hiddenSize, c.numHeads);
+  if (heads) throw new Error(`model config: ${heads}`);
   if (!(c.ropeTheta > 0) || !(c.rmsNormEps > 0))
     throw new Error('model config: ropeTheta and rmsNormEps must be positive');
   // Checked before anything is allocated, so a config typed by hand or read from an imported
@@ -108,34 +114,6 @@ export function validateConfig(c: ModelConfig): void {
       `model config: maxPositions ${c.maxPositions} × head_dim ${c.hiddenSize / c.numHeads} rotary entries ` +
         `is more than the lab's limit of ${MAX_ROPE_ENTRIES}`,
     );
-}
-
-/** Parameter names and shapes, in Hugging Face order. */
-export function parameterShapes(c: ModelConfig, withValueHead: boolean): [string, number[]][] {
-  const D = c.hiddenSize;
-  const F = c.intermediateSize;
-  const shapes: [string, number[]][] = [['model.embed_tokens.weight', [c.vocabSize, D]]];
-  for (let i = 0; i < c.numLayers; i++) {
-    const p = `model.layers.${i}`;
-    shapes.push(
-      [`${p}.input_layernorm.weight`, [D]],
-      [`${p}.self_attn.q_proj.weight`, [D, D]],
-      [`${p}.self_attn.k_proj.weight`, [D, D]],
-      [`${p}.self_attn.v_proj.weight`, [D, D]],
-      [`${p}.self_attn.o_proj.weight`, [D, D]],
-      [`${p}.post_attention_layernorm.weight`, [D]],
-      [`${p}.mlp.gate_proj.weight`, [F, D]],
-      [`${p}.mlp.up_proj.weight`, [F, D]],
-      [`${p}.mlp.down_proj.weight`, [D, F]],
-    );
-  }
-  shapes.push(['model.norm.weight', [D]]);
-  if (withValueHead) shapes.push(['value_head.weight', [1, D]], ['value_head.bias', [1]]);
-  return shapes;
-}
-
-export function countParameters(c: ModelConfig, withValueHead = false): number {
-  return parameterShapes(c, withValueHead).reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0);
 }
 
 /** Per-layer key/value cache for decoding: k, v are [B, H, T_cached, head_dim]. */

@@ -47,10 +47,10 @@ describe('experiment config', () => {
     expect(() => parseConfig({ size: { ...size, hiddenSize: 60 } })).toThrow(
       /head_dim .* = 15\) must be even/,
     );
-    // 64 layers of 4096 × 4096 with a 16384-wide MLP: 64 × (4·4096² + 3·16384·4096 + 2·4096) > 200M.
+    // 64 layers of 4096 × 4096 with a 16384-wide MLP: 64 × (4·4096² + 3·16384·4096 + 2·4096) + 4096 > 200M.
     expect(() =>
       parseConfig({ size: { hiddenSize: 4096, numLayers: 64, numHeads: 64, intermediateSize: 16384 } }),
-    ).toThrow(/more than 17180393472 parameters, over the lab's limit of 200000000/);
+    ).toThrow(/more than 17180397568 parameters, over the lab's limit of 200000000/);
   });
 
   it('has the smoke and classroom presets, and merges overrides', () => {

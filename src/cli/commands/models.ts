@@ -20,6 +20,7 @@ import { readFolder, writeFolder } from '../../model/node-files';
 import { runSft } from '../../rl';
 import { parseIntOption, UsageError } from '../io';
 import { readEvents, runJobs } from '../jobs';
+import { checkPlanFolder, writePlan } from './replicate';
 
 /** One shipped model, as public/models/manifest.json describes it to the page. */
 export interface ManifestEntry {
@@ -139,17 +140,12 @@ export function modelsCommand(): Command {
       const work = resolve(opts.work);
       const plan = parseReplication({ base: join(out, 'base') });
       // The work folder's finished primings are reused: only if they were made for this plan.
-      const planPath = join(work, 'plan.json');
-      if (existsSync(planPath) && readFileSync(planPath, 'utf8') !== `${JSON.stringify(plan, null, 2)}\n`)
-        throw new UsageError(
-          `${work} holds primings of another plan (see its plan.json); use another --work, or remove that folder`,
-        );
+      const planned = checkPlanFolder(work, plan, '--work');
       mkdirSync(out, { recursive: true });
       const t0 = Date.now();
       await trainBase(join(out, 'base'), quiet);
 
-      mkdirSync(work, { recursive: true });
-      writeFileSync(planPath, `${JSON.stringify(plan, null, 2)}\n`);
+      if (!planned) writePlan(work, plan);
       const jobs = replicationJobs(plan, (id) => join(work, id, 'checkpoints', 'final')).filter(
         (j) => j.kind === 'prime',
       );

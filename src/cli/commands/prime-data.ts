@@ -8,7 +8,13 @@ import {
   TRACE_DEFAULTS,
   type Condition,
 } from '../../behaviors';
-import { PRESET_NAMES, PROMPT_FORMATS, type PresetName, type PromptFormat } from '../../countdown';
+import {
+  PRESET_NAMES,
+  problemKey,
+  PROMPT_FORMATS,
+  type PresetName,
+  type PromptFormat,
+} from '../../countdown';
 import { countTokens } from '../../model/pretokenize';
 import { jsonlWriter, parseIntOption } from '../io';
 import { addRangeOptions, checkedSpec, rangeOverrides } from '../problem-options';
@@ -78,9 +84,7 @@ export function primeDataCommand(): Command {
       const chars = examples.reduce((a, e) => a + e.completion.length, 0) / n;
       const correct = examples.filter((e) => e.correct).length / n;
       // Distinct problems: fewer than --problems asked when the ranges hold fewer training problems.
-      const distinct = new Set(
-        examples.map((e) => `${[...e.numbers].sort((a, b) => a - b).join(',')}=${e.target}`),
-      ).size;
+      const distinct = new Set(examples.map(problemKey)).size;
       process.stderr.write(
         `${opts.condition} n=${examples.length} problems=${distinct} ` +
           BEHAVIORS.map((b) => `${b}=${s.mean[b].toFixed(2)}`).join(' ') +

@@ -33,8 +33,32 @@ function readEarlierSeconds(path: string): number {
   }
 }
 
-function plansEqual(a: ReplicationPlan, b: ReplicationPlan): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+/**
+ * A folder of runs (replicate's --out, models' --work) is reused only for the plan it was made
+ * for: false if it has no plan.json yet, true if its plan is `plan`, a usage error otherwise.
+ */
+export function checkPlanFolder(dir: string, plan: ReplicationPlan, option: string): boolean {
+  const planPath = join(dir, 'plan.json');
+  if (!existsSync(planPath)) return false;
+  let earlier: ReplicationPlan;
+  try {
+    earlier = parseReplication(readJsonObject(planPath, 'replication plan'));
+  } catch (err) {
+    throw new UsageError(
+      `${planPath} cannot be read (${(err as Error).message.split('\n')[0]}): it is the plan of the runs in ${dir}; use another ${option}, or remove that folder to start again`,
+      { cause: err },
+    );
+  }
+  if (JSON.stringify(earlier) !== JSON.stringify(plan))
+    throw new UsageError(
+      `${dir} holds a different replication plan (see its plan.json); use another ${option}`,
+    );
+  return true;
+}
+
+export function writePlan(dir: string, plan: ReplicationPlan): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'plan.json'), `${JSON.stringify(plan, null, 2)}\n`);
 }
 
 export function replicateCommand(): Command {
@@ -84,22 +108,7 @@ export function replicateCommand(): Command {
       }
       const jobsAtOnce = parseIntOption(opts.jobs, '--jobs', 1, 64);
       mkdirSync(out, { recursive: true });
-      const planPath = join(out, 'plan.json');
-      if (existsSync(planPath)) {
-        let earlier: ReplicationPlan;
-        try {
-          earlier = parseReplication(readJsonObject(planPath, 'replication plan'));
-        } catch (err) {
-          throw new UsageError(
-            `${planPath} cannot be read (${(err as Error).message.split('\n')[0]}): it is the plan of the runs in ${out}; use another --out, or remove that folder to start again`,
-            { cause: err },
-          );
-        }
-        if (!plansEqual(earlier, plan))
-          throw new UsageError(
-            `${out} holds a different replication plan (see its plan.json); use another --out`,
-          );
-      } else writeFileSync(planPath, `${JSON.stringify(plan, null, 2)}\n`);
+      if (!checkPlanFolder(out, plan, '--out')) writePlan(out, plan);
 
       const jobs = replicationJobs(plan, (id) => join(out, id, 'checkpoints', 'final'));
       const { finished, failed, stopped, seconds } = await runJobs(jobs, out, {
@@ -123,7 +132,8 @@ export function replicateCommand(): Command {
         return;
       }
 
-      if (![...finished].some((id) => jobs.find((j) => j.id === id)?.kind === 'rl')) {
+      const rlDone = jobs.filter((j) => j.kind === 'rl' && finished.has(j.id));
+      if (rlDone.length === 0) {
         for (const [id, why] of failed) process.stderr.write(`failed: ${id}: ${why}\n`);
         process.stderr.write(`no RL run finished, so no results were written (logs: ${out}/*/stderr.txt)\n`);
         process.exitCode = 1;
@@ -131,9 +141,11 @@ export function replicateCommand(): Command {
       }
 
       // Results: every finished RL run, summarized per condition.
-      const runs: RunResult[] = jobs
-        .filter((j) => j.kind === 'rl' && finished.has(j.id))
-        .map((j) => ({ condition: j.condition, seed: j.seed, events: readEvents(dirOf(j.id)) }));
+      const runs: RunResult[] = rlDone.map((j) => ({
+        condition: j.condition,
+        seed: j.seed,
+        events: readEvents(dirOf(j.id)),
+      }));
       const summaries = summarizeReplication(runs, plan.conditions);
       const findings = checkFindings(summaries);
       const table = resultsMarkdown(plan, summaries, findings);
@@ -148,7 +160,7 @@ export function replicateCommand(): Command {
       );
       // Every run as a result file the page imports (Runs → Import results) and overlays.
       mkdirSync(join(out, 'runs'), { recursive: true });
-      for (const j of jobs.filter((j) => j.kind === 'rl' && finished.has(j.id))) {
+      for (const j of rlDone) {
         const record = makeRecord(j.id.replace(/\//g, '-'), parseConfig(j.config), readEvents(dirOf(j.id)));
         writeFileSync(
           join(out, 'runs', `${j.condition}-seed-${j.seed}.habits-lab.json`),

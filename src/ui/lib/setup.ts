@@ -5,8 +5,7 @@
 
 import type { Condition } from '../../behaviors/types';
 import type { PRESET_NAMES } from '../../countdown/problems';
-import { generateProblems, problemSpec } from '../../countdown/problems';
-import { parseConfig, type ExperimentConfig, type ExperimentInput } from '../../lab/config';
+import { parseConfig, testProblems, type ExperimentConfig, type ExperimentInput } from '../../lab/config';
 import type { SIZE_NAMES } from '../../model/names';
 
 export interface SetupForm {
@@ -272,12 +271,7 @@ export function heldOutCount(c: ExperimentConfig): number {
   let n = heldOutCounts.get(key);
   if (n === undefined) {
     // The count does not depend on the seed: a small space runs out whatever the order.
-    n = generateProblems(problemSpec(c.preset, c.ranges), {
-      n: c.eval.problems,
-      seed: c.eval.seed ?? c.seed,
-      split: 'test',
-      allowFewer: true,
-    }).length;
+    n = testProblems(c).length;
     heldOutCounts.set(key, n);
   }
   return n;
