@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseRecord } from '../../src/lab';
 import { cli, ROOT } from './helpers';
 
@@ -24,8 +24,12 @@ const TINY = [
 ];
 
 describe('habits-lab replicate (child processes)', () => {
-  it('runs every condition and seed, and writes the table, the figure and run files', () => {
+  // The base model every test primes from (made here, so that each test stands on its own).
+  beforeAll(() => {
     expect(cli(['init', '--size', 'nano', '--seed', '1', '--out', base]).status).toBe(0);
+  }, 60_000);
+
+  it('runs every condition and seed, and writes the table, the figure and run files', () => {
     const out = join(root, 'rep');
     const args = [
       'replicate',
@@ -122,8 +126,6 @@ describe('habits-lab replicate (child processes)', () => {
   }, 400_000);
 
   it('refuses a bad plan file or a misspelled setting before any job starts, naming the problem', () => {
-    if (!existsSync(base))
-      expect(cli(['init', '--size', 'nano', '--seed', '1', '--out', base]).status).toBe(0);
     const file = (name: string, text: string) => {
       writeFileSync(join(root, name), text);
       return join(root, name);

@@ -1,18 +1,26 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSurvey } from '../../src/lab';
-import { cli, ROOT } from './helpers';
+import { cli, ROOT, type CliResult } from './helpers';
 
 describe('habits-lab CLI: export and survey (child process)', () => {
   const root = mkdtempSync(join(tmpdir(), 'hl-survey-cli-'));
   const lab = join(root, 'nano');
   const exported = join(root, 'nano-onnx');
+  // The model and its export that every test reads (made here, so that each test stands on its own).
+  let made: { init: CliResult; exported: CliResult };
+  beforeAll(() => {
+    made = {
+      init: cli(['init', '--size', 'nano', '--seed', '2', '--out', lab]),
+      exported: cli(['export', '--format', 'onnx', '--model', lab, '--out', exported, '--check', '2']),
+    };
+  }, 120_000);
 
   it('export writes onnx/model.onnx next to the checkpoint and checks greedy parity', () => {
-    expect(cli(['init', '--size', 'nano', '--seed', '2', '--out', lab]).status).toBe(0);
-    const r = cli(['export', '--format', 'onnx', '--model', lab, '--out', exported, '--check', '2']);
+    expect(made.init.status).toBe(0);
+    const r = made.exported;
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/greedy check: 2\/2 problems identical token for token/);
     for (const f of ['config.json', 'tokenizer.json', 'onnx/model.onnx', 'model.safetensors'])

@@ -1,15 +1,21 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { cli } from './helpers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { cli, type CliResult } from './helpers';
 
 describe('habits-lab CLI: train, prime, eval (child process)', () => {
   const root = mkdtempSync(join(tmpdir(), 'hl-train-'));
+  // One smoke run that several tests read (made here, so that each test stands on its own).
+  const a = join(root, 'a');
+  let first: CliResult;
+  beforeAll(() => {
+    first = cli(['train', '--preset', 'smoke', '--out', a], undefined, 180_000);
+  }, 200_000);
 
   it('train --preset smoke writes config, metrics (JSONL and CSV), timing, a chart and checkpoints', () => {
-    const out = join(root, 'a');
-    const r = cli(['train', '--preset', 'smoke', '--out', out], undefined, 180_000);
+    const out = a;
+    const r = first;
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/done: 3 RL steps .* held-out accuracy/);
     for (const f of [
@@ -42,19 +48,18 @@ describe('habits-lab CLI: train, prime, eval (child process)', () => {
     const b = join(root, 'b');
     expect(cli(['train', '--preset', 'smoke', '--out', b, '--quiet'], undefined, 180_000).status).toBe(0);
     for (const f of ['metrics.jsonl', 'metrics.csv'])
-      expect(readFileSync(join(b, f), 'utf8')).toBe(readFileSync(join(root, 'a', f), 'utf8'));
+      expect(readFileSync(join(b, f), 'utf8')).toBe(readFileSync(join(a, f), 'utf8'));
     const c = join(root, 'c');
     expect(
       cli(['train', '--preset', 'smoke', '--set', 'seed=9', '--out', c, '--quiet'], undefined, 180_000)
         .status,
     ).toBe(0);
     expect(readFileSync(join(c, 'metrics.jsonl'), 'utf8')).not.toBe(
-      readFileSync(join(root, 'a', 'metrics.jsonl'), 'utf8'),
+      readFileSync(join(a, 'metrics.jsonl'), 'utf8'),
     );
   }, 400_000);
 
   it('a run that fails as it starts leaves the earlier run in its folder as it was', () => {
-    const a = join(root, 'a'); // the smoke run of the first test
     const before = ['config.json', 'metrics.jsonl', 'timing.jsonl'].map((f) =>
       readFileSync(join(a, f), 'utf8'),
     );
@@ -76,7 +81,6 @@ describe('habits-lab CLI: train, prime, eval (child process)', () => {
   }, 120_000);
 
   it('resume takes a checkpoint as it was saved: a run folder is pointed to its checkpoints, overrides refused', () => {
-    const a = join(root, 'a');
     const folder = cli(['train', '--resume', a, '--out', a]);
     expect(folder.status).toBe(1);
     expect(folder.stderr).toMatch(

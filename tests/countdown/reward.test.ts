@@ -89,7 +89,9 @@ describe('tinyzero reward: differential against TinyZero on random cases', () =>
 
   const python = spawnSync('python3', ['--version']).status === 0;
   it.runIf(python)('matches live Python on 3,000 fresh random cases (python3 is on this machine)', () => {
-    const cases = randomCases(Date.now() % 1_000_000, 3000);
+    // Fresh each run (by the clock), and named in the failure so that a mismatch can be replayed.
+    const seed = Date.now() % 1_000_000;
+    const cases = randomCases(seed, 3000);
     const out = execFileSync('python3', [`${fixtures}tinyzero_reward.py`], {
       input: cases.map((c) => JSON.stringify(c)).join('\n') + '\n',
       maxBuffer: 1 << 28,
@@ -100,7 +102,10 @@ describe('tinyzero reward: differential against TinyZero on random cases', () =>
       .map((l) => JSON.parse(l) as { score: number });
     const exact = cases.map((c) => parseJsonExact(JSON.stringify(c)) as RewardCase);
     const mismatches = exact.filter((c, i) => tz(c.solution_str, c.ground_truth).score !== out[i].score);
-    expect(mismatches.map((c) => JSON.stringify(c))).toEqual([]);
+    expect(
+      mismatches.map((c) => JSON.stringify(c)),
+      `randomCases(${seed}, 3000)`,
+    ).toEqual([]);
   });
 });
 
