@@ -17,6 +17,7 @@ import { selectBackend, type BackendOptions, type BackendReport } from '../model
 import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../model/checkpoint';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { Tokenizer } from '../model/tokenizer';
+import { sizeMismatch } from '../model/names';
 import { modelConfig, Transformer, type SizePreset } from '../model/transformer';
 import { evaluate, type EvalResult } from '../rl/evaluate';
 import { AdamW, type OptimizerState } from '../rl/optim';
@@ -358,6 +359,7 @@ export class ExperimentRunner {
       if (!this.host.loadCheckpoint) throw new Error('this host cannot load checkpoints');
       const loaded = loadCheckpoint(await this.host.loadCheckpoint(start.checkpoint));
       checkFits(loaded.model, loaded.tokenizer);
+      this.noteSize(loaded.model, start.checkpoint);
       return { policy: loaded.model, tokenizer: loaded.tokenizer };
     }
     const size = c.size as
@@ -368,6 +370,7 @@ export class ExperimentRunner {
       const base = loadCheckpoint(await this.host.loadCheckpoint(start.from));
       policy = base.model;
       tokenizer = base.tokenizer;
+      this.noteSize(policy, start.from);
     } else {
       policy = Transformer.init(modelConfig(tokenizer.size, size), this.rng('init').nextUint32());
     }
@@ -393,6 +396,12 @@ export class ExperimentRunner {
       checkpoint: () => this.gate(),
     });
     return { policy, tokenizer };
+  }
+
+  /** Say so when the config's size is not the loaded model's: the loaded model's shape wins. */
+  private noteSize(model: Transformer, source: string): void {
+    const note = sizeMismatch(this.config.size, model.config, source);
+    if (note) this.status('setup', note);
   }
 
   /** A pool of training problems (the train split) that steps draw from. */

@@ -8,6 +8,38 @@ export const SIZE_PRESETS = {
 export type SizePreset = keyof typeof SIZE_PRESETS;
 export const SIZE_NAMES = Object.keys(SIZE_PRESETS) as SizePreset[];
 
+type Shape = { hiddenSize: number; intermediateSize: number; numLayers: number; numHeads: number };
+
+/** A shape in words: its preset's name, or its dimensions. */
+export function describeShape(s: Shape): string {
+  const dims = `${s.numLayers} layers, ${s.hiddenSize} wide, ${s.numHeads} heads`;
+  const named = SIZE_NAMES.find((n) => {
+    const p = SIZE_PRESETS[n];
+    return (
+      p.hiddenSize === s.hiddenSize &&
+      p.intermediateSize === s.intermediateSize &&
+      p.numLayers === s.numLayers &&
+      p.numHeads === s.numHeads
+    );
+  });
+  return named ? `${named} (${dims})` : dims;
+}
+
+/**
+ * Why a config's `size` does not describe a model loaded from a checkpoint, or null when it does.
+ * A loaded model keeps its own shape; `size` only shapes a model made from scratch.
+ */
+export function sizeMismatch(size: SizePreset | Shape, loaded: Shape, source: string): string | null {
+  const asked = typeof size === 'string' ? SIZE_PRESETS[size] : size;
+  const same =
+    asked.hiddenSize === loaded.hiddenSize &&
+    asked.intermediateSize === loaded.intermediateSize &&
+    asked.numLayers === loaded.numLayers &&
+    asked.numHeads === loaded.numHeads;
+  if (same) return null;
+  return `note: the model is ${source}'s, ${describeShape(loaded)}; the config's size, ${describeShape(asked)}, applies only to a model made from scratch`;
+}
+
 /** The largest model the lab builds or loads (weights, tied embeddings counted once). */
 export const MAX_PARAMETERS = 200_000_000;
 

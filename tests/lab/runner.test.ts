@@ -83,6 +83,8 @@ describe('experiment runner (smoke preset, wasm)', () => {
       examplesPerStep: 16,
     });
     await new ExperimentRunner(config, host).run();
+    // The config's size (nano by default) is the shipped model's: nothing to note.
+    expect(host.events.filter((e) => e.type === 'status' && e.message.startsWith('note:'))).toEqual([]);
     const steps = host.events.flatMap((e) => (e.type === 'step' ? [e.metrics] : []));
     expect(steps).toHaveLength(2);
     expect(Math.max(...steps.map((m) => m.accuracy))).toBeGreaterThan(0);
@@ -101,6 +103,33 @@ describe('experiment runner (smoke preset, wasm)', () => {
     for (const sample of shown) {
       expect(splitOf(sample, spec.testShare)).toBe('train');
       expect(sample.correct).toBe(sample.score === 1);
+    }
+  });
+
+  it("a loaded model keeps its shape and the run says the config's size does not apply", async () => {
+    const load = async (ref: string) => readFolder(join(MODELS, ref.slice('shipped:'.length)));
+    const notes = (events: LabEvent[]) =>
+      events.flatMap((e) => (e.type === 'status' && e.message.startsWith('note:') ? [e.message] : []));
+    for (const start of [
+      { kind: 'checkpoint', checkpoint: 'shipped:empty_cot' },
+      { kind: 'prime', from: 'shipped:base', condition: 'empty_cot', examples: 32 },
+    ] as const) {
+      const host = recorder({ loadCheckpoint: load });
+      const config = withOverrides(smoke, {
+        preset: MINIATURE.preset,
+        ranges: MINIATURE.ranges,
+        size: 'micro',
+        start,
+        rl: { steps: 0 },
+        eval: { every: 0, problems: 0 },
+      });
+      await new ExperimentRunner(config, host).run();
+      const source = start.kind === 'checkpoint' ? start.checkpoint : start.from;
+      expect(notes(host.events)).toEqual([
+        `note: the model is ${source}'s, nano (2 layers, 64 wide, 4 heads); the config's size, micro (4 layers, 128 wide, 4 heads), applies only to a model made from scratch`,
+      ]);
+      const saved = JSON.parse(new TextDecoder().decode(host.saved.get('final')?.get('config.json')));
+      expect([saved.hidden_size, saved.num_hidden_layers]).toEqual([64, 2]);
     }
   });
 

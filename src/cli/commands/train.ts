@@ -100,6 +100,7 @@ function fileHost(
         writeFileSync(metricsPath, `${JSON.stringify(event)}\n`, { flag: 'a' });
         if (timing) writeFileSync(timingPath, `${JSON.stringify(timing)}\n`, { flag: 'a' });
       }
+      if (e.type === 'status' && e.message.startsWith('note: ')) line(e.message);
       if (e.type === 'status' && e.message.startsWith('using'))
         line(
           `${e.message}${e.backend?.skipped.length ? ` (${e.backend.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ')})` : ''}`,
