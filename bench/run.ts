@@ -18,7 +18,15 @@ import {
   type SizePreset,
 } from '../src/model';
 
-const quick = process.argv.includes('--quick');
+const args = process.argv.slice(2);
+const unknown = args.filter((a) => a !== '--quick');
+if (unknown.length) {
+  console.error(
+    `unknown option ${unknown.join(' ')}\nusage: npm run bench [-- --quick]  (rewrites docs/BENCHMARKS.md; --quick: 50 tokens, 1 step, no mini)`,
+  );
+  process.exit(2);
+}
+const quick = args.includes('--quick');
 const tok = new Tokenizer();
 const SEQ = 128; // a primed trace with its prompt is 60-150 tokens
 const TRAIN_BATCH = 32;
@@ -36,10 +44,12 @@ interface Row {
   torch1?: number;
 }
 
+// The decode prompts: the compact prompts of DECODE_BATCH problems (the batch is padded to the longest).
+const prompts = primeData({ condition: 'all_strategies', n: DECODE_BATCH, seed: 1, preset: 'paper' }).map(
+  (e) => tok.encode(e.query),
+);
+
 async function decodeRate(model: Transformer, cached: boolean): Promise<number> {
-  const prompts = primeData({ condition: 'all_strategies', n: DECODE_BATCH, seed: 1, preset: 'paper' }).map(
-    (e) => tok.encode(e.query),
-  );
   const options = { maxNewTokens: NEW_TOKENS, eosId: -1, padId: tok.padId };
   const t0 = performance.now();
   if (cached) await sample(model, prompts, options, new Rng(1));
@@ -113,7 +123,8 @@ for (const backend of ['wasm', 'cpu'] as const) {
     const row: Row = { backend, size, params: [...model.params.values()].reduce((n, v) => n + v.size, 0) };
     row.cached = await decodeRate(model, true);
     row.uncached = await decodeRate(model, false);
-    // The wasm heap (2 GB in tfjs 4.22) cannot hold a mini step of 32 x 128 tokens: use 8 rows there.
+    // A mini step of 32 x 128 tokens runs out of wasm memory ("memory access out of bounds" at about
+    // 4 GB in tfjs 4.22): use 8 rows there.
     row.batch = size === 'mini' ? 8 : TRAIN_BATCH;
     row.train = await trainRate(model, row.batch);
     if (backend === 'wasm') row.torch1 = torchRate(size, row.batch);
@@ -129,9 +140,9 @@ const lines = [
   '',
   `Command: \`npm run bench${quick ? ' -- --quick' : ''}\` (bench/run.ts). Machine: ${cpu}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, TensorFlow.js ${tf.version.tfjs}, no GPU. Date: ${new Date().toISOString().slice(0, 10)}.`,
   '',
-  `Decode: ${DECODE_BATCH} prompts (the compact prompt, about 16 tokens), ${NEW_TOKENS} new tokens each, sampled on the host; "cached" uses the per-layer KV cache, "recompute" runs a full forward pass over everything so far at every step. Train: one step = forward + cross-entropy + backward + Adam on ${TRAIN_BATCH} sequences of ${SEQ} tokens (8 for mini, whose step at 32 rows does not fit the 2 GB wasm heap). Figures are tokens per second.`,
+  `Decode: ${DECODE_BATCH} prompts (compact prompts of ${Math.min(...prompts.map((p) => p.length))}-${Math.max(...prompts.map((p) => p.length))} tokens), ${NEW_TOKENS} new tokens each, sampled on the host; "cached" uses the per-layer KV cache, "recompute" runs a full forward pass over everything so far at every step. Train: one step = forward + cross-entropy + backward + Adam on ${TRAIN_BATCH} sequences of ${SEQ} tokens (8 for mini, whose step at 32 rows runs out of wasm memory); the ${SEQ - 1} predicted tokens of each sequence are counted. Figures are tokens per second.`,
   '',
-  '| backend | size | parameters | decode, cached | decode, recompute | cached / recompute | train | PyTorch 1.13 CPU train (1 thread) | lab / PyTorch |',
+  '| backend | size | parameters (with the value head) | decode, cached | decode, recompute | cached / recompute | train | PyTorch 1.13 CPU train (1 thread) | lab / PyTorch |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ...rows.map((r) =>
     [
@@ -157,6 +168,15 @@ const lines = [
   '- The `cpu` backend is plain JavaScript and only a reference: use wasm in Node.',
   "- WebGPU speed was not measured: this machine has no GPU (SwiftShader WebGPU is correct but slow, measured in the project's browser notes, kept outside this repository).",
   '',
+  '## Other benchmarks',
+  '',
+  'Run on their own (they print their figures and write nothing):',
+  '',
+  "- `npx tsx bench/classifier-throughput.ts`: the behavior classifier on 18,000 of the lab's traces, all nine conditions mixed (docs/BEHAVIORS.md).",
+  '- `npx tsx bench/reward-adversarial.ts`: the reward on 100,000 random and adversarial inputs per mode, mean and worst time per input (docs/REWARD.md).',
+  '',
 ];
 writeFileSync('docs/BENCHMARKS.md', lines.join('\n'));
+// The table is written unaligned; format it so that `npm run check` (prettier --check) passes.
+spawnSync('npx', ['prettier', '--write', 'docs/BENCHMARKS.md'], { stdio: 'inherit' });
 console.log('wrote docs/BENCHMARKS.md');

@@ -25,6 +25,8 @@ const backendOptions = {
 };
 
 let runner: ExperimentRunner | null = null;
+// A Stop that arrives while a resumed run's checkpoint is still being read has no runner to reach yet.
+let stopBeforeStart = false;
 
 /** Files of a starting checkpoint: a shipped model ("shipped:<name>") or one in IndexedDB. */
 async function checkpointFiles(ref: string): Promise<CheckpointFiles> {
@@ -42,7 +44,12 @@ async function checkpointFiles(ref: string): Promise<CheckpointFiles> {
     return files;
   }
   const stored = await loadCheckpointFiles(ref);
-  if (!stored) throw new Error(`no saved checkpoint ${ref}`);
+  if (!stored)
+    throw new Error(
+      ref.startsWith('model:')
+        ? `the imported model "${ref.slice('model:'.length)}" is no longer stored in this browser: import it again`
+        : 'this run has no checkpoint stored in this browser (a run imported from a results file carries no model, and a run stopped while priming saved none)',
+    );
   return new Map(Object.entries(stored.files));
 }
 
@@ -66,14 +73,20 @@ const api = {
     if (runner && !isFinished(runner.currentStage)) {
       throw new Error('a run is already going: stop it first');
     }
+    stopBeforeStart = false;
     runner = new ExperimentRunner(config, host(runId, onEvent));
     return runner.run();
   },
 
   /** Continue a stopped run from its saved checkpoint. */
   async resumeRun(runId: string, onEvent: (e: LabEvent) => void): Promise<RunSummary> {
+    if (runner && !isFinished(runner.currentStage)) {
+      throw new Error('a run is already going: stop it first');
+    }
+    stopBeforeStart = false;
     const files = await checkpointFiles(runId);
     runner = ExperimentRunner.fromCheckpoint(files, host(runId, onEvent));
+    if (stopBeforeStart) runner.stop();
     return runner.run();
   },
 
@@ -84,7 +97,8 @@ const api = {
     runner?.resume();
   },
   stop(): void {
-    runner?.stop();
+    if (runner && !isFinished(runner.currentStage)) runner.stop();
+    else stopBeforeStart = true;
   },
 
   /** Check an imported checkpoint without keeping it: what it is, or why it cannot be used. */

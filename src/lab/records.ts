@@ -20,7 +20,12 @@ export interface RunRecord {
 }
 
 // Pieces every imported file format checks the same way (run records here, surveys in survey.ts).
-export const num = z.number().refine(Number.isFinite, 'must be a finite number');
+// A finite number, or null: JSON writes NaN (a diverged loss, say) as null, and such a run must
+// still load back. Infinity is refused; JSON cannot write it, so only a hand-made file has it.
+export const num = z.union([
+  z.number().refine(Number.isFinite, 'must be a finite number'),
+  z.null().transform(() => NaN),
+]);
 export const counts = z.object(
   Object.fromEntries(BEHAVIORS.map((b) => [b, num])) as Record<(typeof BEHAVIORS)[number], typeof num>,
 );

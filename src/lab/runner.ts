@@ -249,6 +249,8 @@ export class ExperimentRunner {
         this.status('rl', `resumed at step ${this.step}`);
       } else {
         ({ policy, tokenizer } = await this.startingPolicy(tokenizerDefault, prompts));
+        // Stopped while priming: a half-primed model is not the run's starting point, so nothing
+        // is saved and nothing can be resumed (priming keeps no checkpoints).
         if (this.stopRequested) return await this.finish('stopped', policy, null, null, tokenizer);
         policy.ensureValueHead();
         reference = policy.clone(false);
@@ -391,10 +393,16 @@ export class ExperimentRunner {
         promptFormat: c.promptFormat,
       },
     });
-    await runSft(policy, tokenizer, examples, start.sft, this.rng('sft'), {
-      onProgress: (progress) => this.emit({ type: 'prime', progress }),
-      checkpoint: () => this.gate(),
-    });
+    try {
+      await runSft(policy, tokenizer, examples, start.sft, this.rng('sft'), {
+        onProgress: (progress) => this.emit({ type: 'prime', progress }),
+        checkpoint: () => this.gate(),
+      });
+    } catch (err) {
+      // Not yet the run's model: a failed priming (out of memory, say) must not leave it behind.
+      policy.dispose();
+      throw err;
+    }
     return { policy, tokenizer };
   }
 
@@ -613,7 +621,14 @@ export class ExperimentRunner {
       backend: this.backend?.backend ?? tf.getBackend(),
     };
     if (stage === 'done') this.emit({ type: 'done', summary });
-    this.status(stage, stage === 'done' ? 'finished' : `stopped at step ${this.step}`);
+    this.status(
+      stage,
+      stage === 'done'
+        ? 'finished'
+        : reference
+          ? `stopped at step ${this.step}`
+          : 'stopped while priming: nothing was saved (a new run primes again)',
+    );
     return summary;
   }
 }

@@ -28,6 +28,16 @@ export type HfSource =
   | { kind: 'memory'; name: string; files: Map<string, Uint8Array> } // e.g. a lab model exported in the page
   | { kind: 'hub'; id: string };
 
+/** Where the first whole path segment `name` of `path` starts, or -1. */
+function segmentStart(path: string, name: string): number {
+  let at = 0;
+  for (const segment of path.split('/')) {
+    if (segment === name) return at;
+    at += segment.length + 1;
+  }
+  return -1;
+}
+
 /** Serves a model's files from memory to transformers.js through its custom-cache hook. */
 class MemoryFiles {
   constructor(
@@ -37,7 +47,8 @@ class MemoryFiles {
   // transformers.js asks by local path ("<root>/<name>/<file>") and by Hub-style key
   // (".../<name>/resolve/main/<file>"); both name the same file.
   async match(request: string): Promise<Response | undefined> {
-    const at = request.lastIndexOf(`${this.name}/`);
+    // The first path segment equal to the name: a run called "x" must not match inside "onnx/".
+    const at = segmentStart(request, this.name);
     if (at < 0) return undefined;
     const file = request.slice(at + this.name.length + 1).replace(/^resolve\/main\//, '');
     const bytes = this.files.get(file);
@@ -52,6 +63,7 @@ class MemoryFiles {
 
 /** The local root for in-memory models: a scheme fetch refuses, so a missing file is never requested. */
 const MEMORY_ROOT = 'habits-lab-memory:/';
+const MEMORY_ID = 'lab-model';
 
 /** How a problem becomes a prompt: the lab's compact prompt, TinyZero's base prompt, or a chat turn. */
 export type PromptStyle = 'compact' | 'tinyzero' | 'chat';
@@ -87,9 +99,12 @@ export async function loadHfModel(opts: HfLoadOptions): Promise<HfModel> {
   if (source.kind === 'memory') {
     env.localModelPath = MEMORY_ROOT;
     env.useCustomCache = true;
-    env.customCache = new MemoryFiles(source.name, source.files);
+    env.customCache = new MemoryFiles(MEMORY_ID, source.files);
   }
-  const id = source.kind === 'hub' ? source.id : source.name;
+  // An in-memory model is asked for under a fixed id: a run's name may hold "/" or spaces, or be a
+  // folder name that transformers.js also uses ("onnx").
+  const id = source.kind === 'hub' ? source.id : source.kind === 'memory' ? MEMORY_ID : source.name;
+  const shownName = source.kind === 'hub' ? source.id : source.name;
   try {
     const tokenizer = await AutoTokenizer.from_pretrained(id, { progress_callback: opts.onProgress });
     const model = await AutoModelForCausalLM.from_pretrained(id, {
@@ -98,7 +113,7 @@ export async function loadHfModel(opts: HfLoadOptions): Promise<HfModel> {
       progress_callback: opts.onProgress,
     });
     return {
-      name: id,
+      name: shownName,
       tokenizer,
       model,
       style: promptStyle(model, tokenizer),
@@ -108,7 +123,7 @@ export async function loadHfModel(opts: HfLoadOptions): Promise<HfModel> {
     throw new Error(
       source.kind === 'hub'
         ? `could not load "${id}" from the Hugging Face Hub: ${(err as Error).message}`
-        : `could not load the model "${id}"${source.kind === 'local' ? ` from ${source.root}` : ''}: ${(err as Error).message}`,
+        : `could not load the model "${shownName}"${source.kind === 'local' ? ` from ${source.root}` : ''}: ${(err as Error).message}`,
       { cause: err },
     );
   } finally {

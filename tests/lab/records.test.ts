@@ -48,6 +48,19 @@ describe('run result files', () => {
     expect(parseRecord(text, 'run.json')).toEqual(record);
   });
 
+  it('a diverged run (NaN metrics, written by JSON as null) loads back with its NaN', () => {
+    const diverged = makeRecord(
+      'run-2',
+      config,
+      [{ type: 'step', metrics: { ...metrics, policyLoss: NaN, gradNorm: NaN } }],
+      '2026-11-26T00:00:00.000Z',
+    );
+    const back = parseRecord(JSON.stringify(diverged), 'run.json');
+    expect(back).toEqual(diverged);
+    const step = back.events[0];
+    expect(step.type === 'step' && [step.metrics.policyLoss, step.metrics.accuracy]).toEqual([NaN, 0.25]);
+  });
+
   const bad: [string, string, RegExp][] = [
     ['truncated', text.slice(0, 200), /run\.json is not JSON/],
     ['another format', '{"format": "habits-lab-survey"}', /not a Habits Lab result file/],

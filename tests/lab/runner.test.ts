@@ -292,6 +292,36 @@ describe('experiment runner (smoke preset, wasm)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('a priming that fails or is stopped leaves no tensors, and a stop while priming says nothing was saved', async () => {
+    const before = tf.memory().numTensors;
+    // Failing: the host refuses the first priming event (as an out-of-memory error would end it).
+    const failing = recorder({
+      emit: (e) => {
+        if (e.type === 'prime') throw new Error('out of memory');
+      },
+    });
+    await expect(new ExperimentRunner(smoke, failing).run()).rejects.toThrow(/out of memory/);
+    expect(tf.memory().numTensors).toBe(before);
+    // Stopped at the first priming batch: no checkpoint, and the last word says why.
+    const ref: { runner?: ExperimentRunner } = {};
+    const stopped = recorder({
+      emit: (e) => {
+        stopped.events.push(e);
+        if (e.type === 'prime') ref.runner?.stop();
+      },
+    });
+    ref.runner = new ExperimentRunner(smoke, stopped);
+    const summary = await ref.runner.run();
+    expect(summary.steps).toBe(0);
+    expect(stopped.saved.size).toBe(0);
+    expect(stopped.events.at(-1)).toMatchObject({
+      type: 'status',
+      stage: 'stopped',
+      message: 'stopped while priming: nothing was saved (a new run primes again)',
+    });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('reports bad checkpoints and bad configs clearly', () => {
     expect(() => ExperimentRunner.fromCheckpoint(new Map(), recorder())).toThrow(/cannot be resumed/);
     expect(() => new ExperimentRunner({ rl: { steps: -1 } }, recorder())).toThrow(/rl\.steps/);

@@ -81,14 +81,19 @@ describe('ONNX export for transformers.js', () => {
 
   it('loads from memory (how the page surveys its own runs) exactly as from a folder', async () => {
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
-    const inMemory = await loadHfModel({
-      source: { kind: 'memory', name: 'run-1', files: transformersJsFolder(files) },
-    });
     const prompt = formatPrompt({ numbers: [4, 9, 6], target: 30 }, 'compact');
-    expect(await new HfCompleter(inMemory, { maxNewTokens: 50, seed: 0 }).greedyIds(prompt)).toEqual(
-      await new HfCompleter(hf, { maxNewTokens: 50, seed: 0 }).greedyIds(prompt),
-    );
-    await inMemory.dispose();
+    const expected = await new HfCompleter(hf, { maxNewTokens: 50, seed: 0 }).greedyIds(prompt);
+    // Any run name works, also one that is a folder transformers.js reads from ("onnx") or has a slash.
+    for (const name of ['run-1', 'x', 'onnx', 'paper: a/b']) {
+      const inMemory = await loadHfModel({
+        source: { kind: 'memory', name, files: transformersJsFolder(files) },
+      });
+      expect(inMemory.name).toBe(name);
+      expect(await new HfCompleter(inMemory, { maxNewTokens: 50, seed: 0 }).greedyIds(prompt)).toEqual(
+        expected,
+      );
+      await inMemory.dispose();
+    }
     expect(fetchSpy).not.toHaveBeenCalled();
     fetchSpy.mockRestore();
   });

@@ -69,8 +69,16 @@ export async function loadCheckpointFiles(id: string): Promise<StoredCheckpoint 
   return (await db()).get('checkpoints', id);
 }
 
-export async function listImportedModels(): Promise<StoredCheckpoint[]> {
-  return (await (await db()).getAll('checkpoints')).filter((c) => c.id.startsWith('model:'));
+/** An imported model as the menus list it (its files stay in the store until used). */
+export interface ImportedModel {
+  id: string; // "model:<name>"
+  name: string;
+}
+
+export async function listImportedModels(): Promise<ImportedModel[]> {
+  // Keys only: reading the records would load every run's checkpoint (megabytes each) to list names.
+  const keys = await (await db()).getAllKeys('checkpoints', IDBKeyRange.bound('model:', 'model:\uffff'));
+  return keys.map((id) => ({ id, name: id.slice('model:'.length) }));
 }
 
 export async function saveSurvey(survey: StoredSurvey): Promise<void> {
