@@ -59,6 +59,8 @@ function host(runId: string, onEvent: (e: LabEvent) => void) {
     saveCheckpoint: (name: string, files: CheckpointFiles) => saveCheckpointFiles(runId, name, files),
     loadCheckpoint: checkpointFiles,
     backendOptions,
+    // One checkpoint per run is kept (each save replaces the last): a closed tab loses at most 10 steps.
+    autosaveEvery: 10,
   };
 }
 

@@ -51,6 +51,12 @@ export interface RunnerHost {
   /** The files of the checkpoint a config starts from (start.kind === 'checkpoint'). */
   loadCheckpoint?(ref: string): Promise<CheckpointFiles>;
   backendOptions?: BackendOptions;
+  /**
+   * Save a resumable checkpoint at least every this many RL steps, whatever the config's
+   * checkpointEvery (0 or absent: only the config's). The page sets it: a closed or crashed tab then
+   * loses at most this many steps. Saving changes nothing in the run itself.
+   */
+  autosaveEvery?: number;
 }
 
 /** Everything a resumed run needs, beyond the policy checkpoint files. */
@@ -305,7 +311,8 @@ export class ExperimentRunner {
           this.step < c.rl.steps
         )
           await this.evaluateNow(policy, tokenizer);
-        if (c.checkpointEvery > 0 && this.step % c.checkpointEvery === 0 && this.step < c.rl.steps)
+        const every = [c.checkpointEvery, this.host.autosaveEvery ?? 0].filter((n) => n > 0);
+        if (every.some((n) => this.step % n === 0) && this.step < c.rl.steps)
           await this.save(
             `step-${this.step}`,
             policy,
