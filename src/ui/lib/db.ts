@@ -36,6 +36,12 @@ export function db(): Promise<IDBPDatabase<LabDB>> {
       }
       if (oldVersion < 2) d.createObjectStore('surveys', { keyPath: 'id' });
     },
+    // A tab of a newer lab wants to upgrade the database: this (older) tab lets go, or the other
+    // tab's storage would wait for ever. This tab opens it again on its next read or write.
+    blocking(_current, _next, event) {
+      (event.target as IDBDatabase).close();
+      dbPromise = null;
+    },
   });
   return dbPromise;
 }
