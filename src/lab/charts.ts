@@ -250,10 +250,26 @@ const RUN_COLORS = ['#1d3557', '#e63946', '#2a9d8f', '#f4a261', '#8e5ad8', '#6d5
  * at T=1 where evaluated, else training), reward, length and KL; the behaviors chart keeps its
  * colors per behavior and tells runs apart by line style.
  */
+/** Names told apart: a name that came before gets " (2)", " (3)", ... (two runs may share a name). */
+export function distinctNames(names: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  const taken = new Set(names);
+  return names.map((name) => {
+    const n = (seen.get(name) ?? 0) + 1;
+    seen.set(name, n);
+    if (n === 1) return name;
+    let k = n;
+    while (taken.has(`${name} (${k})`)) k++;
+    taken.add(`${name} (${k})`);
+    return `${name} (${k})`;
+  });
+}
+
 export function overlaySpecs(runs: readonly { name: string; events: readonly LabEvent[] }[]): ChartSpec[] {
   const base = chartSpecs([]);
+  const names = distinctNames(runs.map((r) => r.name));
   const perRun = runs.map((r, i) => ({
-    name: r.name,
+    name: names[i],
     color: RUN_COLORS[i % RUN_COLORS.length],
     dashed: i % 2 === 1,
     s: steps(r.events),

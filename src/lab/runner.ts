@@ -255,8 +255,8 @@ export class ExperimentRunner {
         this.status('rl', `resumed at step ${this.step}`);
       } else {
         ({ policy, tokenizer } = await this.startingPolicy(tokenizerDefault, prompts));
-        // Stopped while priming: a half-primed model is not the run's starting point, so nothing
-        // is saved and nothing can be resumed (priming keeps no checkpoints).
+        // Stopped while priming (or loading): a half-primed model is not the run's starting point,
+        // so nothing is saved and nothing can be resumed (priming keeps no checkpoints).
         if (this.stopRequested) return await this.finish('stopped', policy, null, null, tokenizer);
         policy.ensureValueHead();
         reference = policy.clone(false);
@@ -634,7 +634,9 @@ export class ExperimentRunner {
         ? 'finished'
         : reference
           ? `stopped at step ${this.step}`
-          : 'stopped while priming: nothing was saved (a new run primes again)',
+          : this.config.start.kind === 'prime'
+            ? 'stopped while priming: nothing was saved (a new run primes again)'
+            : 'stopped before RL began: nothing was saved',
     );
     return summary;
   }

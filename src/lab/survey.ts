@@ -7,6 +7,7 @@
 
 import { z } from 'zod';
 import { checkResultFileSize, counts, num, spansSchema } from './records';
+import { distinctNames } from './charts';
 import { classify, summarizeBehaviors, type BehaviorSummary } from '../behaviors';
 import { BEHAVIORS, type BehaviorCounts, type BehaviorSpan } from '../behaviors/types';
 import {
@@ -214,24 +215,26 @@ export function surveyColor(i: number): string {
 
 /** The survey figure's data: behaviors per response, accuracy and format (%), and response length. */
 export function surveyBars(results: readonly SurveyResult[]): SurveyBars[] {
+  // The same model surveyed twice gets two bars with two names.
+  const names = distinctNames(results.map((r) => r.model));
   return [
     {
       title: 'Habits per response',
       yLabel: 'average count per response',
       categories: ['verification', 'backtracking', 'subgoal setting', 'backward chaining'],
-      models: results.map((r) => ({ name: r.model, values: BEHAVIORS.map((b) => r.behaviors.mean[b]) })),
+      models: results.map((r, i) => ({ name: names[i], values: BEHAVIORS.map((b) => r.behaviors.mean[b]) })),
     },
     {
       title: 'Accuracy and format',
       yLabel: '% of responses',
       categories: ['accuracy', 'answer in format'],
-      models: results.map((r) => ({ name: r.model, values: [100 * r.accuracy, 100 * r.formatRate] })),
+      models: results.map((r, i) => ({ name: names[i], values: [100 * r.accuracy, 100 * r.formatRate] })),
     },
     {
       title: 'Response length',
       yLabel: 'characters',
       categories: ['mean length'],
-      models: results.map((r) => ({ name: r.model, values: [r.meanChars] })),
+      models: results.map((r, i) => ({ name: names[i], values: [r.meanChars] })),
     },
   ];
 }

@@ -14,6 +14,8 @@ import {
   runSurvey,
   summarizeSurvey,
   surveyBars,
+  distinctNames,
+  overlaySpecs,
   type SurveyOptions,
   type SurveyResult,
 } from '../../src/lab';
@@ -131,5 +133,23 @@ describe('behavior survey (transformers.js on onnxruntime-node)', () => {
     expect(habits.models[0].values).toEqual(BEHAVIORS.map((b) => result.behaviors.mean[b]));
     expect(acc.models[1].values).toEqual([50, 75]);
     expect(length.models[1].values).toEqual([321]);
+    // The same model surveyed twice: two bars, told apart by name (the page keys rows by them).
+    const again = surveyBars([result, other, result]);
+    expect(again[0].models.map((m) => m.name)).toEqual(['lab-nano', 'other', 'lab-nano (2)']);
+  });
+
+  it('tells repeated names apart, never colliding with a name already there', () => {
+    expect(distinctNames(['a', 'b', 'a', 'a'])).toEqual(['a', 'b', 'a (2)', 'a (3)']);
+    expect(distinctNames(['a', 'a (2)', 'a'])).toEqual(['a', 'a (2)', 'a (3)']);
+    const many = distinctNames(['x', 'x', 'x (2)', 'x', 'x (3)']);
+    expect(new Set(many).size).toBe(many.length);
+    // Two runs of the same name overlaid on the charts: every series of every chart is its own.
+    for (const spec of overlaySpecs([
+      { name: 'run', events: [] },
+      { name: 'run', events: [] },
+    ])) {
+      const labels = spec.series.map((x) => x.label);
+      expect(new Set(labels).size).toBe(labels.length);
+    }
   });
 });
