@@ -263,6 +263,22 @@ describe('Habits Lab in real Chromium', () => {
       .waitFor({ timeout: 10_000 });
     expect(await page.locator('.runs tbody tr').count()).toBe(before);
     await shot('06-import-error');
+    // A good file of a run this browser already has is added beside it, never over it.
+    const [dl] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('.runs tbody tr[data-run="e2e wasm"]').getByRole('button', { name: 'JSON' }).click(),
+    ]);
+    const exported = Buffer.from((await (await dl.createReadStream()).toArray()).map(String).join(''));
+    await page
+      .getByTestId('import-results')
+      .setInputFiles({ name: 'e2e-wasm.json', mimeType: 'application/json', buffer: exported });
+    await page.locator('.notice', { hasText: 'Imported 1 run.' }).waitFor({ timeout: 10_000 });
+    const copy = page.locator('.runs tbody tr[data-run="e2e wasm (imported)"]');
+    expect(await copy.count()).toBe(1);
+    expect(await page.locator('.runs tbody tr[data-run="e2e wasm"]').count()).toBe(1);
+    await copy.getByRole('button', { name: 'delete' }).click();
+    await copy.waitFor({ state: 'detached', timeout: 10_000 });
+    expect(await page.locator('.runs tbody tr').count()).toBe(before);
   });
 
   it('the survey runs a lab model in transformers.js and draws its habits next to other models', async () => {
@@ -294,12 +310,16 @@ describe('Habits Lab in real Chromium', () => {
     };
     await surveyRun('e2e wasm');
     await surveyRun('e2e pause');
+    await surveyRun('e2e wasm'); // the same model twice: two bars, told apart by name
     expect(await survey.locator('.survey-status').innerText()).toMatch(/on webgpu|on wasm/);
     expect(await survey.locator('figure[data-bars]').count()).toBe(3);
     expect(await survey.locator('figure[data-bars="Habits per response"]').getAttribute('data-models')).toBe(
-      '2',
+      '3',
     );
-    expect(await survey.locator('.survey-table tbody tr').count()).toBe(2);
+    expect(
+      await survey.locator('figure[data-bars="Habits per response"] tbody td:first-child').allTextContents(),
+    ).toEqual(['e2e wasm', 'e2e pause', 'e2e wasm (2)']);
+    expect(await survey.locator('.survey-table tbody tr').count()).toBe(3);
     expect(await survey.locator('.sample').count()).toBe(6);
     await shot('07-survey');
     // A broken survey file is refused with a message, and nothing is added.
@@ -312,7 +332,7 @@ describe('Habits Lab in real Chromium', () => {
       .getByRole('alert')
       .filter({ hasText: 'survey.json is not a valid survey result' })
       .waitFor({ timeout: 10_000 });
-    expect(await survey.locator('.survey-table tbody tr').count()).toBe(2);
+    expect(await survey.locator('.survey-table tbody tr').count()).toBe(3);
   }, 400_000);
 
   it('a run on the webgpu backend (SwiftShader) trains in the worker and fills the charts', async () => {
