@@ -404,6 +404,50 @@ describe('Habits Lab in real Chromium', () => {
     // Every run evaluated at step 0 and after its 2 steps.
     expect(await chartPoints('accuracy')).toBeGreaterThanOrEqual(10);
     await shot('11-paper-replication-done');
+    // Each run's stored record holds its own events only: 2 steps, one checkpoint, one done (an
+    // event that comes after its run's reply goes to that run, not to the next one).
+    const stored = () =>
+      page.evaluate(
+        () =>
+          new Promise<{ name: string; types: string[] }[]>((resolve, reject) => {
+            const open = indexedDB.open('habits-lab');
+            open.onerror = () => reject(open.error);
+            open.onsuccess = () => {
+              const all = open.result.transaction('runs').objectStore('runs').getAll();
+              all.onerror = () => reject(all.error);
+              all.onsuccess = () =>
+                resolve(
+                  (all.result as { name: string; events: { type: string }[] }[]).map((r) => ({
+                    name: r.name,
+                    types: r.events.map((e) => e.type),
+                  })),
+                );
+            };
+          }),
+      );
+    const count = (types: string[], t: string) => types.filter((x) => x === t).length;
+    await expect
+      .poll(
+        async () =>
+          (await stored())
+            .filter((r) => r.name.startsWith('paper: '))
+            .map((r) => [
+              r.name,
+              count(r.types, 'step'),
+              count(r.types, 'checkpoint'),
+              count(r.types, 'done'),
+            ])
+            .sort(),
+        { timeout: 15_000 },
+      )
+      .toEqual(
+        ['all_strategies', 'backtracking_verification', 'dots', 'empty_cot', 'incorrect'].map((c) => [
+          `paper: ${c}`,
+          2,
+          1,
+          1,
+        ]),
+      );
   }, 460_000);
 
   it('without WebGPU the page says so and trains on the next backend', async () => {
