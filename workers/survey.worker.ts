@@ -71,7 +71,7 @@ async function toHfSource(source: SurveySource): Promise<HfSource> {
   if (source.kind === 'lab')
     return {
       kind: 'memory',
-      name: source.name.replace(/[^\w.-]+/g, '_'),
+      name: source.name, // any name: the files are asked for under a fixed id (hf-completer.ts)
       files: transformersJsFolder(source.files),
     };
   if (!/^[\w.-]+\/[\w.-]+$/.test(source.id))

@@ -245,11 +245,6 @@ export function metricsCsv(events: readonly LabEvent[]): string {
 
 const RUN_COLORS = ['#1d3557', '#e63946', '#2a9d8f', '#f4a261', '#8e5ad8', '#6d597a', '#457b9d', '#b5838d'];
 
-/**
- * Several runs on the same charts (the paper's comparison): one line per run for accuracy (held-out
- * at T=1 where evaluated, else training), reward, length and KL; the behaviors chart keeps its
- * colors per behavior and tells runs apart by line style.
- */
 /** Names told apart: a name that came before gets " (2)", " (3)", ... (two runs may share a name). */
 export function distinctNames(names: readonly string[]): string[] {
   const seen = new Map<string, number>();
@@ -265,6 +260,11 @@ export function distinctNames(names: readonly string[]): string[] {
   });
 }
 
+/**
+ * Several runs on the same charts (the paper's comparison): one line per run for accuracy (held-out
+ * at T=1 where evaluated, else training), reward, length and KL; the behaviors chart keeps its
+ * colors per behavior and tells runs apart by line style.
+ */
 export function overlaySpecs(runs: readonly { name: string; events: readonly LabEvent[] }[]): ChartSpec[] {
   const base = chartSpecs([]);
   const names = distinctNames(runs.map((r) => r.name));

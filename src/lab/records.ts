@@ -1,6 +1,6 @@
 // A finished (or stopped) run as one JSON document: what the browser saves, exports and imports,
 // and what the CLI writes as run.json. Imported files are untrusted: they are validated with zod
-// (sizes bounded, every number finite) and rejected whole, with a message, if anything is off.
+// (sizes bounded, every number finite or null, JSON's NaN) and rejected whole, with a message, if anything is off.
 
 import { z } from 'zod';
 import { BEHAVIORS } from '../behaviors/types';

@@ -17,7 +17,7 @@ import { selectBackend, type BackendOptions, type BackendReport } from '../model
 import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../model/checkpoint';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { Tokenizer } from '../model/tokenizer';
-import { sizeMismatch } from '../model/names';
+import { sizeMismatch, type Dimensions } from '../model/names';
 import { modelConfig, Transformer, type SizePreset } from '../model/transformer';
 import { evaluate, type EvalResult } from '../rl/evaluate';
 import { AdamW, type OptimizerState } from '../rl/optim';
@@ -311,15 +311,21 @@ export class ExperimentRunner {
           this.step < c.rl.steps
         )
           await this.evaluateNow(policy, tokenizer);
-        const every = [c.checkpointEvery, this.host.autosaveEvery ?? 0].filter((n) => n > 0);
-        if (every.some((n) => this.step % n === 0) && this.step < c.rl.steps)
-          await this.save(
-            `step-${this.step}`,
-            policy,
-            reference as Transformer,
-            optimizer as AdamW,
-            tokenizer,
-          );
+        const due = (n: number | undefined) => n !== undefined && n > 0 && this.step % n === 0;
+        if (this.step < c.rl.steps && (due(c.checkpointEvery) || due(this.host.autosaveEvery))) {
+          const save = () =>
+            this.save(`step-${this.step}`, policy!, reference as Transformer, optimizer as AdamW, tokenizer);
+          if (due(c.checkpointEvery)) await save();
+          else {
+            // An autosave is the host's safety net, not part of the run: if storage refuses it
+            // (a full disk, say), the run says so and goes on.
+            try {
+              await save();
+            } catch (err) {
+              this.status('rl', `note: could not autosave at step ${this.step}: ${(err as Error).message}`);
+            }
+          }
+        }
       }
       if (c.eval.problems > 0 && !this.history.some((e) => e.type === 'eval' && e.metrics.step === this.step))
         await this.evaluateNow(policy, tokenizer);
@@ -371,8 +377,7 @@ export class ExperimentRunner {
       this.noteSize(loaded.model, start.checkpoint);
       return { policy: loaded.model, tokenizer: loaded.tokenizer };
     }
-    const size = c.size as
-      SizePreset | { hiddenSize: number; numLayers: number; numHeads: number; intermediateSize: number };
+    const size = c.size as SizePreset | Dimensions;
     let policy: Transformer;
     if (start.kind === 'prime' && start.from) {
       if (!this.host.loadCheckpoint) throw new Error('this host cannot load checkpoints');
@@ -386,6 +391,21 @@ export class ExperimentRunner {
     checkFits(policy, tokenizer);
     if (start.kind === 'scratch') return { policy, tokenizer };
     this.status('prime', `priming on ${start.examples} ${start.condition} traces`);
+    try {
+      await this.prime(policy, tokenizer);
+    } catch (err) {
+      // Not yet the run's model: a failed priming (out of memory, say) must not leave it behind.
+      policy.dispose();
+      throw err;
+    }
+    return { policy, tokenizer };
+  }
+
+  /** Stage 1b: supervised fine-tuning on the traces of the config's priming condition. */
+  private async prime(policy: Transformer, tokenizer: Tokenizer): Promise<void> {
+    const c = this.config;
+    const start = c.start;
+    if (start.kind !== 'prime') return;
     const examples = primeData({
       condition: start.condition,
       n: start.examples,
@@ -400,17 +420,10 @@ export class ExperimentRunner {
         promptFormat: c.promptFormat,
       },
     });
-    try {
-      await runSft(policy, tokenizer, examples, start.sft, this.rng('sft'), {
-        onProgress: (progress) => this.emit({ type: 'prime', progress }),
-        checkpoint: () => this.gate(),
-      });
-    } catch (err) {
-      // Not yet the run's model: a failed priming (out of memory, say) must not leave it behind.
-      policy.dispose();
-      throw err;
-    }
-    return { policy, tokenizer };
+    await runSft(policy, tokenizer, examples, start.sft, this.rng('sft'), {
+      onProgress: (progress) => this.emit({ type: 'prime', progress }),
+      checkpoint: () => this.gate(),
+    });
   }
 
   /** Say so when the config's size is not the loaded model's: the loaded model's shape wins. */

@@ -8,20 +8,24 @@ export const SIZE_PRESETS = {
 export type SizePreset = keyof typeof SIZE_PRESETS;
 export const SIZE_NAMES = Object.keys(SIZE_PRESETS) as SizePreset[];
 
-type Shape = { hiddenSize: number; intermediateSize: number; numLayers: number; numHeads: number };
+/** The four numbers that shape a model (its vocabulary is the tokenizer's). */
+export interface Dimensions {
+  hiddenSize: number;
+  intermediateSize: number;
+  numLayers: number;
+  numHeads: number;
+}
+
+const sameShape = (a: Dimensions, b: Dimensions): boolean =>
+  a.hiddenSize === b.hiddenSize &&
+  a.intermediateSize === b.intermediateSize &&
+  a.numLayers === b.numLayers &&
+  a.numHeads === b.numHeads;
 
 /** A shape in words: its preset's name, or its dimensions. */
-export function describeShape(s: Shape): string {
+export function describeShape(s: Dimensions): string {
   const dims = `${s.numLayers} layers, ${s.hiddenSize} wide, ${s.numHeads} heads`;
-  const named = SIZE_NAMES.find((n) => {
-    const p = SIZE_PRESETS[n];
-    return (
-      p.hiddenSize === s.hiddenSize &&
-      p.intermediateSize === s.intermediateSize &&
-      p.numLayers === s.numLayers &&
-      p.numHeads === s.numHeads
-    );
-  });
+  const named = SIZE_NAMES.find((n) => sameShape(SIZE_PRESETS[n], s));
   return named ? `${named} (${dims})` : dims;
 }
 
@@ -29,14 +33,13 @@ export function describeShape(s: Shape): string {
  * Why a config's `size` does not describe a model loaded from a checkpoint, or null when it does.
  * A loaded model keeps its own shape; `size` only shapes a model made from scratch.
  */
-export function sizeMismatch(size: SizePreset | Shape, loaded: Shape, source: string): string | null {
+export function sizeMismatch(
+  size: SizePreset | Dimensions,
+  loaded: Dimensions,
+  source: string,
+): string | null {
   const asked = typeof size === 'string' ? SIZE_PRESETS[size] : size;
-  const same =
-    asked.hiddenSize === loaded.hiddenSize &&
-    asked.intermediateSize === loaded.intermediateSize &&
-    asked.numLayers === loaded.numLayers &&
-    asked.numHeads === loaded.numHeads;
-  if (same) return null;
+  if (sameShape(asked, loaded)) return null;
   return `note: the model is ${source}'s, ${describeShape(loaded)}; the config's size, ${describeShape(asked)}, applies only to a model made from scratch`;
 }
 

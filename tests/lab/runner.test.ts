@@ -240,6 +240,20 @@ describe('experiment runner (smoke preset, wasm)', () => {
     );
     await resumed.run();
     expect(timeless(resumed.events)).toEqual(timeless(plain.events));
+    // Storage that refuses the autosaves (a full disk): the run says so and goes on to the end.
+    const full = recorder({
+      autosaveEvery: 1,
+      saveCheckpoint: async (name, files) => {
+        if (name.startsWith('step-')) throw new Error('QuotaExceededError');
+        full.saved.set(name, files);
+      },
+    });
+    await new ExperimentRunner(smoke, full).run();
+    expect([...full.saved.keys()]).toEqual(['final']);
+    expect(
+      full.events.flatMap((e) => (e.type === 'status' && e.message.startsWith('note:') ? [e.message] : [])),
+    ).toEqual([1, 2].map((k) => `note: could not autosave at step ${k}: QuotaExceededError`));
+    expect(timeless(full.events)).toEqual(timeless(plain.events));
   });
 
   it('pauses between steps and resumes', async () => {

@@ -25,8 +25,13 @@ interface LabDB extends DBSchema {
 }
 
 let dbPromise: Promise<IDBPDatabase<LabDB>> | null = null;
+let superseded = false;
 
 export function db(): Promise<IDBPDatabase<LabDB>> {
+  if (superseded)
+    return Promise.reject(
+      new Error('a newer Habits Lab was opened in another tab: reload this page to keep saving'),
+    );
   // Version 2 added the surveys store; a version-1 database keeps its runs and checkpoints.
   dbPromise ??= openDB<LabDB>('habits-lab', 2, {
     upgrade(d, oldVersion) {
@@ -37,10 +42,11 @@ export function db(): Promise<IDBPDatabase<LabDB>> {
       if (oldVersion < 2) d.createObjectStore('surveys', { keyPath: 'id' });
     },
     // A tab of a newer lab wants to upgrade the database: this (older) tab lets go, or the other
-    // tab's storage would wait for ever. This tab opens it again on its next read or write.
+    // tab's storage would wait for ever. This tab cannot open the newer database, so its reads and
+    // writes from now on fail with a message that says to reload.
     blocking(_current, _next, event) {
       (event.target as IDBDatabase).close();
-      dbPromise = null;
+      superseded = true;
     },
   });
   return dbPromise;
@@ -53,6 +59,16 @@ export async function saveRun(record: RunRecord): Promise<void> {
 export async function listRuns(): Promise<RunRecord[]> {
   const all = await (await db()).getAll('runs');
   return all.sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+}
+
+export async function getRun(id: string): Promise<RunRecord | undefined> {
+  return (await db()).get('runs', id);
+}
+
+/** Ids of the runs whose checkpoint is stored (keys only: the checkpoints are megabytes each). */
+export async function listCheckpointRunIds(): Promise<Set<string>> {
+  const keys = await (await db()).getAllKeys('checkpoints');
+  return new Set(keys.filter((k) => !k.startsWith('model:')));
 }
 
 export async function deleteRun(id: string): Promise<void> {
