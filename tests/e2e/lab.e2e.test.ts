@@ -37,6 +37,15 @@ const WASM_RUN: ExperimentInput = {
   examplesPerStep: 4,
 };
 
+/** The pause test's run: long enough to pause, resume and stop it. */
+const PAUSE_RUN: ExperimentInput = {
+  ...WASM_RUN,
+  name: 'e2e pause',
+  start: { kind: 'prime', condition: 'only_backtracking', examples: 32, sft: { epochs: 1 } },
+  rl: { ...WASM_RUN.rl, steps: 40 },
+  eval: { problems: 0 },
+};
+
 async function stage(): Promise<string> {
   return page.getByTestId('stage').innerText();
 }
@@ -69,6 +78,19 @@ async function openAt(hash = ''): Promise<void> {
     null,
     { timeout: 60_000 },
   );
+}
+
+/**
+ * A run of this name in the runs list. The tests after the two training tests use their runs; if
+ * one of those failed, the test that needs its run makes a short one here, so one failure does not
+ * fail every test after it.
+ */
+async function ensureRun(c: ExperimentInput): Promise<void> {
+  if (await page.locator(`.runs tbody tr[data-run="${c.name}"]`).count()) return;
+  await openAt(fragment({ ...c, rl: { ...c.rl, steps: 2 } }));
+  await page.getByRole('button', { name: 'Train', exact: true }).click();
+  await waitForStage(['done', 'error'], 240_000);
+  expect(await stage()).toBe('done');
 }
 
 describe('Habits Lab in real Chromium', () => {
@@ -159,15 +181,7 @@ describe('Habits Lab in real Chromium', () => {
   }, 300_000);
 
   it('pause holds the run between steps, resume continues it, stop ends it', async () => {
-    await openAt(
-      fragment({
-        ...WASM_RUN,
-        name: 'e2e pause',
-        start: { kind: 'prime', condition: 'only_backtracking', examples: 32, sft: { epochs: 1 } },
-        rl: { ...WASM_RUN.rl, steps: 40 },
-        eval: { problems: 0 },
-      }),
-    );
+    await openAt(fragment(PAUSE_RUN));
     await page.getByRole('button', { name: 'Train', exact: true }).click();
     const steps = async () => Number(await page.getByTestId('step').innerText());
     await page.waitForFunction(
@@ -197,6 +211,8 @@ describe('Habits Lab in real Chromium', () => {
   }, 300_000);
 
   it('after a reload the runs are listed and can be overlaid on the charts', async () => {
+    await ensureRun(WASM_RUN);
+    await ensureRun(PAUSE_RUN);
     await openAt();
     const rows = page.locator('.runs tbody tr');
     expect(await rows.count()).toBeGreaterThanOrEqual(2);
@@ -211,6 +227,8 @@ describe('Habits Lab in real Chromium', () => {
   });
 
   it('exported CSV rows match the points on the charts', async () => {
+    await ensureRun(WASM_RUN);
+    await page.getByRole('checkbox', { name: 'overlay e2e wasm' }).check();
     const row = page.locator('.runs tbody tr[data-run="e2e wasm"]');
     const [dl] = await Promise.all([
       page.waitForEvent('download'),
@@ -223,7 +241,7 @@ describe('Habits Lab in real Chromium', () => {
       .map((l) => l.split(','))
       .filter((c) => c[cols.indexOf('mean_reward')] !== '')
       .map((c) => [Number(c[0]), Number(c[cols.indexOf('mean_reward')])]);
-    expect(rewards).toHaveLength(4);
+    expect(rewards.length).toBeGreaterThanOrEqual(2); // 4 steps, or 2 if ensureRun made the run
     const points = await page
       .locator('figure[data-chart="reward"] tr[data-series="e2e wasm"]')
       .evaluateAll((trs) =>
@@ -238,6 +256,7 @@ describe('Habits Lab in real Chromium', () => {
   });
 
   it('importing a broken file shows an error and loads nothing', async () => {
+    await ensureRun(WASM_RUN);
     const before = await page.locator('.runs tbody tr').count();
     await page.getByTestId('import-results').setInputFiles({
       name: 'broken.json',
@@ -296,6 +315,8 @@ describe('Habits Lab in real Chromium', () => {
     await survey.getByRole('button', { name: 'Cancel' }).click();
     expect(await page.getByRole('alertdialog').count()).toBe(0);
 
+    await ensureRun(WASM_RUN);
+    await ensureRun(PAUSE_RUN);
     const surveyRun = async (label: string) => {
       await page.getByTestId('survey-model').selectOption({ label });
       await survey.getByLabel('Problems (M)').fill('3');
