@@ -64,6 +64,11 @@ function host(runId: string, onEvent: (e: LabEvent) => void) {
   };
 }
 
+/** One run at a time in this worker. */
+function refuseWhileRunning(): void {
+  if (runner && !isFinished(runner.currentStage)) throw new Error('a run is already going: stop it first');
+}
+
 const api = {
   /** Which backend this browser gives the lab, and why others were skipped. */
   async probeBackend(preferred: BackendName | 'auto' = 'auto'): Promise<BackendReport> {
@@ -72,9 +77,7 @@ const api = {
 
   /** Run an experiment; resolves with its summary (after stop too). */
   async start(config: unknown, runId: string, onEvent: (e: LabEvent) => void): Promise<RunSummary> {
-    if (runner && !isFinished(runner.currentStage)) {
-      throw new Error('a run is already going: stop it first');
-    }
+    refuseWhileRunning();
     stopBeforeStart = false;
     runner = new ExperimentRunner(config, host(runId, onEvent));
     return runner.run();
@@ -82,9 +85,7 @@ const api = {
 
   /** Continue a stopped run from its saved checkpoint. */
   async resumeRun(runId: string, onEvent: (e: LabEvent) => void): Promise<RunSummary> {
-    if (runner && !isFinished(runner.currentStage)) {
-      throw new Error('a run is already going: stop it first');
-    }
+    refuseWhileRunning();
     stopBeforeStart = false;
     const files = await checkpointFiles(runId);
     runner = ExperimentRunner.fromCheckpoint(files, host(runId, onEvent));
