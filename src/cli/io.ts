@@ -1,7 +1,15 @@
 // JSONL in and out for the CLI: stdin/stdout by default, files when asked.
 
-import { createReadStream, createWriteStream, readFileSync, renameSync, rmSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Writable } from 'node:stream';
 import { parse as parseLossless } from 'lossless-json';
@@ -45,7 +53,7 @@ export async function* readJsonl(path?: string, exactNumbers = false): AsyncGene
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       const why = e.code === 'ENOENT' ? 'no such file' : e.code === 'EISDIR' ? 'it is a folder' : e.message;
-      throw new Error(`cannot read ${path}: ${why}`, { cause: err });
+      throw new UsageError(`cannot read ${path}: ${why}`, { cause: err });
     }
     if (next.done) return;
     const line = next.value;
@@ -142,10 +150,10 @@ export function parseIntList(text: string, option: string): number[] {
   return values;
 }
 
-/** Parse an integer option value. */
+/** Parse an integer option value, written in decimal digits ("0x10" and "1e1" are typos, not 16 and 10). */
 export function parseIntOption(text: string, option: string, min = -Infinity, max = Infinity): number {
   const v = Number(text);
-  if (text.trim() === '' || !Number.isSafeInteger(v) || v < min || v > max) {
+  if (!/^\s*-?\d+\s*$/.test(text) || !Number.isSafeInteger(v) || v < min || v > max) {
     const range = min > -Infinity || max < Infinity ? ` in ${min}..${max}` : '';
     throw new UsageError(`${option} must be an integer${range}, got "${text}"`);
   }
@@ -161,6 +169,22 @@ export function parseNumberOption(text: string, option: string): number {
 
 /** A mistake in how the command was called: printed without a stack trace, exit code 2. */
 export class UsageError extends Error {}
+
+/**
+ * An output folder, checked before any work: a path that is (or lies under) a file would otherwise
+ * fail only when the first result is written, with a bare EEXIST or ENOTDIR.
+ */
+export function outputFolder(path: string, option: string): string {
+  const full = resolve(path);
+  for (let p = full; ; p = dirname(p)) {
+    if (existsSync(p)) {
+      if (!statSync(p).isDirectory())
+        throw new UsageError(`${option} ${path}: ${p === full ? 'is' : `${p} is`} a file, not a folder`);
+      return full;
+    }
+    if (dirname(p) === p) return full;
+  }
+}
 
 /** A JSON file that must hold one object (a config, a plan); a usage error naming the file otherwise. */
 export function readJsonObject(path: string, what: string): Record<string, unknown> {

@@ -120,7 +120,7 @@ export async function runJobs(
   const onSignal = () => {
     stopping = true;
     process.stderr.write(
-      '\nstopping: running jobs save a checkpoint; run the same command again to resume\n',
+      '\nstopping: running RL runs save a checkpoint (a priming still running starts over); run the same command again to resume\n',
     );
     for (const child of running.values()) child.kill('SIGINT');
     process.once('SIGINT', () => process.exit(130));

@@ -123,65 +123,94 @@ export const REPLICATION_CONDITIONS: Condition[] = [
 
 const distinct = (xs: readonly unknown[]): boolean => new Set(xs).size === xs.length;
 
-export const ReplicationSchema = z
-  .object({
-    name: z.string().max(200).default('replication'),
-    conditions: z
-      .array(z.enum(CONDITIONS))
-      .min(1)
-      .max(CONDITIONS.length)
-      .refine(distinct, 'each condition once (a repeat would be the same runs counted twice)')
-      .default(REPLICATION_CONDITIONS),
-    seeds: z
-      .array(
-        z
-          .number()
-          .int()
-          .min(0)
-          .max(2 ** 32 - 1),
-      )
-      .min(1)
-      .max(100)
-      .refine(distinct, 'each seed once (a repeated seed is the same run, not another sample of the spread)')
-      .default([1, 2, 3]),
-    /** The pretrained base model every condition is primed from (a checkpoint folder or URL). */
-    base: z.string().min(1).optional(),
-    preset: z.enum(PRESET_NAMES).default(MINIATURE.preset),
-    ranges: RangesSchema.optional().default(MINIATURE.ranges),
-    size: z.enum(SIZE_NAMES).default(MINIATURE.size),
-    prime: z
-      .object({
-        examples: z.number().int().min(1).max(100_000).default(4000),
-        /**
-         * Distinct training problems (of 689) the examples come from, 20 traces each: priming on every
-         * training problem teaches empty_cot the direct answers of the whole small world.
-         */
-        problems: z.number().int().min(1).max(100_000).default(200),
-        tokenBudget: z.number().int().min(1).max(1024).default(TRACE_DEFAULTS.tokenBudget),
-        maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
-        phrasing: z.enum(['varied', 'terse']).default('terse'),
-        /** Priming data and batches come from this seed (one primed model per condition). */
-        seed: z.number().int().min(0).default(0),
-        sft: SftSchema.partial().prefault({ epochs: 6 }),
-      })
-      .strict()
-      .prefault({}),
-    /** 40 steps: what the 60-minute CPU budget allows for 21 runs (the paper ran 250). */
-    rl: RlSchema.partial().prefault({ steps: 40 }),
-    eval: z
-      .object({
-        every: z.number().int().min(0).default(10),
-        problems: z.number().int().min(1).max(100_000).default(200),
-        /** One held-out test set for every run. */
-        seed: z.number().int().min(0).default(0),
-      })
-      .strict()
-      .prefault({}),
-  })
-  .strict();
+/** 40 steps: what the 60-minute CPU budget allows for 21 runs (the paper ran 250). */
+const PLAN_RL = { steps: 40 };
+const PLAN_SFT = { epochs: 6 };
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const under = (defaults: Record<string, unknown>, value: unknown) =>
+  value === undefined ? defaults : isRecord(value) ? { ...defaults, ...value } : value;
+
+/**
+ * The plan's own defaults go under the settings a plan names, so `rl: { lr: 1e-4 }` keeps the plan's
+ * 40 steps (not the lab-wide 50) and `ranges: { numberMax: 6 }` the miniature's other ranges.
+ * Anything that is not an object is left for the schema to refuse.
+ */
+function withPlanDefaults(input: unknown): unknown {
+  if (!isRecord(input)) return input;
+  const prime = input.prime === undefined ? {} : input.prime;
+  return {
+    ...input,
+    ranges: under(MINIATURE.ranges, input.ranges),
+    rl: under(PLAN_RL, input.rl),
+    prime: isRecord(prime) ? { ...prime, sft: under(PLAN_SFT, prime.sft) } : prime,
+  };
+}
+
+export const ReplicationSchema = z.preprocess(
+  withPlanDefaults,
+  z
+    .object({
+      name: z.string().max(200).default('replication'),
+      conditions: z
+        .array(z.enum(CONDITIONS))
+        .min(1)
+        .max(CONDITIONS.length)
+        .refine(distinct, 'each condition once (a repeat would be the same runs counted twice)')
+        .default(REPLICATION_CONDITIONS),
+      seeds: z
+        .array(
+          z
+            .number()
+            .int()
+            .min(0)
+            .max(2 ** 32 - 1),
+        )
+        .min(1)
+        .max(100)
+        .refine(
+          distinct,
+          'each seed once (a repeated seed is the same run, not another sample of the spread)',
+        )
+        .default([1, 2, 3]),
+      /** The pretrained base model every condition is primed from (a checkpoint folder or URL). */
+      base: z.string().min(1).optional(),
+      preset: z.enum(PRESET_NAMES).default(MINIATURE.preset),
+      ranges: RangesSchema.optional().default(MINIATURE.ranges),
+      size: z.enum(SIZE_NAMES).default(MINIATURE.size),
+      prime: z
+        .object({
+          examples: z.number().int().min(1).max(100_000).default(4000),
+          /**
+           * Distinct training problems (of 689) the examples come from, 20 traces each: priming on every
+           * training problem teaches empty_cot the direct answers of the whole small world.
+           */
+          problems: z.number().int().min(1).max(100_000).default(200),
+          tokenBudget: z.number().int().min(1).max(1024).default(TRACE_DEFAULTS.tokenBudget),
+          maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
+          phrasing: z.enum(['varied', 'terse']).default('terse'),
+          /** Priming data and batches come from this seed (one primed model per condition). */
+          seed: z.number().int().min(0).default(0),
+          sft: SftSchema.partial().prefault(PLAN_SFT),
+        })
+        .strict()
+        .prefault({}),
+      rl: RlSchema.partial().prefault(PLAN_RL),
+      eval: z
+        .object({
+          every: z.number().int().min(0).default(10),
+          problems: z.number().int().min(1).max(100_000).default(200),
+          /** One held-out test set for every run. */
+          seed: z.number().int().min(0).default(0),
+        })
+        .strict()
+        .prefault({}),
+    })
+    .strict(),
+);
 
 export type ReplicationPlan = z.infer<typeof ReplicationSchema>;
-export type ReplicationInput = z.input<typeof ReplicationSchema>;
 
 export function parseReplication(input: unknown): ReplicationPlan {
   const r = ReplicationSchema.safeParse(input);

@@ -227,10 +227,23 @@ export class HfCompleter {
     const promptLength = (inputs.input_ids as Tensor).dims[1];
     const out = (await model.generate({
       ...inputs,
-      max_new_tokens: maxNewTokens,
+      max_new_tokens: this.newTokens(promptLength, maxNewTokens),
       do_sample: false,
     })) as Tensor;
     return Array.from(out.data as BigInt64Array, Number).slice(promptLength);
+  }
+
+  /**
+   * The budget, cut to the positions the model has left after the prompt: past them a lab model's
+   * position table has no row, and onnxruntime fails with an index error deep in the graph.
+   */
+  private newTokens(promptLength: number, wanted: number): number {
+    const positions = (this.hf.model.config as unknown as { max_position_embeddings?: number })
+      .max_position_embeddings;
+    if (positions === undefined) return wanted;
+    if (promptLength >= positions)
+      throw new Error(`the prompt is ${promptLength} tokens and ${this.hf.name} reads at most ${positions}`);
+    return Math.min(wanted, positions - promptLength);
   }
 
   private async generate(
@@ -251,7 +264,7 @@ export class HfCompleter {
     const promptLength = ids.dims[1];
     const out = (await model.generate({
       ...inputs,
-      max_new_tokens: this.options.maxNewTokens,
+      max_new_tokens: this.newTokens(promptLength, this.options.maxNewTokens),
       do_sample: sample,
       temperature: 1,
       top_k: 0,

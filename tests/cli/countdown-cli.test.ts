@@ -46,7 +46,7 @@ describe('habits-lab CLI: countdown commands (child process)', () => {
     expect(noFolder.stderr).not.toMatch(/\bat \S+:\d+/); // no stack trace
 
     const folderIn = cli(['solve', '--in', dir, '--out', join(dir, 'out.jsonl')]);
-    expect(folderIn.status).toBe(1);
+    expect(folderIn.status).toBe(2);
     expect(folderIn.stderr).toContain(`cannot read ${dir}: it is a folder`);
     // Nothing half-written is left behind, not even the temporary file.
     expect(readdirSync(dir).sort()).toEqual(['p.jsonl']);
@@ -85,7 +85,14 @@ describe('habits-lab CLI: countdown commands (child process)', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('--n must be an integer');
     const p = cli(['problems', '--n', '3', '--preset', 'hard']);
-    expect(p.status).not.toBe(0);
+    expect(p.status).toBe(2); // the option parser's complaints are usage mistakes too
+    expect(cli(['prime-data', '--n', '3']).status).toBe(2); // a required option left out
+    // Integers are written in digits: "0x10" and "1e1" are typos, not 16 and 10.
+    for (const odd of ['0x10', '1e1', '2.0', '+3']) {
+      const typo = cli(['problems', '--n', odd]);
+      expect(typo.status, odd).toBe(2);
+      expect(typo.stderr).toContain('--n must be an integer');
+    }
     expect(p.stderr).toMatch(/Allowed choices are paper, tinyzero, easy/);
     const empty = cli(['problems', '--n', '3', '--number-min', '']);
     expect(empty.status).toBe(2);
@@ -148,7 +155,7 @@ describe('habits-lab CLI: countdown commands (child process)', () => {
 
   it('a missing input file is a clear error', () => {
     const r = cli(['score', '--in', '/nonexistent/file.jsonl']);
-    expect(r.status).toBe(1);
+    expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/habits-lab: .*no such file/i);
   });
 });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +46,25 @@ describe('habits-lab CLI: init and sample (child process)', () => {
     expect(big.status).toBe(2);
     expect(big.stderr).toContain("the model would have 269066240 parameters, more than the lab's limit");
     expect(existsSync(huge)).toBe(false);
+  });
+
+  it('init checks --out before any work and leaves no stale export of the model it replaces', () => {
+    const file = join(dir, '..', 'a-file');
+    writeFileSync(file, 'x');
+    for (const out of [file, join(file, 'sub')]) {
+      const r = cli(['init', '--out', out]);
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain('is a file, not a folder');
+    }
+    // A folder that held an export: survey would load the old onnx/model.onnx as if it were this model.
+    const exported = join(dir, '..', 'exported');
+    mkdirSync(join(exported, 'onnx'), { recursive: true });
+    writeFileSync(join(exported, 'onnx', 'model.onnx'), 'an older model');
+    const r = cli(['init', '--out', exported]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('it was an export of the model this replaces');
+    expect(existsSync(join(exported, 'onnx', 'model.onnx'))).toBe(false);
+    expect(existsSync(join(exported, 'model.safetensors'))).toBe(true);
   });
 
   it('sample --json writes prompt, prompt_ids, completion and completion_ids; seeds reproduce', () => {
@@ -103,8 +122,15 @@ describe('habits-lab CLI: init and sample (child process)', () => {
       '--numbers must be a comma-separated list of integers',
     );
     const missing = cli(['sample', '--model', join(dir, 'nope'), '--numbers', '3,7', '--target', '10']);
-    expect(missing.status).toBe(1);
+    expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/cannot read checkpoint folder .*nope: no such folder/);
+    // A folder that holds no checkpoint is named in the message.
+    const notCheckpoint = join(dir, 'not-a-checkpoint');
+    mkdirSync(notCheckpoint);
+    const empty = cli(['sample', '--model', notCheckpoint, '--numbers', '3,7', '--target', '10']);
+    expect(empty.status).toBe(2);
+    expect(empty.stderr).toContain(`habits-lab: ${notCheckpoint}: `);
+    expect(empty.stderr).toMatch(/config\.json/);
     const cold = cli(['sample', '--model', dir, '--numbers', '3,7', '--target', '10', '--temperature', '0']);
     expect(cold.status).toBe(2);
     expect(cold.stderr).toMatch(

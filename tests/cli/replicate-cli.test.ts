@@ -153,6 +153,10 @@ describe('habits-lab replicate (child processes)', () => {
       expect(r.stderr).toMatch(message);
     }
     expect(existsSync(join(root, 'refused'))).toBe(false);
+    // An --out that is a file is refused before any priming starts.
+    const outFile = cli(['replicate', '--base', base, '--out', file('out.txt', ''), '--quiet']);
+    expect(outFile.status).toBe(2);
+    expect(outFile.stderr).toContain('is a file, not a folder');
     // With --base on the command line, the plan's base gives way.
     const r = cli([
       'replicate',

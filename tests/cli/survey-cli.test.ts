@@ -27,6 +27,25 @@ describe('habits-lab CLI: export and survey (child process)', () => {
       expect(existsSync(join(exported, f)), f).toBe(true);
   });
 
+  it('export checks every test problem there is when asked for more', () => {
+    const r = cli([
+      'export',
+      '--model',
+      lab,
+      '--out',
+      join(root, 'all-checked'),
+      '--check',
+      '1000',
+      '--max-new-tokens',
+      '1',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    const [, identical, prompts] = /greedy check: (\d+)\/(\d+) problems/.exec(r.stdout)!;
+    expect(Number(prompts)).toBeGreaterThan(100); // the easy preset's test split, not the 1,000 asked for
+    expect(Number(prompts)).toBeLessThan(1000);
+    expect(identical).toBe(prompts);
+  });
+
   it('survey prints the table and writes a result file the lab can import', () => {
     const out = join(root, 'surveys');
     const r = cli([
@@ -58,6 +77,21 @@ describe('habits-lab CLI: export and survey (child process)', () => {
     const notExported = cli(['survey', '--model', lab, '--n', '1']);
     expect(notExported.status).toBe(2);
     expect(notExported.stderr).toMatch(/has no onnx\/ folder.*\n.*habits-lab export --format onnx/);
+    const file = join(root, 'survey.jsonl');
+    writeFileSync(file, '');
+    const aFile = cli(['survey', '--model', file, '--n', '1']);
+    expect(aFile.status).toBe(2);
+    expect(aFile.stderr).toContain('is a file, not a model folder');
+    // An onnx/ folder without the config and tokenizer beside it is not a model.
+    const onlyOnnx = join(root, 'only-onnx');
+    cpSync(join(exported, 'onnx'), join(onlyOnnx, 'onnx'), { recursive: true });
+    const bare = cli(['survey', '--model', onlyOnnx, '--n', '1']);
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toMatch(/has no config\.json or tokenizer\.json: not a model folder/);
+    // An --out that is a file is refused before any model is loaded or sampled.
+    const outFile = cli(['survey', '--model', exported, '--n', '1', '--k', '1', '--out', file]);
+    expect(outFile.status).toBe(2);
+    expect(outFile.stderr).toContain('is a file, not a folder');
     const hubId = cli(['survey', '--model', 'Qwen/Qwen2.5-0.5B', '--n', '1']);
     expect(hubId.status).toBe(2);
     expect(hubId.stderr).toMatch(/is not a folder here.*pass --hub/);

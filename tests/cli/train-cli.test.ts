@@ -73,7 +73,9 @@ describe('habits-lab CLI: train, prime, eval (child process)', () => {
       const r = cli(['train', '--preset', 'smoke', '--set', ...settings, '--out', a]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(message);
-      expect(r.stdout).toMatch(/nothing was written to/);
+      expect(r.stderr).toMatch(/nothing was written to/);
+      expect(r.stderr.split('nothing was written to')).toHaveLength(2); // said once, on stderr only
+      expect(r.stdout).not.toMatch(message);
     }
     expect(
       ['config.json', 'metrics.jsonl', 'timing.jsonl'].map((f) => readFileSync(join(a, f), 'utf8')),

@@ -76,8 +76,23 @@ describe('replication plan', () => {
     expect(parseConfig(prime!.config).start).toMatchObject({ problems: 50 });
   });
 
+  it("keeps the plan's own defaults beside a setting that is overridden (--set rl.lr=...)", () => {
+    const plan = parseReplication({
+      rl: { lr: 1e-4 },
+      prime: { sft: { lr: 1e-3 } },
+      ranges: { numberMax: 6 },
+    });
+    expect(plan.rl).toMatchObject({ steps: 40, lr: 1e-4 }); // not the lab-wide 50 steps
+    expect(plan.prime.sft).toMatchObject({ epochs: 6, lr: 1e-3 }); // not the lab-wide 3 epochs
+    expect(plan.ranges).toEqual({ numberMin: 1, numberMax: 6, targetMin: 10, targetMax: 30 });
+    expect(parseReplication({ rl: { steps: 80 } }).rl.steps).toBe(80);
+    expect(parseReplication({}).rl.steps).toBe(40);
+  });
+
   it('rejects a broken plan with the field that is wrong', () => {
     expect(() => parseReplication({ seeds: [] })).toThrow(/seeds/);
+    expect(() => parseReplication({ rl: 5 })).toThrow(/rl/);
+    expect(() => parseReplication({ prime: 'x' })).toThrow(/prime/);
     expect(() => parseReplication({ conditions: ['nope'] })).toThrow(/conditions/);
     expect(() => parseReplication({ extra: 1 })).toThrow(/extra/);
   });

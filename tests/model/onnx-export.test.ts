@@ -79,6 +79,19 @@ describe('ONNX export for transformers.js', () => {
     expect(await completer.greedy(prompt)).toBe(tokenizer.decode(ids));
   });
 
+  it('cuts a budget longer than the model reads to the positions left after the prompt', async () => {
+    const prompt = formatPrompt({ numbers: [3, 7, 25], target: 46 }, 'compact');
+    const positions = JSON.parse(new TextDecoder().decode(files.get('config.json')!)).max_position_embeddings;
+    const promptLength = tokenizer.encode(prompt).length;
+    const completer = new HfCompleter(hf, { maxNewTokens: 10_000, seed: 0 });
+    const ids = await completer.greedyIds(prompt);
+    expect(ids.length).toBeLessThanOrEqual(positions - promptLength);
+    const [sampled] = await completer.complete(prompt, 1);
+    expect(tokenizer.encode(sampled).length).toBeLessThanOrEqual(positions - promptLength);
+    const long = formatPrompt({ numbers: Array(positions).fill(7), target: 46 }, 'compact');
+    await expect(completer.greedyIds(long)).rejects.toThrow(/reads at most/);
+  });
+
   it('loads from memory (how the page surveys its own runs) exactly as from a folder', async () => {
     const fetchSpy = vi.spyOn(globalThis, 'fetch');
     const prompt = formatPrompt({ numbers: [4, 9, 6], target: 30 }, 'compact');

@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { formatPrompt, Rng, type PromptFormat } from '../../countdown';
 import {
   BACKENDS,
   countParameters,
   describeBackend,
-  loadCheckpoint,
   modelConfig,
   sample,
   saveCheckpoint,
@@ -16,9 +17,16 @@ import {
   type ModelConfig,
   type SizePreset,
 } from '../../model';
-import { readFolder, writeFolder } from '../../model/node-files';
-import { jsonlWriter, parseIntList, parseIntOption, parseNumberOption, UsageError } from '../io';
-import { checkpointFolder } from './train';
+import { writeFolder } from '../../model/node-files';
+import {
+  jsonlWriter,
+  outputFolder,
+  parseIntList,
+  parseIntOption,
+  parseNumberOption,
+  UsageError,
+} from '../io';
+import { loadModelOption } from './train';
 
 const backendOption = () =>
   new Option('--backend <name>', 'TensorFlow.js backend (auto tries webgpu, webgl, wasm, cpu)')
@@ -75,6 +83,7 @@ export function initCommand(): Command {
         throw new UsageError((err as Error).message);
       }
       const seed = parseIntOption(opts.seed, '--seed', 0, 2 ** 32 - 1);
+      const out = outputFolder(opts.out, '--out');
       const model = Transformer.init(config, seed);
       const files = await saveCheckpoint(
         model,
@@ -82,7 +91,13 @@ export function initCommand(): Command {
         { made_by: 'habits-lab init', size: opts.size, seed, prompt_format: 'compact' },
         opts.dtype === 'f16' ? 'F16' : 'F32',
       );
-      writeFolder(opts.out, files);
+      // An export of the model this replaces would otherwise be surveyed in its place.
+      const staleOnnx = join(out, 'onnx', 'model.onnx');
+      if (existsSync(staleOnnx)) {
+        rmSync(staleOnnx);
+        process.stderr.write(`removed ${staleOnnx}: it was an export of the model this replaces\n`);
+      }
+      writeFolder(out, files);
       model.dispose();
       process.stderr.write(
         `wrote ${opts.out}: ${countParameters(config, true)} parameters (${describeBackend(report)})\n`,
@@ -116,7 +131,7 @@ export function sampleCommand(): Command {
     )
     .action(async (opts) => {
       const report = await selectBackend(opts.backend as BackendName | 'auto');
-      const { model, tokenizer, meta } = loadCheckpoint(readFolder(checkpointFolder(opts.model)));
+      const { model, tokenizer, meta } = loadModelOption(opts.model);
       const numbers = parseIntList(opts.numbers, '--numbers');
       const target = parseIntOption(opts.target, '--target');
       const n = parseIntOption(opts.n, '--n', 1, 1024);

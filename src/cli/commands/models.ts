@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { baseCorpus, BEHAVIORS, CONDITION_DESCRIPTIONS, type Condition } from '../../behaviors';
 import { Rng } from '../../countdown';
 import {
@@ -28,7 +28,7 @@ import {
 } from '../../model';
 import { readFolder, writeFolder } from '../../model/node-files';
 import { runSft } from '../../rl';
-import { parseIntOption, UsageError } from '../io';
+import { outputFolder, parseIntOption, UsageError } from '../io';
 import { runJobs } from '../jobs';
 import { checkPlanFolder, writePlan } from './replicate';
 
@@ -190,10 +190,10 @@ export function modelsCommand(): Command {
         'describes each (condition, parameters, priming, accuracy and behaviors before RL). `npm run models` runs this.',
     )
     .action(async (opts) => {
-      const out = resolve(opts.out);
+      const out = outputFolder(opts.out, '--out');
       const quiet = Boolean(opts.quiet);
       const jobsAtOnce = parseIntOption(opts.jobs, '--jobs', 1, 64); // before twenty minutes of work
-      const work = resolve(opts.work);
+      const work = outputFolder(opts.work, '--work');
       const plan = parseReplication({ base: join(out, 'base') });
       // The work folder's finished primings are reused: only if they were made for this plan.
       const planned = checkPlanFolder(work, plan, '--work');

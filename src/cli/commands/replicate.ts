@@ -15,7 +15,7 @@ import {
   type RunResult,
 } from '../../lab';
 import { renderChartsPng } from '../chart-image';
-import { parseIntList, parseIntOption, parseSetting, readJsonObject, UsageError } from '../io';
+import { outputFolder, parseIntList, parseIntOption, parseSetting, readJsonObject, UsageError } from '../io';
 import { readEvents, runJobs } from '../jobs';
 import { checkpointFolder } from './train';
 
@@ -69,19 +69,23 @@ export function replicateCommand(): Command {
     .option('--out <dir>', 'folder for every run, the results table and the figure', 'runs/replication')
     .option('--plan <file>', 'a replication plan (JSON); the defaults are the tuned miniature')
     .option('--seeds <list>', 'RL seeds, e.g. 1,2,3')
-    .option('--conditions <list>', `priming conditions (default: the seven of the paper's table)`)
+    .option(
+      '--conditions <list>',
+      `priming conditions (default: six of the paper's table and the lab's negative_control)`,
+    )
     .option('--base <dir>', 'pretrained base model to prime from', DEFAULT_BASE)
     .option('--set <key=value...>', 'override plan fields, e.g. --set rl.steps=20 eval.problems=100')
     .option('--jobs <n>', 'runs at once (one CPU core each)', '2')
     .option('--quiet', 'no progress bar')
     .addHelpText(
       'after',
-      '\nStop it with Ctrl-C: running jobs save a checkpoint, and the same command resumes where it stopped.\n\n' +
+      '\nStop it with Ctrl-C: running RL runs save a checkpoint and the same command resumes them; a priming\n' +
+        'that was still running starts over (finished primings and runs are kept).\n\n' +
         'Examples:\n  habits-lab replicate --out runs/replication\n  habits-lab replicate --seeds 11,12,13 --out runs/other-seeds\n' +
         '  habits-lab replicate --conditions all_strategies,empty_cot --seeds 1 --set rl.steps=10 --out runs/quick',
     )
     .action(async (opts, command: Command) => {
-      const out = resolve(opts.out);
+      const out = outputFolder(opts.out, '--out');
       const input: Record<string, unknown> = opts.plan ? readJsonObject(opts.plan, 'replication plan') : {};
       if (opts.seeds !== undefined) input.seeds = parseIntList(opts.seeds, '--seeds');
       if (opts.conditions !== undefined) {
@@ -135,7 +139,9 @@ export function replicateCommand(): Command {
       const rlDone = jobs.filter((j) => j.kind === 'rl' && finished.has(j.id));
       if (rlDone.length === 0) {
         for (const [id, why] of failed) process.stderr.write(`failed: ${id}: ${why}\n`);
-        process.stderr.write(`no RL run finished, so no results were written (logs: ${out}/*/stderr.txt)\n`);
+        process.stderr.write(
+          `no RL run finished, so no results were written (logs: ${out}/prime/*/stderr.txt and ${out}/rl/*/seed-*/stderr.txt)\n`,
+        );
         process.exitCode = 1;
         return;
       }

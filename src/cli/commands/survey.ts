@@ -1,12 +1,12 @@
 import { Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { BEHAVIORS } from '../../behaviors';
 import { PRESET_NAMES, type PresetName, type RewardMode } from '../../countdown';
 import { runSurvey, type SurveyOptions, type SurveyResult } from '../../lab';
 import { HfCompleter, loadHfModel, type HfSource } from '../../model/hf-completer';
-import { parseIntOption, UsageError } from '../io';
+import { outputFolder, parseIntOption, UsageError } from '../io';
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
@@ -32,11 +32,17 @@ function sourceFor(model: string, hub: boolean): HfSource {
       `${model} is not a folder here. To download a model from the Hugging Face Hub, pass --hub (this makes network requests).`,
     );
   }
+  if (!statSync(dir).isDirectory()) throw new UsageError(`${model} is a file, not a model folder`);
   if (!existsSync(join(dir, 'onnx'))) {
     throw new UsageError(
       `${model} has no onnx/ folder. A lab checkpoint must be exported first:\n  habits-lab export --format onnx --model ${model} --out ${model}-onnx`,
     );
   }
+  const missing = ['config.json', 'tokenizer.json'].filter((f) => !existsSync(join(dir, f)));
+  if (missing.length > 0)
+    throw new UsageError(
+      `${model} has no ${missing.join(' or ')}: not a model folder (a lab export has both)`,
+    );
   return { kind: 'local', root: dirname(dir), name: basename(dir) };
 }
 
@@ -54,7 +60,11 @@ export function surveyCommand(): Command {
     .addOption(new Option('--preset <name>', 'problem preset').choices(PRESET_NAMES).default('paper'))
     .addOption(new Option('--reward <mode>', 'reward').choices(['tinyzero', 'strict']).default('tinyzero'))
     .option('--seed <int>', 'problem and sampling seed', '0')
-    .option('--max-new-tokens <n>', 'most tokens per completion', '256')
+    .option(
+      '--max-new-tokens <n>',
+      'most tokens per completion (fewer where the model reads fewer positions after the prompt)',
+      '256',
+    )
     .addOption(
       new Option('--dtype <dtype>', 'ONNX weights to load')
         .choices(['fp32', 'fp16', 'q8', 'q4'])
@@ -78,6 +88,7 @@ export function surveyCommand(): Command {
         rewardMode: opts.reward as RewardMode,
       };
       const maxNewTokens = parseIntOption(opts.maxNewTokens, '--max-new-tokens', 1, 8192);
+      const outDir = opts.out === undefined ? undefined : outputFolder(opts.out, '--out');
       const sources = (opts.model as string[]).map((m) => sourceFor(m, Boolean(opts.hub)));
       // Results are named after the model: two of one name would share a row and a file.
       const names = sources.map((s) => (s.kind === 'hub' ? s.id : s.name));
@@ -114,9 +125,9 @@ export function surveyCommand(): Command {
             },
           );
           results.push(result);
-          if (opts.out) {
-            mkdirSync(opts.out, { recursive: true });
-            const file = join(opts.out, `${hf.name.replace(/[^\w.-]+/g, '_')}.survey.json`);
+          if (outDir) {
+            mkdirSync(outDir, { recursive: true });
+            const file = join(outDir, `${hf.name.replace(/[^\w.-]+/g, '_')}.survey.json`);
             writeFileSync(file, `${JSON.stringify(result, null, 1)}\n`);
             process.stderr.write(`\nwrote ${file}\n`);
           }

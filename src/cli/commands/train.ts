@@ -29,17 +29,32 @@ import { BACKENDS, loadCheckpoint, selectBackend, SIZE_NAMES, type BackendName }
 import { readFolder, writeFolder } from '../../model/node-files';
 import { evaluate } from '../../rl/evaluate';
 import { renderChartsPng } from '../chart-image';
-import { parseIntOption, parseNumberOption, parseSetting, readJsonObject, UsageError } from '../io';
+import {
+  outputFolder,
+  parseIntOption,
+  parseNumberOption,
+  parseSetting,
+  readJsonObject,
+  UsageError,
+} from '../io';
 
 const pct = (x: number | undefined) => (x === undefined ? '  -  ' : `${(100 * x).toFixed(1)}%`);
 
 /** Where a run writes its files, and how it reports progress on the terminal. */
+/** The runner's host for the CLI: files under --out, a progress bar and summary lines. */
+interface FileHost extends RunnerHost {
+  /** Stops the bar and writes the chart and CSV of what has run. */
+  close(): void;
+  /** Whether anything was written under --out (a run that fails at the start writes nothing). */
+  written(): boolean;
+}
+
 function fileHost(
   out: string,
   config: ExperimentConfig,
   quiet: boolean,
   earlier: readonly LabEvent[] = [],
-): RunnerHost & { close(): void } {
+): FileHost {
   const metricsPath = join(out, 'metrics.jsonl');
   const timingPath = join(out, 'timing.jsonl');
   // A resumed run carries its earlier metrics: the files start with them.
@@ -89,10 +104,8 @@ function fileHost(
   };
   return {
     emit(e) {
-      if (e.type === 'error' && !started) {
-        line(`error: ${e.message} (nothing was written to ${out})`);
-        return;
-      }
+      // The error itself is thrown by the run and printed once, on stderr, by main.
+      if (e.type === 'error' && !started) return;
       if (e.type !== 'status') {
         start();
         events.push(e);
@@ -138,7 +151,6 @@ function fileHost(
         flush();
       }
       if (e.type === 'checkpoint') line(`checkpoint ${e.name} saved`);
-      if (e.type === 'error') line(`error: ${e.message}`);
     },
     async saveCheckpoint(name, files) {
       start();
@@ -149,16 +161,14 @@ function fileHost(
     },
     close() {
       if (barStage && !quiet) bar.stop();
+      barStage = '';
       if (started) flush();
     },
+    written: () => started,
   };
 }
 
-async function runAndReport(
-  runner: ExperimentRunner,
-  host: RunnerHost & { close(): void },
-  out: string,
-): Promise<void> {
+async function runAndReport(runner: ExperimentRunner, host: FileHost, out: string): Promise<void> {
   const onSignal = () => {
     process.stderr.write(
       runner.currentStage === 'rl' || runner.currentStage === 'eval'
@@ -188,6 +198,10 @@ async function runAndReport(
     process.stdout.write(
       `done: ${summary.steps} RL steps in ${summary.seconds.toFixed(0)} s on ${summary.backend}; ${evals}; files in ${out}\n`,
     );
+  } catch (err) {
+    host.close();
+    if (err instanceof Error && !host.written()) err.message += ` (nothing was written to ${out})`;
+    throw err;
   } finally {
     process.removeListener('SIGINT', onSignal);
   }
@@ -201,6 +215,18 @@ export function checkpointFolder(ref: string): string {
   const name = ref.slice('shipped:'.length);
   if (!/^[a-z0-9_-]+$/.test(name)) throw new Error(`bad shipped model name "${name}"`);
   return join(SHIPPED_MODELS, name);
+}
+
+/** The model a --model option names, loaded; a folder that holds none is a usage error that names it. */
+export function loadModelOption(ref: string): ReturnType<typeof loadCheckpoint> {
+  let files;
+  try {
+    files = readFolder(checkpointFolder(ref));
+    return loadCheckpoint(files);
+  } catch (err) {
+    const message = (err as Error).message;
+    throw new UsageError(files === undefined ? message : `${ref}: ${message}`);
+  }
 }
 
 export function trainCommand(): Command {
@@ -226,7 +252,7 @@ export function trainCommand(): Command {
         )}\n\nExamples:\n  habits-lab train --preset smoke --out runs/smoke\n  habits-lab train --preset classroom --out runs/classroom\n  habits-lab train --preset classroom --set rl.lr=0 --out runs/frozen   (the frozen copy)\n  habits-lab train --resume runs/smoke/checkpoints/stopped-2 --out runs/smoke`,
     )
     .action(async (opts) => {
-      const out = resolve(opts.out);
+      const out = outputFolder(opts.out, '--out');
       const overrides = ((opts.set as string[] | undefined) ?? []).reduce(
         (acc, s) => parseSetting(s, acc),
         {} as Record<string, unknown>,
@@ -303,7 +329,7 @@ export function primeCommand(): Command {
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
-      const out = resolve(opts.out);
+      const out = outputFolder(opts.out, '--out');
       const host = fileHost(out, config, Boolean(opts.quiet));
       await runAndReport(new ExperimentRunner(config, host), host, out);
     });
@@ -324,7 +350,7 @@ export function evalCommand(): Command {
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
       await selectBackend(opts.backend as BackendName | 'auto');
-      const { model, tokenizer, meta } = loadCheckpoint(readFolder(checkpointFolder(opts.model)));
+      const { model, tokenizer, meta } = loadModelOption(opts.model);
       const seed = parseIntOption(opts.seed, '--seed', 0, 2 ** 32 - 1);
       const problems = generateProblems(problemSpec(opts.preset as PresetName), {
         n: parseIntOption(opts.n, '--n', 1, 100_000),
