@@ -114,15 +114,27 @@ export function numberWordsToDigits(s: string): string {
   );
 }
 
+/**
+ * What replacing the regex \s*(?:->|=>|→|⇒)\s* (global) with ' = ' does, in one pass: that regex
+ * retries from every space of a run of spaces that no arrow follows, which is quadratic in the run's
+ * length.
+ */
+function arrowsToEquals(s: string): string {
+  const parts = s.split(/->|=>|→|⇒/);
+  if (parts.length === 1) return s;
+  const last = parts.length - 1;
+  return parts.map((p, i) => (i === 0 ? p.trimEnd() : i === last ? p.trimStart() : p.trim())).join(' = ');
+}
+
 /** Rewrite symbols and words for arithmetic into + - * / = so equations can be parsed. */
 export function normalizeArithmetic(s: string): string {
-  return s
+  const symbols = s
     .replace(/\\frac\{\s*(\d+)\s*\}\{\s*(\d+)\s*\}/g, '$1 / $2')
     .replace(/\\[()[\]]/g, ' ')
     .replace(/\\times|\\cdot|[×✕⋅·∗]/g, '*')
     .replace(/\\div|[÷∕]/g, '/')
-    .replace(/[−–]/g, '-')
-    .replace(/\s*(?:->|=>|→|⇒)\s*/g, ' = ')
+    .replace(/[−–]/g, '-');
+  return arrowsToEquals(symbols)
     .replace(/(\d)\s*[xX]\s*(?=\(?\d)/g, '$1 * ')
     .replace(/(\d|\))\s+plus\s+/gi, '$1 + ')
     .replace(/(\d|\))\s+minus\s+/gi, '$1 - ')
@@ -236,13 +248,41 @@ interface Equation {
   end: number;
 }
 
+const ARITHMETIC_CHAR = /[\d\s+\-*/().=]/;
+
+/**
+ * The stretches of arithmetic in a text: each maximal run of digits, spaces, operators, brackets
+ * and "=", from its first digit or "(" to its last digit or ")". The same stretches as
+ * /[(\d][\d\s+\-*\/().=]*[\d)]/g, found in one pass: that regex retries from every "(" of a run
+ * that does not end in a digit, which is quadratic in the run's length.
+ */
+export function arithmeticRuns(text: string): { index: number; text: string }[] {
+  const out: { index: number; text: string }[] = [];
+  let i = 0;
+  while (i < text.length) {
+    if (!ARITHMETIC_CHAR.test(text[i])) {
+      i++;
+      continue;
+    }
+    let end = i;
+    while (end < text.length && ARITHMETIC_CHAR.test(text[end])) end++;
+    let first = i;
+    while (first < end && !/[(\d]/.test(text[first])) first++;
+    let last = end - 1;
+    while (last > first && !/[\d)]/.test(text[last])) last--;
+    if (last > first) out.push({ index: first, text: text.slice(first, last + 1) });
+    i = end;
+  }
+  return out;
+}
+
 /** The equations of a sentence, with offsets relative to the sentence. */
 export function findEquations(sentence: string): Equation[] {
   const norm = normalizeArithmetic(sentence);
   const scale = sentence.length === norm.length; // offsets are exact only when nothing was rewritten
   const out: Equation[] = [];
-  for (const m of norm.matchAll(/[(\d][\d\s+\-*/().=]*[\d)]/g)) {
-    const run = m[0];
+  for (const m of arithmeticRuns(norm)) {
+    const run = m.text;
     if (!run.includes('=')) continue;
     const start = scale ? m.index : 0;
     const end = scale ? m.index + run.length : sentence.length;

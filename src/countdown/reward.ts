@@ -137,9 +137,28 @@ function digitRunValue(run: string): string {
   return trimmed === '' ? '0' : trimmed;
 }
 
+/**
+ * Python's re.findall(r'\d+', text), scanned one character at a time: V8's /\p{Nd}+/gu overflows
+ * the stack on a run of millions of non-ASCII digits, and model output may be anything.
+ */
+function digitRuns(text: string): string[] {
+  const runs: string[] = [];
+  let run = '';
+  for (const ch of text) {
+    const digit = ch >= '0' && ch <= '9' ? true : ch.charCodeAt(0) < 128 ? false : isDecimalDigit(ch);
+    if (digit) run += ch;
+    else if (run !== '') {
+      runs.push(run);
+      run = '';
+    }
+  }
+  if (run !== '') runs.push(run);
+  return runs;
+}
+
 /** Step 5: the multiset of integers in the digit runs equals the given numbers. */
 export function usesExactlyNumbers(answer: string, numbers: readonly (number | bigint)[]): boolean {
-  const runs = answer.match(/\p{Nd}+/gu) ?? [];
+  const runs = digitRuns(answer);
   if (runs.length !== numbers.length) return false;
   // Python compares sorted lists of ints; integer equality is equality of the canonical digit
   // strings, which avoids converting huge runs.

@@ -6,3 +6,4 @@ export * from './charts';
 export * from './records';
 export * from './survey';
 export * from './replication';
+export * from './validate';

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { BEHAVIORS } from '../behaviors/types';
 import { ExperimentSchema, type ExperimentConfig } from './config';
 import type { LabEvent, RunSummary } from './events';
+import { describeIssues, parseUntilFirstIssue } from './validate';
 
 export interface RunRecord {
   format: 'habits-lab-run';
@@ -177,10 +178,7 @@ export function parseRecord(text: string, fileName = 'file'): RunRecord {
   ) {
     throw new Error(`${fileName} is not a Habits Lab result file (no "format": "habits-lab-run")`);
   }
-  const r = RunRecordSchema.safeParse(json);
-  if (!r.success) {
-    const first = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
-    throw new Error(`${fileName} is not a valid result file: ${first.join('; ')}`);
-  }
+  const r = parseUntilFirstIssue(RunRecordSchema, json);
+  if (!r.success) throw new Error(`${fileName} is not a valid result file: ${describeIssues(r.issues)}`);
   return r.data as RunRecord;
 }

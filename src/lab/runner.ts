@@ -33,6 +33,7 @@ import {
 import { runSft } from '../rl/sft';
 import { parseConfig, testProblems, type ExperimentConfig } from './config';
 import { num, RecordEventSchema } from './records';
+import { describeIssues, parseUntilFirstIssue } from './validate';
 import type {
   EvalMetrics,
   EvalSummary,
@@ -154,9 +155,8 @@ export class ExperimentRunner {
       .object({ format: z.literal('habits-lab-runner'), version: z.literal(1) })
       .safeParse(json);
     if (!header.success) throw new Error(`${STATE_FILE} is not a Habits Lab runner state`);
-    const parsed = RunnerStateSchema.safeParse(json);
-    if (!parsed.success)
-      throw new Error(`${STATE_FILE} is damaged:\n${z.prettifyError(parsed.error)}`, { cause: parsed.error });
+    const parsed = parseUntilFirstIssue(RunnerStateSchema, json);
+    if (!parsed.success) throw new Error(`${STATE_FILE} is damaged: ${describeIssues(parsed.issues)}`);
     const state = parsed.data as RunnerStateJson;
     const runner = new ExperimentRunner(state.config, host);
     if (state.step > runner.config.rl.steps)

@@ -7,6 +7,7 @@
 
 import { z } from 'zod';
 import { checkResultFileSize, counts, num, spansSchema } from './records';
+import { describeIssues, parseUntilFirstIssue } from './validate';
 import { distinctNames } from './charts';
 import { classify, summarizeBehaviors, type BehaviorSummary } from '../behaviors';
 import { BEHAVIORS, type BehaviorCounts, type BehaviorSpan } from '../behaviors/types';
@@ -191,11 +192,8 @@ export function parseSurvey(text: string, fileName = 'file'): SurveyResult {
   } catch (err) {
     throw new Error(`${fileName} is not JSON (${(err as Error).message})`, { cause: err });
   }
-  const r = SurveySchema.safeParse(json);
-  if (!r.success) {
-    const first = r.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`);
-    throw new Error(`${fileName} is not a valid survey result: ${first.join('; ')}`);
-  }
+  const r = parseUntilFirstIssue(SurveySchema, json);
+  if (!r.success) throw new Error(`${fileName} is not a valid survey result: ${describeIssues(r.issues)}`);
   return r.data as SurveyResult;
 }
 

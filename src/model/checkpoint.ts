@@ -19,6 +19,42 @@ export type CheckpointFiles = Map<string, Uint8Array>;
 
 export const REQUIRED_FILES = ['config.json', 'model.safetensors', 'tokenizer.json'] as const;
 
+const encoder = new TextEncoder();
+const json = (value: unknown): Uint8Array => encoder.encode(`${JSON.stringify(value, null, 2)}\n`);
+
+/**
+ * The tokenizer files transformers.js reads, written from the lab's tokenizer: an export writes
+ * these afresh rather than passing on what an imported checkpoint held (a tokenizer_config.json can
+ * carry a chat template, a program that transformers.js runs).
+ */
+export function tokenizerFiles(tokenizer: Tokenizer, maxPositions: number): CheckpointFiles {
+  return new Map([
+    ['tokenizer.json', json(tokenizer.toHuggingFace())],
+    [
+      'tokenizer_config.json',
+      json({
+        tokenizer_class: 'PreTrainedTokenizerFast',
+        clean_up_tokenization_spaces: false,
+        model_max_length: maxPositions,
+        pad_token: '<pad>',
+        eos_token: '<eos>',
+        unk_token: '<unk>',
+      }),
+    ],
+    [
+      'generation_config.json',
+      json({
+        eos_token_id: tokenizer.eosId,
+        pad_token_id: tokenizer.padId,
+        do_sample: true,
+        temperature: 1.0,
+        top_k: 0,
+        max_new_tokens: 200,
+      }),
+    ],
+  ]);
+}
+
 export interface CheckpointMeta {
   /** Free-form facts about how the checkpoint was made (condition, steps, seed, ...). */
   [key: string]: unknown;
@@ -29,9 +65,6 @@ export interface LoadedCheckpoint {
   tokenizer: Tokenizer;
   meta: CheckpointMeta;
 }
-
-const encoder = new TextEncoder();
-const json = (value: unknown): Uint8Array => encoder.encode(`${JSON.stringify(value, null, 2)}\n`);
 
 /** The LlamaForCausalLM config.json for a model. */
 export function hfConfig(
@@ -89,29 +122,7 @@ export async function saveCheckpoint(
   files.set('model.safetensors', writeSafetensors(policy, dtype, { format: 'pt' }));
   if (valueHead.length > 0)
     files.set('value_head.safetensors', writeSafetensors(valueHead, 'F32', { format: 'pt' }));
-  files.set('tokenizer.json', json(tokenizer.toHuggingFace()));
-  files.set(
-    'tokenizer_config.json',
-    json({
-      tokenizer_class: 'PreTrainedTokenizerFast',
-      clean_up_tokenization_spaces: false,
-      model_max_length: model.config.maxPositions,
-      pad_token: '<pad>',
-      eos_token: '<eos>',
-      unk_token: '<unk>',
-    }),
-  );
-  files.set(
-    'generation_config.json',
-    json({
-      eos_token_id: tokenizer.eosId,
-      pad_token_id: tokenizer.padId,
-      do_sample: true,
-      temperature: 1.0,
-      top_k: 0,
-      max_new_tokens: 200,
-    }),
-  );
+  for (const [name, data] of tokenizerFiles(tokenizer, model.config.maxPositions)) files.set(name, data);
   return files;
 }
 
@@ -146,7 +157,11 @@ export function configFromHf(raw: unknown): { config: ModelConfig; meta: Checkpo
   };
   const num = (key: string, fallback: number): number => {
     const v = c[key] ?? fallback;
-    if (typeof v !== 'number' || !(v > 0)) fail(`${key} must be a positive number, got ${JSON.stringify(v)}`);
+    // JSON's 1e999 parses to Infinity, which would load as a model whose every logit is 0.
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
+      fail(
+        `${key} must be a finite positive number, got ${Number.isFinite(v) ? JSON.stringify(v) : String(v)}`,
+      );
     return v as number;
   };
   const config: ModelConfig = {

@@ -15,7 +15,8 @@
 
 import onnxProto from 'onnx-proto';
 import type { onnx as Onnx } from 'onnx-proto';
-import { configFromHf, REQUIRED_FILES, type CheckpointFiles } from './checkpoint';
+import { configFromHf, REQUIRED_FILES, tokenizerFiles, type CheckpointFiles } from './checkpoint';
+import { Tokenizer } from './tokenizer';
 import { readSafetensors } from './safetensors';
 import { parameterShapes, type ModelConfig } from './transformer';
 
@@ -281,7 +282,7 @@ export function exportOnnx({ config: c, weights }: OnnxWeights): Uint8Array {
 
 /**
  * A transformers.js model folder from a lab checkpoint (config.json, model.safetensors,
- * tokenizer.json): the same configs and tokenizer, plus onnx/model.onnx. The checkpoint is validated
+ * tokenizer.json): the same config, the tokenizer files written afresh, and onnx/model.onnx. The checkpoint is validated
  * first, so a broken one fails here with the loader's message, not inside onnxruntime.
  */
 export function transformersJsFolder(files: CheckpointFiles): CheckpointFiles {
@@ -303,10 +304,11 @@ export function transformersJsFolder(files: CheckpointFiles): CheckpointFiles {
     'config.json',
     new TextEncoder().encode(`${JSON.stringify({ ...hf, use_cache: true }, null, 2)}\n`),
   );
-  for (const name of ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json']) {
-    const f = files.get(name);
-    if (f) out.set(name, f);
-  }
+  // The tokenizer files are written afresh from the validated tokenizer, never passed on as imported.
+  const tokenizer = Tokenizer.fromHuggingFace(
+    JSON.parse(new TextDecoder().decode(files.get('tokenizer.json'))),
+  );
+  for (const [name, data] of tokenizerFiles(tokenizer, config.maxPositions)) out.set(name, data);
   out.set('onnx/model.onnx', exportOnnx({ config, weights }));
   return out;
 }

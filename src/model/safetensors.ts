@@ -21,6 +21,8 @@ export interface SafetensorsFile {
 }
 
 const MAX_HEADER = 100 * 1024 * 1024;
+/** 2 + 9 per layer for the lab's models (64 layers at most); a header of a million entries is refused unread. */
+const MAX_TENSORS = 4096;
 
 /** Encode tensors (float32 values) as a safetensors file in the given dtype. */
 export function writeSafetensors(
@@ -77,6 +79,9 @@ export function readSafetensors(bytes: Uint8Array, fileName = 'model.safetensors
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header))
     fail('header must be a JSON object');
+  const count = Object.keys(header as object).length;
+  if (count > MAX_TENSORS + 1)
+    fail(`header lists ${count} entries; a lab model has at most ${MAX_TENSORS} tensors`);
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = {};

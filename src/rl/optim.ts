@@ -91,11 +91,18 @@ export class AdamW {
   }
 
   setState(state: OptimizerState): void {
+    // A damaged state would resume into NaN weights: refuse it before anything is assigned.
+    if (!Number.isSafeInteger(state.step) || state.step < 0)
+      throw new Error(`optimizer state has step ${String(state.step)}, not a count of steps`);
     for (const [name, p] of this.vars) {
       const m = state.m[name];
       const v = state.v[name];
       if (!m || !v || m.length !== p.size || v.length !== p.size)
         throw new Error(`optimizer state does not match parameter ${name}`);
+      if (!m.every(Number.isFinite))
+        throw new Error(`optimizer state of ${name}: its first moment is not finite`);
+      if (!v.every((x) => Number.isFinite(x) && x >= 0))
+        throw new Error(`optimizer state of ${name}: its second moment is not finite and non-negative`);
     }
     tf.tidy(() => {
       for (const [name, p] of this.vars) {

@@ -5,7 +5,8 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BEHAVIORS, classify, type BehaviorCounts } from '../../src/behaviors';
-import { MAX_CHARS } from '../../src/behaviors/classify';
+import { arithmeticRuns, MAX_CHARS, normalizeArithmetic } from '../../src/behaviors/classify';
+import { Rng } from '../../src/countdown';
 
 interface Labelled {
   id: string;
@@ -125,5 +126,32 @@ describe('classifier on free-form reasoning', () => {
     expect(a.counts.verification).toBeGreaterThan(100); // it did read the first 20,000 characters
     expect(Math.max(...a.spans.map((s) => s.end))).toBeLessThanOrEqual(MAX_CHARS);
     expect(classify(big, { numbers: [5, 3], target: 2 })).toEqual(a);
+  });
+});
+
+describe('the classifier reads arithmetic in one pass', () => {
+  // The two regexes these replace were quadratic on a run of "(" or of spaces; the one-pass versions
+  // must find exactly what the regexes found.
+  const alphabet = ['1', '2', ' ', '(', ')', '+', '=', 'a', '.', '\t', '-', '>', '→', '\n', '⇒'];
+  const randomTexts = (n: number) => {
+    const rng = new Rng(7);
+    return Array.from({ length: n }, () =>
+      Array.from({ length: rng.int(0, 30) }, () => alphabet[rng.int(0, alphabet.length - 1)]).join(''),
+    );
+  };
+
+  it('arithmeticRuns finds what /[(\\d][\\d\\s+\\-*/().=]*[\\d)]/g finds, on 20,000 random texts', () => {
+    for (const s of randomTexts(20_000)) {
+      const regex = [...s.matchAll(/[(\d][\d\s+\-*/().=]*[\d)]/g)].map((m) => ({
+        index: m.index,
+        text: m[0],
+      }));
+      expect(arithmeticRuns(s), JSON.stringify(s)).toEqual(regex);
+    }
+  });
+
+  it('arrows become "=" as /\\s*(?:->|=>|→|⇒)\\s*/g made them, on 20,000 random texts', () => {
+    for (const s of randomTexts(20_000))
+      expect(normalizeArithmetic(s), JSON.stringify(s)).toBe(s.replace(/\s*(?:->|=>|→|⇒)\s*/g, ' = '));
   });
 });

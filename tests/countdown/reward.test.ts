@@ -130,6 +130,14 @@ describe('tinyzero reward: extraction details', () => {
     expect(pyStrip('\u001c\u00a0 2*3 \u3000\u0085')).toBe('2*3');
     expect(pyStrip('\u200b2')).toBe('\u200b2');
   });
+  it('reads digit runs of any script and any length, as re.findall(r"\\d+") does', () => {
+    // Arabic-Indic ٢ ٣ ٤ are the numbers 2, 3, 4 to Python's \d and int(); the character filter passes them.
+    expect(tz(`${A}<answer>\u0662*\u0663*\u0664</answer>`).reason).not.toBe('wrong_numbers');
+    expect(tz(`${A}<answer>2*3*44</answer>`).reason).toBe('wrong_numbers');
+    // Eight million non-ASCII digits: V8's /\p{Nd}+/gu overflowed the stack on this.
+    const huge = tz(`${A}<answer>${'\u0669'.repeat(8_000_000)}</answer>`);
+    expect(huge.reason).toBe('wrong_numbers');
+  });
   it('custom format_score and score are used', () => {
     expect(computeScore(`${A}<answer>2+3+4</answer>`, T, { mode: 'tinyzero', formatScore: 0.25 }).score).toBe(
       0.25,

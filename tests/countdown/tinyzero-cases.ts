@@ -3,6 +3,7 @@
 
 import { Rng } from '../../src/countdown/rng';
 import { PyError, pyEval } from '../../src/countdown/pyexpr';
+import { extractSolution } from '../../src/countdown/reward';
 
 export interface RewardCase {
   solution_str: string;
@@ -115,12 +116,17 @@ export function randomCase(rng: Rng): RewardCase {
   };
 }
 
-/** Does our evaluator refuse the case for size (Python would grind on a gigantic power)? */
+/**
+ * Does our evaluator refuse the case's answer for size (Python would grind on a gigantic power)? The
+ * answer is the one TinyZero scores, the last on the last line: checking the first let
+ * "<answer>1+1</answer> <answer>10 **(1 +19) **21 </answer>" through, and Python computed 10**(20**21)
+ * until the test was killed.
+ */
 export function isGiant(c: RewardCase): boolean {
-  const m = /<answer>([^\n]*?)<\/answer>/.exec(c.solution_str.slice(c.solution_str.lastIndexOf('\n') + 1));
-  if (!m) return false;
+  const answer = extractSolution(c.solution_str);
+  if (answer === null) return false;
   try {
-    pyEval(m[1].trim());
+    pyEval(answer);
     return false;
   } catch (err) {
     return err instanceof PyError && err.kind === 'LimitError';

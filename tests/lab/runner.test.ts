@@ -179,7 +179,7 @@ describe('experiment runner (smoke preset, wasm)', () => {
     const cases: [Record<string, unknown> | null, RegExp][] = [
       [null, /runner_state\.json is not a Habits Lab runner state/],
       [{ history: null }, /damaged:[\s\S]*history/],
-      [{ history: [{ type: 'step', metrics: 'x' }] }, /damaged:[\s\S]*history\[0\]/],
+      [{ history: [{ type: 'step', metrics: 'x' }] }, /damaged:[\s\S]*history\.0/],
       [{ step: -100 }, /damaged:[\s\S]*step/],
       [{ step: 4 }, /step 4 is past the run's 3 steps/],
     ];

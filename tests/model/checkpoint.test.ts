@@ -127,6 +127,21 @@ describe('checkpoints', () => {
       ],
       ['a 3-byte safetensors', (f) => f.set('model.safetensors', new Uint8Array([1, 2, 3])), /too short/],
       [
+        'a header of 5,000 empty tensors (refused before any is decoded)',
+        (f) =>
+          f.set(
+            'model.safetensors',
+            writeSafetensors(
+              Array.from({ length: 5000 }, (_, i) => ({
+                name: `t${i}`,
+                shape: [0],
+                data: new Float32Array(0),
+              })),
+            ),
+          ),
+        /model\.safetensors: header lists 5000 entries; a lab model has at most 4096 tensors/,
+      ],
+      [
         'bad JSON in config',
         (f) => f.set('config.json', enc.encode('{"vocab_size": 3,')),
         /config\.json is not valid JSON/,
@@ -138,6 +153,20 @@ describe('checkpoints', () => {
       ],
       ['a wrong shape', withConfig({ intermediate_size: 100 }), /shape \[176,64\], expected \[100,64\]/],
       ['a vocabulary mismatch', withConfig({ vocab_size: 10 }), /vocab_size 10/],
+      [
+        // JSON's 1e999 is Infinity: the model would load with every logit 0.
+        'an infinite rms_norm_eps',
+        (f) =>
+          f.set(
+            'config.json',
+            enc.encode(
+              dec
+                .decode(good.get('config.json'))
+                .replace(/"rms_norm_eps":\s*[^,}]+/, '"rms_norm_eps": 1e999'),
+            ),
+          ),
+        /rms_norm_eps must be a finite positive number, got Infinity/,
+      ],
       [
         'an unsupported dtype',
         (f) => f.set('model.safetensors', withDtype(f.get('model.safetensors') as Uint8Array, 'I32')),

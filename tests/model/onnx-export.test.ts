@@ -48,6 +48,23 @@ describe('ONNX export for transformers.js', () => {
     );
   });
 
+  it("writes the tokenizer files afresh: an imported checkpoint's chat template is not passed on", () => {
+    const text = (f: Map<string, Uint8Array>, name: string) => new TextDecoder().decode(f.get(name));
+    const crafted = new Map(files);
+    const tokenizerConfig = JSON.parse(text(files, 'tokenizer_config.json'));
+    const template = '{% for i in range(1000000) %}x{% endfor %}';
+    crafted.set(
+      'tokenizer_config.json',
+      new TextEncoder().encode(JSON.stringify({ ...tokenizerConfig, chat_template: template })),
+    );
+    const tokenizerJson = JSON.parse(text(files, 'tokenizer.json'));
+    crafted.set('tokenizer.json', new TextEncoder().encode(JSON.stringify({ ...tokenizerJson, extra: 'x' })));
+    const exported = transformersJsFolder(crafted);
+    for (const name of ['tokenizer.json', 'tokenizer_config.json', 'generation_config.json'])
+      expect(text(exported, name), name).toBe(text(files, name)); // as the lab wrote them
+    expect(text(exported, 'tokenizer_config.json')).not.toContain('chat_template');
+  });
+
   it('gives the tfjs model’s greedy completions token for token', async () => {
     const { model } = loadCheckpoint(files);
     const problems = generateProblems(problemSpec('paper'), { n: 10, seed: 3, split: 'test' });

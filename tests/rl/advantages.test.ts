@@ -305,6 +305,23 @@ describe('AdamW', () => {
     opt2.setState(state);
     expect(opt2.step).toBe(1);
     expect(() => opt2.setState({ step: 1, m: {}, v: {} })).toThrow(/does not match/);
+    // A damaged state is refused before anything is assigned: it would resume into NaN weights.
+    const damaged = (edit: (s: typeof state) => void) => {
+      const s = { step: state.step, m: { ...state.m }, v: { ...state.v } };
+      edit(s);
+      return s;
+    };
+    const bad: [(s: typeof state) => void, RegExp][] = [
+      [(s) => (s.step = NaN), /step NaN/],
+      [(s) => (s.step = -1), /step -1/],
+      [(s) => (s.m.w = state.m.w.map((x, i) => (i === 0 ? NaN : x))), /w: its first moment is not finite/],
+      [(s) => (s.v.w = state.v.w.map((x, i) => (i === 0 ? -1 : x))), /w: its second moment/],
+      [(s) => (s.v.w = state.v.w.map((x, i) => (i === 0 ? Infinity : x))), /w: its second moment/],
+    ];
+    for (const [edit, message] of bad) expect(() => opt2.setState(damaged(edit))).toThrow(message);
+    const after = await opt2.getState();
+    expect(after.m.w).toEqual(state.m.w); // the refused states changed nothing
+    expect(opt2.step).toBe(1);
     tf.dispose([w, b, norm]);
     opt.dispose();
     opt2.dispose();

@@ -2,7 +2,11 @@
 // zip of several checkpoints is refused instead of silently mixing them.
 import { strToU8, zipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { MAX_CHECKPOINT_FILE_BYTES, readCheckpointUpload } from '../../src/ui/lib/files';
+import {
+  MAX_CHECKPOINT_BYTES,
+  MAX_CHECKPOINT_FILE_BYTES,
+  readCheckpointUpload,
+} from '../../src/ui/lib/files';
 
 const FILES = {
   'config.json': strToU8('{}'),
@@ -12,8 +16,8 @@ const FILES = {
 const zipOf = (entries: Record<string, Uint8Array>, name = 'ckpt.zip') =>
   new File([zipSync(entries, { level: 0 }) as BlobPart], name);
 
-/** Rewrite the uncompressed size every header of a stored zip declares for its first entry. */
-function declareSize(zip: Uint8Array, size: number): Uint8Array {
+/** Rewrite the uncompressed size the headers of a stored zip declare for its first entry (or every entry). */
+function declareSize(zip: Uint8Array, size: number, every = false): Uint8Array {
   const out = zip.slice();
   const view = new DataView(out.buffer);
   for (let i = 0; i + 4 <= out.length; i++) {
@@ -21,7 +25,7 @@ function declareSize(zip: Uint8Array, size: number): Uint8Array {
     if (sig === 0x04034b50) view.setUint32(i + 22, size, true); // local file header
     if (sig === 0x02014b50) {
       view.setUint32(i + 24, size, true); // central directory header
-      break;
+      if (!every) break;
     }
   }
   return out;
@@ -41,6 +45,30 @@ describe('readCheckpointUpload', () => {
     expect(bomb.size).toBeLessThan(200);
     await expect(readCheckpointUpload([bomb])).rejects.toThrow(
       /model\.safetensors is 1024 MB, more than a checkpoint file may be \(1 GB\)/,
+    );
+  });
+
+  it('refuses an entry that unpacks to less than it declares (the rest of the buffer would be kept)', async () => {
+    const small = zipSync({ 'config.json': strToU8('{}') }, { level: 0 });
+    const lying = new File([declareSize(small, 5_000_000) as BlobPart], 'lying.zip');
+    await expect(readCheckpointUpload([lying])).rejects.toThrow(
+      /lying\.zip is damaged: config\.json unpacks to 2 bytes but declares 5000000/,
+    );
+  });
+
+  it('keeps only the files a checkpoint has, and refuses more than one checkpoint could weigh', async () => {
+    const zipped = zipOf({ ...FILES, 'extra.json': strToU8('{}'), 'notes/model.onnx.json': strToU8('{}') });
+    expect([...(await readCheckpointUpload([zipped])).keys()].sort()).toEqual([
+      'config.json',
+      'model.safetensors',
+      'tokenizer.json',
+    ]);
+    // Three files, each under the per-file limit, that together declare more than any checkpoint.
+    const entries = ['model.safetensors', 'reference.safetensors', 'optimizer.safetensors'];
+    const three = zipSync(Object.fromEntries(entries.map((n) => [n, new Uint8Array(4)])), { level: 0 });
+    const heavy = declareSize(three, Math.floor(MAX_CHECKPOINT_BYTES / 3) + 1, true);
+    await expect(readCheckpointUpload([new File([heavy as BlobPart], 'heavy.zip')])).rejects.toThrow(
+      /the checkpoint's files come to more than 2 GB \(at optimizer\.safetensors\)/,
     );
   });
 

@@ -51,36 +51,68 @@ export async function importRecords(
 /** Largest checkpoint file the page unpacks or reads (a 200M-parameter model in F32 is 800 MB). */
 export const MAX_CHECKPOINT_FILE_BYTES = 2 ** 30;
 
-const isCheckpointFile = (name: string) => /\.(json|safetensors)$/.test(name);
+/** The files a lab checkpoint can hold (checkpoint.ts and the runner's resume files); nothing else is kept. */
+const CHECKPOINT_FILES = new Set([
+  'config.json',
+  'model.safetensors',
+  'value_head.safetensors',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'generation_config.json',
+  'runner_state.json',
+  'reference.safetensors',
+  'optimizer.safetensors',
+]);
+const isCheckpointFile = (name: string) => CHECKPOINT_FILES.has(name);
+
+/** All the files of one checkpoint together: a mini model with its reference and optimizer is ~60 MB. */
+export const MAX_CHECKPOINT_BYTES = 2 ** 31;
 
 /**
  * Checkpoint files from a zip or from the separate files of a folder. Sizes are checked before
- * anything is unpacked (a small zip can declare gigabytes), and a zip holding several checkpoints
- * (a run's `final/` and `step-40/`) is refused rather than mixed.
+ * anything is unpacked (a small zip can declare gigabytes), each entry must inflate to the size it
+ * declared, and a zip holding several checkpoints (a run's `final/` and `step-40/`) is refused
+ * rather than mixed.
  */
 export async function readCheckpointUpload(files: readonly File[]): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
   const from = new Map<string, string>();
   const tooBig = (name: string, bytes: number) =>
     new Error(`${name} is ${(bytes / 2 ** 20).toFixed(0)} MB, more than a checkpoint file may be (1 GB)`);
+  let total = 0;
+  const count = (name: string, bytes: number) => {
+    total += bytes;
+    if (total > MAX_CHECKPOINT_BYTES)
+      throw new Error(
+        `the checkpoint's files come to more than ${MAX_CHECKPOINT_BYTES / 2 ** 30} GB (at ${name}): this is not one lab checkpoint`,
+      );
+  };
   for (const f of files) {
     if (f.size > MAX_CHECKPOINT_FILE_BYTES) throw tooBig(f.name, f.size);
     if (f.name.endsWith('.zip')) {
       const bytes = new Uint8Array(await f.arrayBuffer());
+      const declared = new Map<string, number>();
       let entries: Record<string, Uint8Array>;
       try {
         entries = unzipSync(bytes, {
           filter: (entry) => {
             if (!isCheckpointFile(entry.name.split('/').pop() ?? '')) return false;
             if (entry.originalSize > MAX_CHECKPOINT_FILE_BYTES) throw tooBig(entry.name, entry.originalSize);
+            count(entry.name, entry.originalSize);
+            declared.set(entry.name, entry.originalSize);
             return true;
           },
         });
       } catch (err) {
-        if (err instanceof Error && err.message.includes('more than a checkpoint file may be')) throw err;
+        if (err instanceof Error && /more than a checkpoint|this is not one lab checkpoint/.test(err.message))
+          throw err;
         throw new Error(`${f.name} is not a readable zip file`, { cause: err });
       }
       for (const [path, data] of Object.entries(entries)) {
+        if (data.length !== declared.get(path))
+          throw new Error(
+            `${f.name} is damaged: ${path} unpacks to ${data.length} bytes but declares ${declared.get(path)}`,
+          );
         const base = path.split('/').pop() ?? '';
         const earlier = from.get(base);
         if (earlier !== undefined)
@@ -91,6 +123,7 @@ export async function readCheckpointUpload(files: readonly File[]): Promise<Map<
         out.set(base, data);
       }
     } else if (isCheckpointFile(f.name)) {
+      count(f.name, f.size);
       out.set(f.name, new Uint8Array(await f.arrayBuffer()));
     }
   }
