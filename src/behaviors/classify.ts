@@ -134,39 +134,46 @@ export function normalizeArithmetic(s: string): string {
     .replace(/\\times|\\cdot|[×✕⋅·∗]/g, '*')
     .replace(/\\div|[÷∕]/g, '/')
     .replace(/[−–]/g, '-');
-  return arrowsToEquals(symbols)
-    .replace(/(\d)\s*[xX]\s*(?=\(?\d)/g, '$1 * ')
-    .replace(/(\d|\))\s+plus\s+/gi, '$1 + ')
-    .replace(/(\d|\))\s+minus\s+/gi, '$1 - ')
-    .replace(/(\d|\))\s+(?:times|multiplied\s+by)\s+/gi, '$1 * ')
-    .replace(/(\d|\))\s+divided\s+by\s+/gi, '$1 / ')
-    .replace(
-      /\badd(?:ing)?\s+(\d+)\s+(?:and|to)\s+(\d+),?\s+(?:to\s+get|gives(?:\s+us)?|which\s+gives|giving|makes|=)\s+(?=\d)/gi,
-      '$1 + $2 = ',
-    )
-    .replace(
-      /\bsubtract(?:ing)?\s+(\d+)\s+from\s+(\d+),?\s+(?:to\s+get|gives(?:\s+us)?|which\s+gives|giving|leaves|=)\s+(?=\d)/gi,
-      '$2 - $1 = ',
-    )
-    .replace(
-      /\bmultiply(?:ing)?\s+(\d+)\s+(?:by|and|with)\s+(\d+),?\s+(?:to\s+get|gives(?:\s+us)?|which\s+gives|giving|makes|=)\s+(?=\d)/gi,
-      '$1 * $2 = ',
-    )
-    .replace(
-      /\bdivid(?:e|ing)\s+(\d+)\s+by\s+(\d+),?\s+(?:to\s+get|gives(?:\s+us)?|which\s+gives|giving|makes|=)\s+(?=\d)/gi,
-      '$1 / $2 = ',
-    )
-    .replace(/(\d+)\s+is\s+(\d+)\s+(?:less|fewer|smaller|lower)\s+than\s+(\d+)/gi, '$1 = $3 - $2')
-    .replace(/(\d+)\s+is\s+(\d+)\s+(?:more|greater|bigger|larger|higher)\s+than\s+(\d+)/gi, '$1 = $3 + $2')
-    .replace(/(\d+)\s+factors\s+(?:nicely\s+)?(?:as|into)\s+(?=\d)/gi, '$1 = ')
-    .replace(
-      /(\d+)\s+(?:can\s+be\s+(?:written|expressed|made|split|broken\s+down)|is\s+the\s+same)\s+as\s+(?=\(?\d)/gi,
-      '$1 = ',
-    )
-    .replace(
-      /(\d|\))\s+(?:equals|is\s+equal\s+to|gives(?:\s+us)?|makes|results\s+in|yields|is(?:\s+indeed|\s+exactly)?)\s+(?=\(?-?\d)/gi,
-      '$1 = ',
-    );
+  return (
+    arrowsToEquals(symbols)
+      .replace(/(\d)\s*[xX]\s*(?=\(?\d)/g, '$1 * ')
+      .replace(/(\d|\))\s+plus\s+/gi, '$1 + ')
+      .replace(/(\d|\))\s+minus\s+/gi, '$1 - ')
+      .replace(/(\d|\))\s+(?:times|multiplied\s+by)\s+/gi, '$1 * ')
+      .replace(/(\d|\))\s+divided\s+by\s+/gi, '$1 / ')
+      .replace(
+        /\badd(?:ing)?\s+(\d+)\s+(?:and|to)\s+(\d+),?\s+(?:to\s+get|gives(?:\s+us)?|which\s+gives|giving|makes|=)\s+(?=\d)/gi,
+        '$1 + $2 = ',
+      )
+      .replace(
+        /\bsubtract(?:ing)?\s+(\d+)\s+from\s+(\d+),?\s+(?:to\s+get|gives(?:\s+us)?|which\s+gives|giving|leaves|=)\s+(?=\d)/gi,
+        '$2 - $1 = ',
+      )
+      .replace(
+        /\bmultiply(?:ing)?\s+(\d+)\s+(?:by|and|with)\s+(\d+),?\s+(?:to\s+get|gives(?:\s+us)?|which\s+gives|giving|makes|=)\s+(?=\d)/gi,
+        '$1 * $2 = ',
+      )
+      .replace(
+        /\bdivid(?:e|ing)\s+(\d+)\s+by\s+(\d+),?\s+(?:to\s+get|gives(?:\s+us)?|which\s+gives|giving|makes|=)\s+(?=\d)/gi,
+        '$1 / $2 = ',
+      )
+      // (?<!\d): a number is tried from its first digit only; from every digit of a long run, each
+      // rule below was quadratic in the run's length (the match can only start there anyway).
+      .replace(/(?<!\d)(\d+)\s+is\s+(\d+)\s+(?:less|fewer|smaller|lower)\s+than\s+(\d+)/gi, '$1 = $3 - $2')
+      .replace(
+        /(?<!\d)(\d+)\s+is\s+(\d+)\s+(?:more|greater|bigger|larger|higher)\s+than\s+(\d+)/gi,
+        '$1 = $3 + $2',
+      )
+      .replace(/(?<!\d)(\d+)\s+factors\s+(?:nicely\s+)?(?:as|into)\s+(?=\d)/gi, '$1 = ')
+      .replace(
+        /(?<!\d)(\d+)\s+(?:can\s+be\s+(?:written|expressed|made|split|broken\s+down)|is\s+the\s+same)\s+as\s+(?=\(?\d)/gi,
+        '$1 = ',
+      )
+      .replace(
+        /(\d|\))\s+(?:equals|is\s+equal\s+to|gives(?:\s+us)?|makes|results\s+in|yields|is(?:\s+indeed|\s+exactly)?)\s+(?=\(?-?\d)/gi,
+        '$1 = ',
+      )
+  );
 }
 
 interface Term {

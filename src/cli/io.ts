@@ -97,6 +97,11 @@ export function jsonlWriter(path?: string): JsonlWriter {
       close: () => Promise.resolve(),
     };
   }
+  // Checked before any work: a folder in the way, or no folder to write into, is a usage mistake.
+  if (existsSync(path) && statSync(path).isDirectory())
+    throw new UsageError(`cannot write ${path}: it is a folder`);
+  if (!existsSync(dirname(resolve(path))) || !statSync(dirname(resolve(path))).isDirectory())
+    throw new UsageError(`cannot write ${path}: no such folder`);
   const partial = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
   const stream: Writable = createWriteStream(partial, { encoding: 'utf8' });
   let failure: Error | null = null;
@@ -144,7 +149,7 @@ export function jsonlWriter(path?: string): JsonlWriter {
 export function parseIntList(text: string, option: string): number[] {
   const parts = text.split(',').map((s) => s.trim());
   const values = parts.map(Number);
-  if (parts.some((s) => s === '') || values.some((v) => !Number.isInteger(v))) {
+  if (parts.some((s) => !/^-?\d+$/.test(s)) || values.some((v) => !Number.isSafeInteger(v))) {
     throw new UsageError(`${option} must be a comma-separated list of integers, got "${text}"`);
   }
   return values;

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { BEHAVIORS } from '../behaviors/types';
 import { ExperimentSchema, type ExperimentConfig } from './config';
 import type { LabEvent, RunSummary } from './events';
-import { describeIssues, parseUntilFirstIssue } from './validate';
+import { describeIssues, importedArray, parseUntilFirstIssue } from './validate';
 
 export interface RunRecord {
   format: 'habits-lab-run';
@@ -31,11 +31,10 @@ export const counts = z.object(
   Object.fromEntries(BEHAVIORS.map((b) => [b, num])) as Record<(typeof BEHAVIORS)[number], typeof num>,
 );
 export const spansSchema = (max: number) =>
-  z
-    .array(
-      z.object({ behavior: z.enum(BEHAVIORS), start: z.number().int().min(0), end: z.number().int().min(0) }),
-    )
-    .max(max);
+  importedArray(
+    z.object({ behavior: z.enum(BEHAVIORS), start: z.number().int().min(0), end: z.number().int().min(0) }),
+    max,
+  );
 
 const StepSchema = z.object({
   step: z.number().int().min(0),
@@ -78,7 +77,7 @@ const EvalSchema = z.object({
 });
 
 const SampleSchema = z.object({
-  numbers: z.array(z.number().int()).max(16),
+  numbers: importedArray(z.number().int(), 16),
   target: z.number().int(),
   prompt: z.string().max(10_000),
   response: z.string().max(20_000),
@@ -113,7 +112,7 @@ const SummarySchema = z.object({
 export const RecordEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('step'), metrics: StepSchema }),
   z.object({ type: z.literal('eval'), metrics: EvalSchema }),
-  z.object({ type: z.literal('samples'), step: z.number().int(), samples: z.array(SampleSchema).max(64) }),
+  z.object({ type: z.literal('samples'), step: z.number().int(), samples: importedArray(SampleSchema, 64) }),
   z.object({ type: z.literal('prime'), progress: PrimeSchema }),
   z.object({ type: z.literal('checkpoint'), step: z.number().int(), name: z.string().max(200) }),
   z.object({ type: z.literal('done'), summary: SummarySchema }),
@@ -128,7 +127,7 @@ export const RunRecordSchema = z
     name: z.string().max(200),
     createdAt: z.string().max(40),
     config: ExperimentSchema,
-    events: z.array(RecordEventSchema).max(200_000),
+    events: importedArray(RecordEventSchema, 200_000),
     summary: SummarySchema.optional(),
   })
   .strict();

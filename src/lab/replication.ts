@@ -13,7 +13,7 @@ import {
   type Behavior,
   type Condition,
 } from '../behaviors/types';
-import { PRESET_NAMES } from '../countdown/problems';
+import { PRESET_NAMES, problemSpec } from '../countdown/problems';
 import { SIZE_NAMES } from '../model/names';
 import type { ChartSpec } from './charts';
 import { RangesSchema, RlSchema, SftSchema, type ExperimentInput } from './config';
@@ -142,7 +142,11 @@ function withPlanDefaults(input: unknown): unknown {
   const prime = input.prime === undefined ? {} : input.prime;
   return {
     ...input,
-    ranges: under(MINIATURE.ranges, input.ranges),
+    // The miniature's ranges narrow its own preset; another preset keeps its ranges unless given.
+    ranges:
+      input.preset === undefined || input.preset === MINIATURE.preset
+        ? under(MINIATURE.ranges, input.ranges)
+        : input.ranges,
     rl: under(PLAN_RL, input.rl),
     prime: isRecord(prime) ? { ...prime, sft: under(PLAN_SFT, prime.sft) } : prime,
   };
@@ -177,7 +181,7 @@ export const ReplicationSchema = z.preprocess(
       /** The pretrained base model every condition is primed from (a checkpoint folder or URL). */
       base: z.string().min(1).optional(),
       preset: z.enum(PRESET_NAMES).default(MINIATURE.preset),
-      ranges: RangesSchema.optional().default(MINIATURE.ranges),
+      ranges: RangesSchema.optional(),
       size: z.enum(SIZE_NAMES).default(MINIATURE.size),
       prime: z
         .object({
@@ -215,6 +219,12 @@ export type ReplicationPlan = z.infer<typeof ReplicationSchema>;
 export function parseReplication(input: unknown): ReplicationPlan {
   const r = ReplicationSchema.safeParse(input);
   if (!r.success) throw new Error(`invalid replication plan:\n${z.prettifyError(r.error)}`);
+  // Ranges that leave no problems are refused here, before any job (or plan.json) is written.
+  try {
+    problemSpec(r.data.preset, r.data.ranges);
+  } catch (err) {
+    throw new Error(`invalid replication plan: ${(err as Error).message}`, { cause: err });
+  }
   return r.data;
 }
 

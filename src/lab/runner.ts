@@ -33,7 +33,7 @@ import {
 import { runSft } from '../rl/sft';
 import { parseConfig, testProblems, type ExperimentConfig } from './config';
 import { num, RecordEventSchema } from './records';
-import { describeIssues, parseUntilFirstIssue } from './validate';
+import { describeIssues, importedArray, parseUntilFirstIssue } from './validate';
 import type {
   EvalMetrics,
   EvalSummary,
@@ -79,21 +79,20 @@ const RunnerStateSchema = z.object({
   config: z.unknown(),
   step: z.number().int().min(0),
   optimizerStep: z.number().int().min(0),
-  history: z
-    .array(
-      z.union([
-        RecordEventSchema,
-        z.object({
-          type: z.literal('status'),
-          stage: z.string().max(40),
-          message: z.string().max(10_000),
-          step: z.number().int(),
-          time: num,
-          backend: z.unknown().optional(),
-        }),
-      ]),
-    )
-    .max(200_000),
+  history: importedArray(
+    z.union([
+      RecordEventSchema,
+      z.object({
+        type: z.literal('status'),
+        stage: z.string().max(40),
+        message: z.string().max(10_000),
+        step: z.number().int(),
+        time: num,
+        backend: z.unknown().optional(),
+      }),
+    ]),
+    200_000,
+  ),
 });
 const OPTIMIZER_FILE = 'optimizer.safetensors';
 const REFERENCE_FILE = 'reference.safetensors';

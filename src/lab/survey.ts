@@ -7,7 +7,7 @@
 
 import { z } from 'zod';
 import { checkResultFileSize, counts, num, spansSchema } from './records';
-import { describeIssues, parseUntilFirstIssue } from './validate';
+import { describeIssues, importedArray, parseUntilFirstIssue } from './validate';
 import { distinctNames } from './charts';
 import { classify, summarizeBehaviors, type BehaviorSummary } from '../behaviors';
 import { BEHAVIORS, type BehaviorCounts, type BehaviorSpan } from '../behaviors/types';
@@ -165,21 +165,20 @@ export const SurveySchema = z
     formatRate: num,
     meanChars: num,
     behaviors: z.object({ n: z.number().int().min(0), mean: counts, present: counts }),
-    completions: z
-      .array(
-        z.object({
-          numbers: z.array(z.number().int()).max(16),
-          target: z.number().int(),
-          prompt: z.string().max(20_000),
-          completion: z.string().max(100_000),
-          score: num,
-          reason: z.string().max(40),
-          correct: z.boolean(),
-          behaviors: counts,
-          spans: spansSchema(2000),
-        }),
-      )
-      .max(100_000),
+    completions: importedArray(
+      z.object({
+        numbers: importedArray(z.number().int(), 16),
+        target: z.number().int(),
+        prompt: z.string().max(20_000),
+        completion: z.string().max(100_000),
+        score: num,
+        reason: z.string().max(40),
+        correct: z.boolean(),
+        behaviors: counts,
+        spans: spansSchema(2000),
+      }),
+      100_000,
+    ),
   })
   .strict();
 

@@ -2,10 +2,11 @@
 //
 // zod's safeParse collects every issue before it answers: a 6 MB result file with 200,000 broken
 // events took 38 s and 3 GB of heap to refuse, and a record with 64,000 broken spans overflowed the
-// stack. zod also parses "abort early" (how its own `validate` works): an array stops at its first
-// bad element and an object at its first bad field, so a refusal costs about as much as reading the
-// file once. That mode has no public switch yet (zod 4.6), so it is reached through `_zod.run`, the
-// call safeParse itself makes; tests/lab/validate.test.ts fails if a zod update changes it.
+// stack. zod also parses "abort early" (how its own `validate` works): a container stops at its
+// first child with an issue that aborts (a wrong type, or any issue inside an `importedArray` item),
+// so a refusal costs about as much as reading the file once. That mode has no public switch yet
+// (zod 4.6), so it is reached through `_zod.run`, the call safeParse itself makes;
+// tests/lab/validate.test.ts fails if a zod update changes it.
 
 import { z } from 'zod';
 import * as core from 'zod/v4/core';
@@ -23,7 +24,7 @@ export function parseUntilFirstIssue<S extends z.ZodType>(
   if (result.issues.length === 0) return { success: true, data: result.value as z.output<S> };
   return {
     success: false,
-    issues: result.issues.slice(0, 10).map((i) => core.util.finalizeIssue(i, ctx, core.config())),
+    issues: result.issues.map((i) => core.util.finalizeIssue(i, ctx, core.config())),
   };
 }
 
@@ -33,4 +34,17 @@ export function describeIssues(issues: readonly core.$ZodIssue[]): string {
     .slice(0, 3)
     .map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`)
     .join('; ');
+}
+
+/**
+ * An array of at most `max` items in a file a user imports. Its length is checked before any item
+ * is parsed, and each item stops an abort-early parse at its first issue of any kind: zod aborts an
+ * array only on an issue that aborts, and a failed check (a negative offset, a name too long) does
+ * not, so 200,000 bad items would still each add an issue.
+ */
+export function importedArray<S extends z.ZodType>(item: S, max: number) {
+  return z
+    .array(z.unknown())
+    .max(max)
+    .pipe(z.array(item.pipe(z.custom<z.output<S>>())));
 }

@@ -160,7 +160,7 @@ export function configFromHf(raw: unknown): { config: ModelConfig; meta: Checkpo
     // JSON's 1e999 parses to Infinity, which would load as a model whose every logit is 0.
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
       fail(
-        `${key} must be a finite positive number, got ${Number.isFinite(v) ? JSON.stringify(v) : String(v)}`,
+        `${key} must be a finite positive number, got ${typeof v === 'number' && !Number.isFinite(v) ? String(v) : JSON.stringify(v)}`,
       );
     return v as number;
   };

@@ -150,6 +150,18 @@ describe('the classifier reads arithmetic in one pass', () => {
     }
   });
 
+  it('words for arithmetic still become equations from the first digit of a number', () => {
+    const rewritten: [string, string][] = [
+      ['So 24 is 6 less than 30.', 'So 24 = 30 - 6.'],
+      ['18 is 3 more than 15', '18 = 15 + 3'],
+      ['24 factors into 4 * 6', '24 = 4 * 6'],
+      ['36 can be written as (6 * 6)', '36 = (6 * 6)'],
+      ['x12 is the same as 3 * 4', 'x12 = 3 * 4'],
+      ['a 123 is 3 less than 126', 'a 123 = 126 - 3'],
+    ];
+    for (const [text, expected] of rewritten) expect(normalizeArithmetic(text)).toBe(expected);
+  });
+
   it('arrows become "=" as /\\s*(?:->|=>|→|⇒)\\s*/g made them, on 20,000 random texts', () => {
     for (const s of randomTexts(20_000))
       expect(normalizeArithmetic(s), JSON.stringify(s)).toBe(s.replace(/\s*(?:->|=>|→|⇒)\s*/g, ' = '));

@@ -39,7 +39,10 @@ describe('habits-lab CLI: countdown commands (child process)', () => {
     expect(solved.every((s) => s.solvable)).toBe(true);
 
     const noFolder = cli(['problems', '--n', '3', '--out', join(dir, 'missing', 'x.jsonl')]);
-    expect(noFolder.status).toBe(1);
+    expect(noFolder.status).toBe(2);
+    const folderOut = cli(['problems', '--n', '3', '--out', dir]);
+    expect(folderOut.status).toBe(2);
+    expect(folderOut.stderr).toContain(`cannot write ${dir}: it is a folder`);
     expect(noFolder.stderr).toContain(
       `habits-lab: cannot write ${join(dir, 'missing', 'x.jsonl')}: no such folder`,
     );

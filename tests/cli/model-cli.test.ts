@@ -64,6 +64,10 @@ describe('habits-lab CLI: init and sample (child process)', () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).toContain('it was an export of the model this replaces');
     expect(existsSync(join(exported, 'onnx', 'model.onnx'))).toBe(false);
+    // survey now asks for an export first, instead of failing inside transformers.js.
+    const survey = cli(['survey', '--model', exported, '--n', '1']);
+    expect(survey.status).toBe(2);
+    expect(survey.stderr).toMatch(/has no onnx\/model\.onnx/);
     expect(existsSync(join(exported, 'model.safetensors'))).toBe(true);
   });
 

@@ -145,6 +145,10 @@ describe('habits-lab replicate (child processes)', () => {
       ],
       // A repeated seed or condition would count the same runs twice in the mean and spread.
       [['--seeds', '1,1', '--base', base], /each seed once[\s\S]*at seeds/],
+      [
+        ['--seeds', '1,0x10', '--base', base],
+        /--seeds must be a comma-separated list of integers, got "1,0x10"/,
+      ],
       [['--conditions', 'dots,dots', '--base', base], /each condition once[\s\S]*at conditions/],
     ];
     for (const [args, message] of cases) {

@@ -76,7 +76,7 @@ describe('habits-lab CLI: export and survey (child process)', () => {
   it('explains what to do with a folder that is not an exported model, and never downloads by default', () => {
     const notExported = cli(['survey', '--model', lab, '--n', '1']);
     expect(notExported.status).toBe(2);
-    expect(notExported.stderr).toMatch(/has no onnx\/ folder.*\n.*habits-lab export --format onnx/);
+    expect(notExported.stderr).toMatch(/has no onnx\/model\.onnx.*\n.*habits-lab export --format onnx/);
     const file = join(root, 'survey.jsonl');
     writeFileSync(file, '');
     const aFile = cli(['survey', '--model', file, '--n', '1']);

@@ -86,6 +86,12 @@ describe('replication plan', () => {
     expect(plan.prime.sft).toMatchObject({ epochs: 6, lr: 1e-3 }); // not the lab-wide 3 epochs
     expect(plan.ranges).toEqual({ numberMin: 1, numberMax: 6, targetMin: 10, targetMax: 30 });
     expect(parseReplication({ rl: { steps: 80 } }).rl.steps).toBe(80);
+    // Another preset keeps its own ranges; ranges that leave no problems are refused at once.
+    expect(parseReplication({ preset: 'paper' }).ranges).toBeUndefined();
+    expect(parseReplication({ preset: 'tinyzero', ranges: { targetMin: 50 } }).ranges).toEqual({
+      targetMin: 50,
+    });
+    expect(() => parseReplication({ ranges: { targetMin: 50 } })).toThrow(/targetMax must be >= targetMin/);
     expect(parseReplication({}).rl.steps).toBe(40);
   });
 

@@ -46,15 +46,25 @@ describe('parseUntilFirstIssue', () => {
     expect(ours.issues[0]).toEqual(all.error!.issues[0]); // path ["items", 1, "n"] and zod's own message
   });
 
+  /** The record's JSON with its events replaced. */
+  const withEvents = (events: unknown[]) => ({ ...JSON.parse(JSON.stringify(record)), events });
+
   it('refuses a result file of 200,000 broken events at the first, with its place', () => {
-    const json = JSON.parse(JSON.stringify(record));
-    json.events = Array.from({ length: 200_000 }, () => ({ type: 'step', metrics: {} }));
+    const json = withEvents(Array.from({ length: 200_000 }, () => ({ type: 'step', metrics: {} })));
+    const r = parseUntilFirstIssue(RunRecordSchema, json);
+    expect(!r.success && r.issues.map((i) => i.path.join('.'))).toEqual(['events.0.metrics.step']);
     expect(() => parseRecord(JSON.stringify(json), 'big.habits-lab.json')).toThrow(
       /^big\.habits-lab\.json is not a valid result file: events\.0\.metrics\.step: /,
     );
   });
 
-  it('refuses 64 samples of 1,000 broken spans each with a message, not a stack overflow', () => {
+  it('stops at the first failed check too, not only at a wrong type (a name too long, a negative offset)', () => {
+    const longNames = withEvents(
+      Array.from({ length: 200_000 }, () => ({ type: 'checkpoint', step: 1, name: 'x'.repeat(201) })),
+    );
+    const r = parseUntilFirstIssue(RunRecordSchema, longNames);
+    expect(!r.success && r.issues.map((i) => i.path.join('.'))).toEqual(['events.0.name']);
+    // 64 samples of 1,000 spans that start at -1: safeParse overflowed the stack on this.
     const sample = {
       numbers: [1, 2, 3],
       target: 6,
@@ -64,13 +74,27 @@ describe('parseUntilFirstIssue', () => {
       reason: 'x',
       correct: false,
       behaviors: { verification: 0, backtracking: 0, subgoal_setting: 0, backward_chaining: 0 },
-      spans: Array.from({ length: 1000 }, () => ({})),
+      spans: Array.from({ length: 1000 }, () => ({ behavior: 'verification', start: -1, end: -1 })),
     };
-    const json = JSON.parse(JSON.stringify(record));
-    json.events = [{ type: 'samples', step: 1, samples: Array.from({ length: 64 }, () => sample) }];
-    expect(() => parseRecord(JSON.stringify(json))).toThrow(
-      /is not a valid result file: events\.0\.samples\.0\./,
+    const spans = withEvents([
+      { type: 'samples', step: 1, samples: Array.from({ length: 64 }, () => sample) },
+    ]);
+    const s = parseUntilFirstIssue(RunRecordSchema, spans);
+    expect(!s.success && s.issues.map((i) => i.path.join('.'))).toEqual([
+      'events.0.samples.0.spans.0.start',
+      'events.0.samples.0.spans.0.end',
+    ]);
+    expect(() => parseRecord(JSON.stringify(spans))).toThrow(
+      /is not a valid result file: events\.0\.samples\.0\.spans\.0\.start/,
     );
+    // A list longer than allowed is refused before any item is read.
+    const numbers = withEvents([
+      { type: 'samples', step: 1, samples: [{ ...sample, numbers: Array(1_000_000).fill('x') }] },
+    ]);
+    const n = parseUntilFirstIssue(RunRecordSchema, numbers);
+    expect(!n.success && n.issues.map((i) => `${i.path.join('.')} ${i.code}`)).toEqual([
+      'events.0.samples.0.numbers too_big',
+    ]);
   });
 
   it('refuses a survey of many broken completions at the first', () => {
@@ -90,7 +114,8 @@ describe('parseUntilFirstIssue', () => {
       },
       completions: Array.from({ length: 2000 }, () => ({ spans: Array.from({ length: 300 }, () => ({})) })),
     };
-    expect(SurveySchema.validate(survey)).toBe(false);
+    const r = parseUntilFirstIssue(SurveySchema, survey);
+    expect(!r.success && r.issues.length).toBeLessThanOrEqual(9); // the first completion's fields, no more
     expect(() => parseSurvey(JSON.stringify(survey), 's.survey.json')).toThrow(
       /^s\.survey\.json is not a valid survey result: completions\.0\.numbers: /,
     );

@@ -33,9 +33,9 @@ function sourceFor(model: string, hub: boolean): HfSource {
     );
   }
   if (!statSync(dir).isDirectory()) throw new UsageError(`${model} is a file, not a model folder`);
-  if (!existsSync(join(dir, 'onnx'))) {
+  if (!existsSync(join(dir, 'onnx', 'model.onnx'))) {
     throw new UsageError(
-      `${model} has no onnx/ folder. A lab checkpoint must be exported first:\n  habits-lab export --format onnx --model ${model} --out ${model}-onnx`,
+      `${model} has no onnx/model.onnx. A lab checkpoint must be exported first:\n  habits-lab export --format onnx --model ${model} --out ${model}-onnx`,
     );
   }
   const missing = ['config.json', 'tokenizer.json'].filter((f) => !existsSync(join(dir, f)));

@@ -70,8 +70,8 @@ export const MAX_CHECKPOINT_BYTES = 2 ** 31;
 
 /**
  * Checkpoint files from a zip or from the separate files of a folder. Sizes are checked before
- * anything is unpacked (a small zip can declare gigabytes), each entry must inflate to the size it
- * declared, and a zip holding several checkpoints (a run's `final/` and `step-40/`) is refused
+ * anything is unpacked (a small zip can declare gigabytes), an entry that inflates to less than it
+ * declared is refused (one that holds more comes out cut short and fails to load), and a zip holding several checkpoints (a run's `final/` and `step-40/`) is refused
  * rather than mixed.
  */
 export async function readCheckpointUpload(files: readonly File[]): Promise<Map<string, Uint8Array>> {
