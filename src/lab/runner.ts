@@ -17,7 +17,7 @@ import { selectBackend, type BackendOptions, type BackendReport } from '../model
 import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../model/checkpoint';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { Tokenizer } from '../model/tokenizer';
-import { sizeMismatch, type Dimensions } from '../model/names';
+import { RESUME_FILES, sizeMismatch, type Dimensions } from '../model/names';
 import { modelConfig, Transformer, type SizePreset } from '../model/transformer';
 import { evaluate, type EvalResult } from '../rl/evaluate';
 import { AdamW, type OptimizerState } from '../rl/optim';
@@ -70,7 +70,7 @@ interface RunnerStateJson {
   history: LabEvent[];
 }
 
-const STATE_FILE = 'runner_state.json';
+const [STATE_FILE, REFERENCE_FILE, OPTIMIZER_FILE] = RESUME_FILES;
 
 /** What a resumed run trusts from runner_state.json (the config is checked by parseConfig). */
 const RunnerStateSchema = z.object({
@@ -94,8 +94,6 @@ const RunnerStateSchema = z.object({
     200_000,
   ),
 });
-const OPTIMIZER_FILE = 'optimizer.safetensors';
-const REFERENCE_FILE = 'reference.safetensors';
 
 /** The PPO settings of a config. */
 function ppoConfig(c: ExperimentConfig): PpoConfig {

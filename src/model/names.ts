@@ -1,4 +1,17 @@
-// Names the page needs without loading TensorFlow.js: model sizes and backends.
+// Names the page needs without loading TensorFlow.js: model sizes, backends and checkpoint files.
+
+/** The files of a lab model checkpoint (saveCheckpoint writes them; the last three are optional). */
+export const MODEL_FILES = [
+  'config.json',
+  'model.safetensors',
+  'tokenizer.json',
+  'value_head.safetensors',
+  'tokenizer_config.json',
+  'generation_config.json',
+] as const;
+
+/** What a resumable checkpoint holds besides the model (the runner writes them). */
+export const RESUME_FILES = ['runner_state.json', 'reference.safetensors', 'optimizer.safetensors'] as const;
 
 export const SIZE_PRESETS = {
   nano: { hiddenSize: 64, intermediateSize: 176, numLayers: 2, numHeads: 4 },

@@ -13,6 +13,7 @@ import {
 } from '../../src/lab';
 import { readFolder } from '../../src/model/node-files';
 import type { CheckpointFiles } from '../../src/model';
+import { MODEL_FILES, RESUME_FILES } from '../../src/model/names';
 import { readSafetensors, writeSafetensors } from '../../src/model/safetensors';
 import { useBackend } from '../model/helpers';
 import { timeless } from './helpers';
@@ -67,6 +68,9 @@ describe('experiment runner (smoke preset, wasm)', () => {
         'reference.safetensors',
       ]),
     );
+    // Every file of a resumable checkpoint is one the page's import keeps.
+    const known = new Set<string>([...MODEL_FILES, ...RESUME_FILES]);
+    expect([...(host.saved.get('final') as CheckpointFiles).keys()].filter((f) => !known.has(f))).toEqual([]);
   });
 
   it("a primed model's step metrics agree with each other and with the reward", async () => {

@@ -16,6 +16,7 @@ import {
   type CheckpointFiles,
 } from '../../src/model';
 import { readFolder, writeFolder } from '../../src/model/node-files';
+import { MODEL_FILES } from '../../src/model/names';
 import { cli } from '../cli/helpers';
 import { tinyModel, tokenizer, useBackend } from './helpers';
 
@@ -70,6 +71,7 @@ describe('checkpoints', () => {
       'tokenizer_config.json',
       'value_head.safetensors',
     ]);
+    expect([...MODEL_FILES].sort()).toEqual([...files.keys()].sort()); // what the page's import keeps
     const config = JSON.parse(dec.decode(files.get('config.json')));
     expect(config).toMatchObject({
       architectures: ['LlamaForCausalLM'],

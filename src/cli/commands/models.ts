@@ -27,6 +27,7 @@ import {
   type CheckpointFiles,
 } from '../../model';
 import { readFolder, writeFolder } from '../../model/node-files';
+import { MODEL_FILES } from '../../model/names';
 import { runSft } from '../../rl';
 import { outputFolder, parseIntOption, UsageError } from '../io';
 import { runJobs } from '../jobs';
@@ -56,14 +57,7 @@ export interface ManifestEntry {
   };
 }
 
-const SHIPPED_FILES = [
-  'config.json',
-  'model.safetensors',
-  'value_head.safetensors',
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'generation_config.json',
-];
+const SHIPPED_FILES: readonly string[] = MODEL_FILES;
 
 /** Checkpoint files plus onnx/model.onnx, so the page can train from it and survey it. */
 function writeShipped(dir: string, files: CheckpointFiles): void {

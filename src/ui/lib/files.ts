@@ -2,6 +2,7 @@
 import { unzipSync, zipSync } from 'fflate';
 import { metricsCsv } from '../../lab/charts';
 import { checkResultFileSize, parseRecord, type RunRecord } from '../../lab/records';
+import { MODEL_FILES, RESUME_FILES } from '../../model/names';
 
 export function download(name: string, data: BlobPart, type: string): void {
   const url = URL.createObjectURL(new Blob([data], { type }));
@@ -51,18 +52,8 @@ export async function importRecords(
 /** Largest checkpoint file the page unpacks or reads (a 200M-parameter model in F32 is 800 MB). */
 export const MAX_CHECKPOINT_FILE_BYTES = 2 ** 30;
 
-/** The files a lab checkpoint can hold (checkpoint.ts and the runner's resume files); nothing else is kept. */
-const CHECKPOINT_FILES = new Set([
-  'config.json',
-  'model.safetensors',
-  'value_head.safetensors',
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'generation_config.json',
-  'runner_state.json',
-  'reference.safetensors',
-  'optimizer.safetensors',
-]);
+/** The files a lab checkpoint can hold; nothing else in a zip or folder is kept. */
+const CHECKPOINT_FILES = new Set<string>([...MODEL_FILES, ...RESUME_FILES]);
 const isCheckpointFile = (name: string) => CHECKPOINT_FILES.has(name);
 
 /** All the files of one checkpoint together: a mini model with its reference and optimizer is ~60 MB. */
