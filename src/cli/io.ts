@@ -100,7 +100,8 @@ export function jsonlWriter(path?: string): JsonlWriter {
   // Checked before any work: a folder in the way, or no folder to write into, is a usage mistake.
   if (existsSync(path) && statSync(path).isDirectory())
     throw new UsageError(`cannot write ${path}: it is a folder`);
-  if (!existsSync(dirname(resolve(path))) || !statSync(dirname(resolve(path))).isDirectory())
+  const folder = dirname(resolve(path));
+  if (!existsSync(folder) || !statSync(folder).isDirectory())
     throw new UsageError(`cannot write ${path}: no such folder`);
   const partial = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
   const stream: Writable = createWriteStream(partial, { encoding: 'utf8' });

@@ -1,4 +1,4 @@
-// Validation of files a user imports (result files, surveys, configs), bounded by the first mistake.
+// Validation of files a user imports (result files, surveys, runner states), bounded by the first mistake.
 //
 // zod's safeParse collects every issue before it answers: a 6 MB result file with 200,000 broken
 // events took 38 s and 3 GB of heap to refuse, and a record with 64,000 broken spans overflowed the

@@ -282,8 +282,9 @@ export function exportOnnx({ config: c, weights }: OnnxWeights): Uint8Array {
 
 /**
  * A transformers.js model folder from a lab checkpoint (config.json, model.safetensors,
- * tokenizer.json): the same config, the tokenizer files written afresh, and onnx/model.onnx. The checkpoint is validated
- * first, so a broken one fails here with the loader's message, not inside onnxruntime.
+ * tokenizer.json): the same config, the tokenizer files written afresh, and onnx/model.onnx. The
+ * checkpoint is validated first, so a broken one fails here with the loader's message, not inside
+ * onnxruntime.
  */
 export function transformersJsFolder(files: CheckpointFiles): CheckpointFiles {
   for (const name of REQUIRED_FILES) if (!files.has(name)) throw new Error(`checkpoint is missing ${name}`);

@@ -40,7 +40,6 @@ import {
 
 const pct = (x: number | undefined) => (x === undefined ? '  -  ' : `${(100 * x).toFixed(1)}%`);
 
-/** Where a run writes its files, and how it reports progress on the terminal. */
 /** The runner's host for the CLI: files under --out, a progress bar and summary lines. */
 interface FileHost extends RunnerHost {
   /** Stops the bar and writes the chart and CSV of what has run. */
@@ -49,6 +48,7 @@ interface FileHost extends RunnerHost {
   written(): boolean;
 }
 
+/** Where a run writes its files, and how it reports progress on the terminal. */
 function fileHost(
   out: string,
   config: ExperimentConfig,
