@@ -196,11 +196,11 @@ export const ReplicationSchema = z.preprocess(
           phrasing: z.enum(['varied', 'terse']).default('terse'),
           /** Priming data and batches come from this seed (one primed model per condition). */
           seed: z.number().int().min(0).default(0),
-          sft: SftSchema.partial().prefault(PLAN_SFT),
+          sft: SftSchema.partial(),
         })
-        .strict()
-        .prefault({}),
-      rl: RlSchema.partial().prefault(PLAN_RL),
+        .strict(),
+      // prime, prime.sft and rl always come with the plan's defaults from withPlanDefaults.
+      rl: RlSchema.partial(),
       eval: z
         .object({
           every: z.number().int().min(0).default(10),

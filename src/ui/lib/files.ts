@@ -56,25 +56,30 @@ export const MAX_CHECKPOINT_FILE_BYTES = 2 ** 30;
 const CHECKPOINT_FILES = new Set<string>([...MODEL_FILES, ...RESUME_FILES]);
 const isCheckpointFile = (name: string) => CHECKPOINT_FILES.has(name);
 
+/** A refusal of ours, thrown from inside fflate's filter (anything else it throws means a broken zip). */
+class UploadError extends Error {}
+
 /** All the files of one checkpoint together: a mini model with its reference and optimizer is ~60 MB. */
 export const MAX_CHECKPOINT_BYTES = 2 ** 31;
 
 /**
  * Checkpoint files from a zip or from the separate files of a folder. Sizes are checked before
  * anything is unpacked (a small zip can declare gigabytes), an entry that inflates to less than it
- * declared is refused (one that holds more comes out cut short and fails to load), and a zip holding several checkpoints (a run's `final/` and `step-40/`) is refused
- * rather than mixed.
+ * declared is refused (one that holds more comes out cut short and fails to load), and a zip holding
+ * several checkpoints (a run's `final/` and `step-40/`) is refused rather than mixed.
  */
 export async function readCheckpointUpload(files: readonly File[]): Promise<Map<string, Uint8Array>> {
   const out = new Map<string, Uint8Array>();
   const from = new Map<string, string>();
   const tooBig = (name: string, bytes: number) =>
-    new Error(`${name} is ${(bytes / 2 ** 20).toFixed(0)} MB, more than a checkpoint file may be (1 GB)`);
+    new UploadError(
+      `${name} is ${(bytes / 2 ** 20).toFixed(0)} MB, more than a checkpoint file may be (1 GB)`,
+    );
   let total = 0;
   const count = (name: string, bytes: number) => {
     total += bytes;
     if (total > MAX_CHECKPOINT_BYTES)
-      throw new Error(
+      throw new UploadError(
         `the checkpoint's files come to more than ${MAX_CHECKPOINT_BYTES / 2 ** 30} GB (at ${name}): this is not one lab checkpoint`,
       );
   };
@@ -95,8 +100,7 @@ export async function readCheckpointUpload(files: readonly File[]): Promise<Map<
           },
         });
       } catch (err) {
-        if (err instanceof Error && /more than a checkpoint|this is not one lab checkpoint/.test(err.message))
-          throw err;
+        if (err instanceof UploadError) throw err; // a size refused by the filter, not a broken zip
         throw new Error(`${f.name} is not a readable zip file`, { cause: err });
       }
       for (const [path, data] of Object.entries(entries)) {
