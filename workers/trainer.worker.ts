@@ -14,6 +14,8 @@ import {
   type BackendReport,
   type CheckpointFiles,
 } from '../src/model';
+import { parseCheckpointRef } from '../src/model/checkpoint-ref';
+import { MODEL_FILES, REQUIRED_MODEL_FILES } from '../src/model/names';
 import { loadCheckpointFiles, saveCheckpointFiles } from '../src/ui/lib/db';
 
 const backendOptions = {
@@ -28,17 +30,17 @@ let runner: ExperimentRunner | null = null;
 // A Stop that arrives while a resumed run's checkpoint is still being read has no runner to reach yet.
 let stopBeforeStart = false;
 
-/** Files of a starting checkpoint: a shipped model ("shipped:<name>") or one in IndexedDB. */
+/** Files of a starting checkpoint: a shipped model, an imported one or a run's, from IndexedDB. */
 async function checkpointFiles(ref: string): Promise<CheckpointFiles> {
-  if (ref.startsWith('shipped:')) {
-    const name = ref.slice('shipped:'.length);
-    if (!/^[\w.-]+$/.test(name)) throw new Error(`bad model name ${name}`);
+  const parsed = parseCheckpointRef(ref);
+  if (parsed.kind === 'shipped') {
+    const { name } = parsed;
     const base = new URL(`models/${name}/`, new URL(import.meta.env.BASE_URL, self.location.origin)).href;
     const files: CheckpointFiles = new Map();
-    for (const file of ['config.json', 'model.safetensors', 'tokenizer.json', 'value_head.safetensors']) {
+    for (const file of MODEL_FILES) {
       const res = await fetch(`${base}${file}`);
       if (res.ok) files.set(file, new Uint8Array(await res.arrayBuffer()));
-      else if (file !== 'value_head.safetensors')
+      else if (REQUIRED_MODEL_FILES.includes(file))
         throw new Error(`the shipped model ${name} has no ${file} (HTTP ${res.status})`);
     }
     return files;
@@ -46,8 +48,8 @@ async function checkpointFiles(ref: string): Promise<CheckpointFiles> {
   const stored = await loadCheckpointFiles(ref);
   if (!stored)
     throw new Error(
-      ref.startsWith('model:')
-        ? `the imported model "${ref.slice('model:'.length)}" is no longer stored in this browser: import it again`
+      parsed.kind === 'imported'
+        ? `the imported model "${parsed.name}" is no longer stored in this browser: import it again`
         : 'this run has no checkpoint stored in this browser (a run imported from a results file carries no model, and a run stopped while priming saved none)',
     );
   return new Map(Object.entries(stored.files));

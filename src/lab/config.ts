@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { CONDITIONS, TRACE_DEFAULTS } from '../behaviors/types';
 import { generateProblems, PRESET_NAMES, problemSpec, type Problem } from '../countdown/problems';
 import { PROMPT_FORMATS } from '../countdown/prompt';
+import { shippedRef } from '../model/checkpoint-ref';
 import { BACKENDS, countParameters, headProblem, MAX_PARAMETERS, SIZE_NAMES } from '../model/names';
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
@@ -200,7 +201,7 @@ export const CONFIG_PRESETS: Record<string, { description: string; config: Exper
       preset: 'easy',
       ranges: { numberMin: 1, numberMax: 6, targetMin: 10, targetMax: 20 },
       size: 'nano',
-      start: { kind: 'checkpoint', checkpoint: 'shipped:empty_cot' },
+      start: { kind: 'checkpoint', checkpoint: shippedRef('empty_cot') },
       rl: { steps: 60, promptsPerStep: 16, samplesPerPrompt: 4, maxNewTokens: 160, lr: 3e-4, epochs: 2 },
       eval: { every: 10, problems: 100 },
     },

@@ -8,3 +8,4 @@ export * from './checkpoint';
 export * from './backend';
 export * from './logprobs';
 export * from './onnx-export';
+export * from './checkpoint-ref';

@@ -10,6 +10,9 @@ export const MODEL_FILES = [
   'generation_config.json',
 ] as const;
 
+/** The files every model checkpoint has (the rest of MODEL_FILES may be missing). */
+export const REQUIRED_MODEL_FILES: readonly string[] = MODEL_FILES.slice(0, 3);
+
 /** What a resumable checkpoint holds besides the model (the runner writes them). */
 export const RESUME_FILES = ['runner_state.json', 'reference.safetensors', 'optimizer.safetensors'] as const;
 

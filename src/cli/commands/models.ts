@@ -27,6 +27,7 @@ import {
   type CheckpointFiles,
 } from '../../model';
 import { readFolder, writeFolder } from '../../model/node-files';
+import { BASE_REF } from '../../model/checkpoint-ref';
 import { MODEL_FILES } from '../../model/names';
 import { runSft } from '../../rl';
 import { outputFolder, parseIntOption, UsageError } from '../io';
@@ -64,7 +65,7 @@ function writeShipped(dir: string, files: CheckpointFiles): void {
   const kept: CheckpointFiles = new Map([...files].filter(([name]) => SHIPPED_FILES.includes(name)));
   // The priming run recorded where its base model lay on this machine; shipped, it is "shipped:base".
   const config = JSON.parse(new TextDecoder().decode(kept.get('config.json')));
-  if (config.habits_lab?.start?.from) config.habits_lab.start.from = 'shipped:base';
+  if (config.habits_lab?.start?.from) config.habits_lab.start.from = BASE_REF;
   kept.set('config.json', new TextEncoder().encode(`${JSON.stringify(config, null, 2)}\n`));
   rmSync(dir, { recursive: true, force: true });
   writeFolder(dir, new Map([...kept, ...transformersJsFolder(kept)]));

@@ -17,10 +17,11 @@ import {
 import { renderChartsPng } from '../chart-image';
 import { outputFolder, parseIntList, parseIntOption, parseSetting, readJsonObject, UsageError } from '../io';
 import { readEvents, runJobs } from '../jobs';
+import { BASE_REF } from '../../model/checkpoint-ref';
 import { checkpointFolder } from './train';
 
 /** The shipped pretrained base model (built by `npm run models`). */
-export const DEFAULT_BASE = checkpointFolder('shipped:base');
+export const DEFAULT_BASE = checkpointFolder(BASE_REF);
 
 /** Seconds spent in earlier sessions of this replication; a damaged timing.json counts as none. */
 function readEarlierSeconds(path: string): number {

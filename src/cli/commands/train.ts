@@ -26,6 +26,7 @@ import {
   type RunnerHost,
 } from '../../lab';
 import { BACKENDS, loadCheckpoint, selectBackend, SIZE_NAMES, type BackendName } from '../../model';
+import { parseCheckpointRef } from '../../model/checkpoint-ref';
 import { readFolder, writeFolder } from '../../model/node-files';
 import { evaluate } from '../../rl/evaluate';
 import { renderChartsPng } from '../chart-image';
@@ -211,10 +212,9 @@ const SHIPPED_MODELS = fileURLToPath(new URL('../../../public/models/', import.m
 
 /** A checkpoint reference as a folder: "shipped:<name>" (as in the page) is public/models/<name>. */
 export function checkpointFolder(ref: string): string {
-  if (!ref.startsWith('shipped:')) return resolve(ref);
-  const name = ref.slice('shipped:'.length);
-  if (!/^[a-z0-9_-]+$/.test(name)) throw new Error(`bad shipped model name "${name}"`);
-  return join(SHIPPED_MODELS, name);
+  const parsed = parseCheckpointRef(ref);
+  // "model:<name>" names a model imported into a browser; here it can only be a folder of that name.
+  return parsed.kind === 'shipped' ? join(SHIPPED_MODELS, parsed.name) : resolve(ref);
 }
 
 /** The model a --model option names, loaded; a folder that holds none is a usage error that names it. */

@@ -4,6 +4,7 @@
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
 import type { RunRecord } from '../../lab/records';
 import type { SurveyResult } from '../../lab/survey';
+import { IMPORTED_KEY_RANGE, isImportedRef, parseCheckpointRef } from '../../model/checkpoint-ref';
 
 export interface StoredCheckpoint {
   id: string; // run id, or "model:<name>" for an imported model
@@ -68,7 +69,7 @@ export async function getRun(id: string): Promise<RunRecord | undefined> {
 /** Ids of the runs whose checkpoint is stored (keys only: the checkpoints are megabytes each). */
 export async function listCheckpointRunIds(): Promise<Set<string>> {
   const keys = await (await db()).getAllKeys('checkpoints');
-  return new Set(keys.filter((k) => !k.startsWith('model:')));
+  return new Set(keys.filter((k) => !isImportedRef(k)));
 }
 
 export async function deleteRun(id: string): Promise<void> {
@@ -99,8 +100,11 @@ export interface ImportedModel {
 
 export async function listImportedModels(): Promise<ImportedModel[]> {
   // Keys only: reading the records would load every run's checkpoint (megabytes each) to list names.
-  const keys = await (await db()).getAllKeys('checkpoints', IDBKeyRange.bound('model:', 'model:\uffff'));
-  return keys.map((id) => ({ id, name: id.slice('model:'.length) }));
+  const keys = await (await db()).getAllKeys('checkpoints', IDBKeyRange.bound(...IMPORTED_KEY_RANGE));
+  return keys.map((id) => {
+    const ref = parseCheckpointRef(id);
+    return { id, name: ref.kind === 'imported' ? ref.name : id };
+  });
 }
 
 export async function saveSurvey(survey: StoredSurvey): Promise<void> {

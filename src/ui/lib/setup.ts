@@ -6,6 +6,7 @@
 import type { Condition } from '../../behaviors/types';
 import type { PRESET_NAMES } from '../../countdown/problems';
 import { parseConfig, testProblems, type ExperimentConfig, type ExperimentInput } from '../../lab/config';
+import { BASE_REF, shippedName, shippedRef } from '../../model/checkpoint-ref';
 import type { SIZE_NAMES } from '../../model/names';
 
 export interface SetupForm {
@@ -84,9 +85,9 @@ export function formFromConfig(c: ExperimentConfig, form: SetupForm): SetupForm 
     next.problems = c.start.problems ?? c.start.examples;
     next.primeEpochs = c.start.sft.epochs;
   } else if (c.start.kind === 'checkpoint') {
-    const shipped = c.start.checkpoint.startsWith('shipped:');
-    next.startKind = shipped ? 'shipped' : 'imported';
-    if (shipped) next.shipped = c.start.checkpoint.slice('shipped:'.length);
+    const shipped = shippedName(c.start.checkpoint);
+    next.startKind = shipped === null ? 'imported' : 'shipped';
+    if (shipped !== null) next.shipped = shipped;
     else next.imported = c.start.checkpoint;
   }
   return next;
@@ -133,7 +134,7 @@ export function configFromForm(form: SetupForm, loaded: Loaded | null, hasBase: 
     start = {
       // Prime the shipped base model (it can already do arithmetic), as the replication does; the
       // terse traces suit a model this small.
-      ...(from ?? { kind: 'prime', ...(hasBase ? { from: 'shipped:base', phrasing: 'terse' } : {}) }),
+      ...(from ?? { kind: 'prime', ...(hasBase ? { from: BASE_REF, phrasing: 'terse' } : {}) }),
       condition: form.condition,
       examples: form.examples,
       // Left unset, priming draws from as many problems as examples (the number the form shows);
@@ -144,7 +145,7 @@ export function configFromForm(form: SetupForm, loaded: Loaded | null, hasBase: 
   } else if (loadedStart?.kind !== 'checkpoint' || edited('startKind', 'shipped', 'imported')) {
     start = {
       kind: 'checkpoint',
-      checkpoint: form.startKind === 'shipped' ? `shipped:${form.shipped}` : form.imported,
+      checkpoint: form.startKind === 'shipped' ? shippedRef(form.shipped) : form.imported,
     };
   }
 
@@ -234,7 +235,7 @@ export function hiddenSettings(c: ExperimentConfig, plain?: ExperimentConfig, he
   }
   if (c.start.kind === 'scratch') out.push('no priming: RL starts from a freshly initialized model');
   if (c.start.kind === 'prime') {
-    if (c.start.from !== 'shipped:base')
+    if (c.start.from !== BASE_REF)
       out.push(`priming starts from ${c.start.from ?? 'a freshly initialized model'}`);
     if (c.start.phrasing !== 'terse') out.push(`priming traces in ${c.start.phrasing} phrasing`);
   }
