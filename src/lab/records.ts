@@ -1,11 +1,10 @@
 // A finished (or stopped) run as one JSON document: what the browser saves, exports and imports,
 // and what the CLI writes as run.json. Imported files are untrusted: they are validated with zod
-// (sizes bounded, every number finite or null, JSON's NaN) and rejected whole, with a message, if anything is off.
+// (the event schemas of ./events, sizes bounded) and rejected whole, with a message, if anything is off.
 
 import { z } from 'zod';
-import { BEHAVIORS } from '../behaviors/types';
 import { ExperimentSchema, type ExperimentConfig } from './config';
-import type { LabEvent, RunSummary } from './events';
+import { RecordEventSchema, RunSummarySchema, type LabEvent, type RunSummary } from './events';
 import { describeIssues, importedArray, parseUntilFirstIssue } from './validate';
 
 export interface RunRecord {
@@ -20,105 +19,6 @@ export interface RunRecord {
   summary?: RunSummary;
 }
 
-// Pieces every imported file format checks the same way (run records here, surveys in survey.ts).
-// A finite number, or null: JSON writes NaN (a diverged loss, say) as null, and such a run must
-// still load back. Infinity is refused; JSON cannot write it, so only a hand-made file has it.
-export const num = z.union([
-  z.number().refine(Number.isFinite, 'must be a finite number'),
-  z.null().transform(() => NaN),
-]);
-export const counts = z.object(
-  Object.fromEntries(BEHAVIORS.map((b) => [b, num])) as Record<(typeof BEHAVIORS)[number], typeof num>,
-);
-export const spansSchema = (max: number) =>
-  importedArray(
-    z.object({ behavior: z.enum(BEHAVIORS), start: z.number().int().min(0), end: z.number().int().min(0) }),
-    max,
-  );
-
-const StepSchema = z.object({
-  step: z.number().int().min(0),
-  accuracy: num,
-  meanReward: num,
-  formatRate: num,
-  truncatedRate: num,
-  responseTokens: num,
-  responseChars: num,
-  behaviors: counts,
-  behaviorsPresent: counts,
-  policyLoss: num,
-  valueLoss: num,
-  entropy: num,
-  klToReference: num,
-  approxKl: num,
-  clipFraction: num,
-  gradNorm: num,
-  lr: num,
-  sampleTokensPerSecond: num,
-  trainTokensPerSecond: num,
-  stepSeconds: num,
-});
-
-const EvalSummarySchema = z.object({
-  accuracy: num,
-  formatRate: num,
-  truncatedRate: num,
-  responseTokens: num,
-  responseChars: num,
-  behaviors: counts,
-  behaviorsPresent: counts,
-});
-
-const EvalSchema = z.object({
-  step: z.number().int().min(0),
-  problems: z.number().int().min(0),
-  sampled: EvalSummarySchema.optional(),
-  greedy: EvalSummarySchema.optional(),
-});
-
-const SampleSchema = z.object({
-  numbers: importedArray(z.number().int(), 16),
-  target: z.number().int(),
-  prompt: z.string().max(10_000),
-  response: z.string().max(20_000),
-  score: num,
-  reason: z.string().max(40),
-  correct: z.boolean(),
-  behaviors: counts,
-  spans: spansSchema(1000),
-});
-
-const PrimeSchema = z.object({
-  step: z.number().int(),
-  totalSteps: z.number().int(),
-  epoch: z.number().int(),
-  loss: num,
-  lr: num,
-  gradNorm: num,
-  tokensPerSecond: num,
-  heldOutLoss: num.optional(),
-});
-
-const SummarySchema = z.object({
-  name: z.string().max(200),
-  steps: z.number().int().min(0),
-  startEval: EvalSchema.optional(),
-  finalEval: EvalSchema.optional(),
-  seconds: num,
-  backend: z.string().max(40),
-});
-
-/** Every event a run record keeps (all but the status lines). */
-export const RecordEventSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('step'), metrics: StepSchema }),
-  z.object({ type: z.literal('eval'), metrics: EvalSchema }),
-  z.object({ type: z.literal('samples'), step: z.number().int(), samples: importedArray(SampleSchema, 64) }),
-  z.object({ type: z.literal('prime'), progress: PrimeSchema }),
-  z.object({ type: z.literal('checkpoint'), step: z.number().int(), name: z.string().max(200) }),
-  z.object({ type: z.literal('done'), summary: SummarySchema }),
-  z.object({ type: z.literal('error'), message: z.string().max(10_000) }),
-]);
-
 export const RunRecordSchema = z
   .object({
     format: z.literal('habits-lab-run'),
@@ -128,7 +28,7 @@ export const RunRecordSchema = z
     createdAt: z.string().max(40),
     config: ExperimentSchema,
     events: importedArray(RecordEventSchema, 200_000),
-    summary: SummarySchema.optional(),
+    summary: RunSummarySchema.optional(),
   })
   .strict();
 

@@ -32,7 +32,6 @@ import {
 } from '../rl/ppo';
 import { runSft } from '../rl/sft';
 import { parseConfig, testProblems, type ExperimentConfig } from './config';
-import { num, RecordEventSchema } from './records';
 import { describeIssues, importedArray, parseUntilFirstIssue } from './validate';
 import type {
   EvalMetrics,
@@ -43,7 +42,7 @@ import type {
   Stage,
   StepMetrics,
 } from './events';
-import { isFinished } from './events';
+import { isFinished, LabEventSchema } from './events';
 
 export interface RunnerHost {
   emit(event: LabEvent): void;
@@ -79,20 +78,7 @@ const RunnerStateSchema = z.object({
   config: z.unknown(),
   step: z.number().int().min(0),
   optimizerStep: z.number().int().min(0),
-  history: importedArray(
-    z.union([
-      RecordEventSchema,
-      z.object({
-        type: z.literal('status'),
-        stage: z.string().max(40),
-        message: z.string().max(10_000),
-        step: z.number().int(),
-        time: num,
-        backend: z.unknown().optional(),
-      }),
-    ]),
-    200_000,
-  ),
+  history: importedArray(LabEventSchema, 200_000),
 });
 
 /** The PPO settings of a config. */

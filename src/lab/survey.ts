@@ -6,7 +6,8 @@
 // is plain TypeScript: the same prompts, the same scoring, the same result format everywhere.
 
 import { z } from 'zod';
-import { checkResultFileSize, counts, num, spansSchema } from './records';
+import { counts, num, spansSchema } from './events';
+import { checkResultFileSize } from './records';
 import { describeIssues, importedArray, parseUntilFirstIssue } from './validate';
 import { distinctNames } from './charts';
 import { classify, summarizeBehaviors, type BehaviorSummary } from '../behaviors';
