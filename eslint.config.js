@@ -14,7 +14,7 @@ const projectRules = {
     {
       object: 'Math',
       property: 'random',
-      message: 'Runs must be reproducible: use the seeded Rng from src/countdown/rng.ts.',
+      message: 'Runs must be reproducible: use the seeded Rng from src/util/rng.ts.',
     },
   ],
   'no-restricted-syntax': [

@@ -1,7 +1,7 @@
 // Time the reward on 100,000 random and adversarial inputs per mode.
 // Run: npx tsx bench/reward-adversarial.ts
 import { computeScore, type RewardMode } from '../src/countdown';
-import { Rng } from '../src/countdown/rng';
+import { Rng } from '../src/util/rng';
 
 const rng = new Rng(Number(process.argv[2] ?? 7));
 const pieces = [

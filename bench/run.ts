@@ -5,18 +5,18 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { primeData } from '../src/behaviors';
-import { Rng } from '../src/countdown';
+import { Rng } from '../src/util/rng';
 import {
   maskedMean,
   modelConfig,
   sample,
   sampleWithoutCache,
   selectBackend,
-  Tokenizer,
   tokenLogprobs,
   Transformer,
   type SizePreset,
 } from '../src/model';
+import { labTokenizer } from '../src/behaviors/vocabulary';
 
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => a !== '--quick');
@@ -27,7 +27,7 @@ if (unknown.length) {
   process.exit(2);
 }
 const quick = args.includes('--quick');
-const tok = new Tokenizer();
+const tok = labTokenizer();
 const SEQ = 128; // a primed trace with its prompt is 60-150 tokens
 const TRAIN_BATCH = 32;
 const DECODE_BATCH = 4;

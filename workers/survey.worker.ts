@@ -8,6 +8,7 @@ import { env, type ProgressInfo } from '@huggingface/transformers';
 import ortGlue from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { runSurvey, type SurveyCompletion, type SurveyOptions, type SurveyResult } from '../src/lab/survey';
+import { checkShippedName } from '../src/model/checkpoint-ref';
 import { transformersJsFolder } from '../src/model/onnx-export';
 import {
   HfCompleter,
@@ -57,7 +58,7 @@ async function toHfSource(source: SurveySource): Promise<HfSource> {
   if (source.kind === 'shipped') {
     // Fetched here and served from memory: transformers.js does no local lookup for an http(s) root,
     // so pointing it at the page's models/ folder found nothing.
-    if (!/^[\w.-]+$/.test(source.name)) throw new Error(`bad model name ${source.name}`);
+    checkShippedName(source.name);
     const base = new URL(`models/${source.name}/`, new URL(import.meta.env.BASE_URL, self.location.origin))
       .href;
     const files = new Map<string, Uint8Array>();

@@ -16,7 +16,7 @@ import {
 } from '../src/model';
 import { parseCheckpointRef } from '../src/model/checkpoint-ref';
 import { MODEL_FILES, REQUIRED_MODEL_FILES } from '../src/model/names';
-import { loadCheckpointFiles, saveCheckpointFiles } from '../src/ui/lib/db';
+import { loadCheckpointFiles, saveCheckpointFiles } from '../src/storage/db';
 
 const backendOptions = {
   wasmPaths: {

@@ -6,3 +6,4 @@ export * from './classify';
 export * from './metrics';
 export * from './judge';
 export * from './pretraining';
+export * from './vocabulary';

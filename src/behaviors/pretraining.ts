@@ -15,7 +15,6 @@ import {
   formatResponse,
   frac,
   fracToNumber,
-  Rng,
   trainingProblems,
   type Expr,
   type PresetName,
@@ -23,6 +22,7 @@ import {
   type ProblemSpec,
   type PromptFormat,
 } from '../countdown';
+import { Rng } from '../util/rng';
 import { chainOf, exprText, isDegenerate } from './traces';
 
 export interface BaseCorpusOptions {

@@ -16,7 +16,6 @@ import {
   combine,
   frac,
   fracToNumber,
-  Rng,
   trainingProblems,
   formatPrompt,
   formatResponse,
@@ -27,6 +26,7 @@ import {
   type ProblemSpec,
   type PromptFormat,
 } from '../countdown';
+import { Rng } from '../util/rng';
 import { countTokens } from '../model/pretokenize';
 import {
   BACKTRACK,

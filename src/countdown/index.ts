@@ -1,5 +1,4 @@
 // The Countdown world: problems, the exact solver, prompts and the reward.
-export * from './rng';
 export * from './fraction';
 export * from './solver';
 export * from './problems';

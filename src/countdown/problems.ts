@@ -6,7 +6,7 @@
 // problem itself (a hash of its sorted numbers and target), so train and test sets drawn with any
 // seeds can never share a problem.
 
-import { hash32, Rng } from './rng';
+import { hash32, Rng } from '../util/rng';
 import { isSolvable, MAX_NUMBERS, type SolverMode } from './solver';
 
 export interface Problem {

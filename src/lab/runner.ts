@@ -12,7 +12,8 @@ import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { classify, primeData } from '../behaviors';
 import { summarizeBehaviors, type BehaviorSummary } from '../behaviors/metrics';
-import { formatPrompt, Rng, trainingProblems, type Problem } from '../countdown';
+import { formatPrompt, trainingProblems, type Problem } from '../countdown';
+import { Rng } from '../util/rng';
 import { selectBackend, type BackendOptions, type BackendReport } from '../model/backend';
 import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../model/checkpoint';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
@@ -43,6 +44,7 @@ import type {
   StepMetrics,
 } from './events';
 import { isFinished, LabEventSchema } from './events';
+import { labTokenizer } from '../behaviors/vocabulary';
 
 export interface RunnerHost {
   emit(event: LabEvent): void;
@@ -219,7 +221,7 @@ export class ExperimentRunner {
   async run(): Promise<RunSummary> {
     const c = this.config;
     this.startTime = performance.now();
-    const tokenizerDefault = new Tokenizer();
+    const tokenizerDefault = labTokenizer();
     let policy: Transformer | null = null;
     let reference: Transformer | null = null;
     let optimizer: AdamW | null = null;

@@ -19,7 +19,8 @@ import {
   type Tensor,
   type TextStreamer,
 } from '@huggingface/transformers';
-import { formatPrompt, Rng, tinyzeroPrompt, type Problem } from '../countdown';
+import { formatPrompt, tinyzeroPrompt, type Problem } from '../countdown';
+import { Rng } from '../util/rng';
 import { pythonList } from '../countdown/prompt';
 
 /** Where the model files come from. Only `hub` may touch the network. */

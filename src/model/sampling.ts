@@ -8,7 +8,7 @@
 // with `await data()`.
 
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../countdown/rng';
+import type { Rng } from '../util/rng';
 import { disposeCache, type KVCache, type Transformer } from './transformer';
 
 export interface SampleOptions {

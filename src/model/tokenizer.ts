@@ -3,16 +3,14 @@
 //   ids 0-2     <pad> <eos> <unk>          (special: never produced by encode)
 //   ids 3-6     <think> </think> <answer> </answer>
 //   then        the ten digits and the punctuation, each with and without a leading space,
-//               " ", "\n", and every word of the lab's prompts and traces, with and without a
-//               leading space
+//               " ", "\n", and every word of a word list (the lab's: every word of its prompts
+//               and traces, src/behaviors/vocabulary.ts), with and without a leading space
 //
-// Every prompt and trace the lab writes is covered, so decode(encode(x)) === x for them. Unknown
-// pre-tokens (a word the lab never writes) map to <unk>. The same tokenizer is written out as a
+// With the lab's words every prompt and trace the lab writes is covered, so decode(encode(x)) === x.
+// Unknown pre-tokens (a word the lab never writes) map to <unk>. The same tokenizer is written out as a
 // Hugging Face tokenizer.json (WordLevel model, Split pre-tokenizer with the same regex, Fuse
 // decoder), which @huggingface/transformers loads and encodes to the same ids.
 
-import * as phrases from '../behaviors/phrases';
-import { tinyzeroPrompt, compactPrompt } from '../countdown/prompt';
 import { PRETOKEN_PATTERN, pretokenize, TAGS } from './pretokenize';
 
 export const PAD = '<pad>';
@@ -22,36 +20,21 @@ export const SPECIAL_TOKENS = [PAD, EOS, UNK] as const;
 
 const PUNCTUATION = [...'+-*/=().,!?:;\'"[]<>%'];
 
-/** Every word the lab's prompts and traces use (collected from the templates themselves). */
-export function labWords(): string[] {
-  const texts: string[] = [];
-  for (const value of Object.values(phrases)) {
-    if (Array.isArray(value)) texts.push(...(value as string[]));
-  }
-  texts.push(tinyzeroPrompt({ numbers: [1, 2], target: 3 }), compactPrompt({ numbers: [1, 2], target: 3 }));
-  texts.push('high low and'); // words filled into templates ("Too {high}", listNumbers)
-  const words = new Set<string>();
-  for (const t of texts) {
-    for (const piece of pretokenize(t.replace(/\{\w+\}/g, ' '))) {
-      const w = piece.trim();
-      if (/^[A-Za-z]/.test(w)) words.add(w);
-    }
-  }
-  return [...words].sort();
-}
-
 export interface TokenizerSpec {
   /** Token strings in id order. */
   vocab: string[];
 }
 
-/** The default vocabulary of the lab. */
-export function defaultVocab(): string[] {
+/**
+ * A vocabulary over `words` (letters only: the lab's is src/behaviors/vocabulary.ts): the special
+ * tokens and tags, digits and punctuation, then each word, all with and without a leading space.
+ */
+export function buildVocab(words: readonly string[]): string[] {
   const vocab: string[] = [...SPECIAL_TOKENS, ...TAGS];
   const pieces = [...'0123456789', ...PUNCTUATION];
   for (const p of pieces) vocab.push(p, ` ${p}`);
   vocab.push(' ', '\n');
-  for (const w of labWords()) vocab.push(w, ` ${w}`);
+  for (const w of words) vocab.push(w, ` ${w}`);
   return vocab;
 }
 
@@ -62,7 +45,7 @@ export class Tokenizer {
   readonly eosId: number;
   readonly unkId: number;
 
-  constructor(vocab: readonly string[] = defaultVocab()) {
+  constructor(vocab: readonly string[]) {
     this.vocab = vocab;
     this.ids = new Map(vocab.map((t, i) => [t, i]));
     if (this.ids.size !== vocab.length) throw new Error('tokenizer vocabulary has duplicate tokens');

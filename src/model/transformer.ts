@@ -10,7 +10,7 @@
 // not reduce broadcast gradients).
 
 import * as tf from '@tensorflow/tfjs';
-import { Rng } from '../countdown/rng';
+import { Rng } from '../util/rng';
 import {
   countParameters,
   headProblem,

@@ -2,7 +2,7 @@
 // 1 (and optionally greedy); accuracy is the share scoring 1, with no credit for format.
 
 import { formatPrompt, scoreResponse, type Problem, type PromptFormat, type RewardMode } from '../countdown';
-import type { Rng } from '../countdown/rng';
+import type { Rng } from '../util/rng';
 import { classify, summarizeBehaviors, type BehaviorCounts, type BehaviorSummary } from '../behaviors';
 import { sample } from '../model/sampling';
 import type { Tokenizer } from '../model/tokenizer';

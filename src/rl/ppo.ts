@@ -21,7 +21,7 @@ import {
   type RewardMode,
   type RewardResult,
 } from '../countdown';
-import type { Rng } from '../countdown/rng';
+import type { Rng } from '../util/rng';
 import { maskedMean, tokenEntropy, tokenLogprobs } from '../model/logprobs';
 import { sample } from '../model/sampling';
 import type { Tokenizer } from '../model/tokenizer';

@@ -2,7 +2,7 @@
 // similar length, AdamW with linear warmup and gradient-norm clipping, and a held-out loss.
 
 import * as tf from '@tensorflow/tfjs';
-import type { Rng } from '../countdown/rng';
+import type { Rng } from '../util/rng';
 import { maskedMean, tokenLogprobs } from '../model/logprobs';
 import type { Tokenizer } from '../model/tokenizer';
 import type { Transformer } from '../model/transformer';

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BEHAVIORS, classify, type BehaviorCounts } from '../../src/behaviors';
 import { arithmeticRuns, MAX_CHARS, normalizeArithmetic } from '../../src/behaviors/classify';
-import { Rng } from '../../src/countdown';
+import { Rng } from '../../src/util/rng';
 
 interface Labelled {
   id: string;

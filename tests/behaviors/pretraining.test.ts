@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { baseCorpus, classify, findEquations, primeData } from '../../src/behaviors';
 import { generateProblems, problemSpec, scoreResponse, splitOf } from '../../src/countdown';
-import { Tokenizer } from '../../src/model';
+import { labTokenizer } from '../../src/behaviors/vocabulary';
 
 const RANGES = { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 };
 const corpus = baseCorpus({ n: 2000, seed: 4, preset: 'easy', ranges: RANGES });
@@ -52,7 +52,7 @@ describe('the base model corpus (behavior-free pretraining text)', () => {
   });
 
   it('uses training problems only, is tokenizable, and is reproducible from its seed', () => {
-    const tok = new Tokenizer();
+    const tok = labTokenizer();
     for (const e of corpus.slice(0, 300)) {
       expect(splitOf(parse(e.query), problemSpec('easy', RANGES).testShare)).toBe('train');
       expect(tok.covers(e.query + e.completion)).toBe(true);

@@ -5,18 +5,13 @@ import * as tf from '@tensorflow/tfjs';
 import * as Comlink from 'comlink';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify } from '../../src/behaviors';
-import { formatPrompt, generateProblems, problemSpec, Rng, scoreResponse } from '../../src/countdown';
-import {
-  modelConfig,
-  sample,
-  saveCheckpoint,
-  Tokenizer,
-  Transformer,
-  type CheckpointFiles,
-} from '../../src/model';
+import { formatPrompt, generateProblems, problemSpec, scoreResponse } from '../../src/countdown';
+import { Rng } from '../../src/util/rng';
+import { modelConfig, sample, saveCheckpoint, Transformer, type CheckpointFiles } from '../../src/model';
 import type { SurveyApi } from '../../workers/survey.worker';
+import { labTokenizer } from '../../src/behaviors/vocabulary';
 
-const tok = new Tokenizer();
+const tok = labTokenizer();
 let model: Transformer;
 let files: CheckpointFiles;
 let worker: Worker;

@@ -1,8 +1,9 @@
 // Runs in a dedicated worker inside real Chromium: the same nano model on webgpu and on cpu.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import { Rng } from '../../src/countdown/rng';
-import { maskedMean, modelConfig, Tokenizer, tokenLogprobs, Transformer } from '../../src/model';
+import { Rng } from '../../src/util/rng';
+import { maskedMean, modelConfig, tokenLogprobs, Transformer } from '../../src/model';
+import { labTokenizer } from '../../src/behaviors/vocabulary';
 
 export interface ParityResult {
   backend: string;
@@ -25,7 +26,7 @@ async function run(backend: 'webgpu' | 'cpu'): Promise<ParityResult> {
     const a = await gpu.requestAdapter();
     adapter = [a?.info?.vendor, a?.info?.architecture, a?.info?.description].filter(Boolean).join(' ');
   }
-  const tok = new Tokenizer();
+  const tok = labTokenizer();
   const model = Transformer.init(modelConfig(tok.size, 'nano'), 21);
   for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.tidy(() => tf.mul(v, 5)));
   const rng = new Rng(3);

@@ -2,10 +2,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { Tokenizer } from '../../src/model';
 import { cli, jsonLines, ROOT } from './helpers';
+import { labTokenizer } from '../../src/behaviors/vocabulary';
 
-const tok = new Tokenizer();
+const tok = labTokenizer();
 
 describe('habits-lab CLI: init and sample (child process)', () => {
   const dir = join(mkdtempSync(join(tmpdir(), 'hl-model-')), 'nano');

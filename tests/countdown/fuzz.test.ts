@@ -1,7 +1,7 @@
 // Model output is untrusted: no input may throw, hang or take long in the reward.
 import { describe, expect, it } from 'vitest';
 import { computeScore, scoreResponse, type RewardMode } from '../../src/countdown';
-import { Rng } from '../../src/countdown/rng';
+import { Rng } from '../../src/util/rng';
 
 const ALPHABET = [
   '0',

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { combineNumbers, fracToString, isSolvable, solve, stepText } from '../../src/countdown';
 import { evalStrict } from '../../src/countdown/reward';
-import { Rng } from '../../src/countdown/rng';
+import { Rng } from '../../src/util/rng';
 
 /** The numbers an expression uses, as a sorted list. */
 const literals = (expr: string): number[] => (expr.match(/\d+/g) ?? []).map(Number).sort((a, b) => a - b);

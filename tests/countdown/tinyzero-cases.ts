@@ -1,7 +1,7 @@
 // Random reward cases that exercise every rule of TinyZero's compute_score, for differential tests
 // against the real Python function (tests/fixtures/tinyzero_reward.py). Deterministic from a seed.
 
-import { Rng } from '../../src/countdown/rng';
+import { Rng } from '../../src/util/rng';
 import { PyError, pyEval } from '../../src/countdown/pyexpr';
 import { extractSolution } from '../../src/countdown/reward';
 

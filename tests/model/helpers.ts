@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import {
-  Tokenizer,
   Transformer,
   modelConfig,
   tokenLogprobs,
@@ -10,6 +9,7 @@ import {
   type CheckpointFiles,
   type SizePreset,
 } from '../../src/model';
+import { labTokenizer } from '../../src/behaviors/vocabulary';
 
 export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
   tf.env().set('PROD', true);
@@ -17,7 +17,7 @@ export async function useBackend(name: 'cpu' | 'wasm'): Promise<void> {
   await tf.ready();
 }
 
-export const tokenizer = new Tokenizer();
+export const tokenizer = labTokenizer();
 
 export function tinyModel(seed = 1, size: SizePreset = 'nano'): Transformer {
   return Transformer.init(modelConfig(tokenizer.size, size), seed);

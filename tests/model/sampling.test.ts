@@ -2,7 +2,7 @@
 // draws), top-k keeps only the k most likely tokens, the returned log-prob is the sampling
 // distribution's, and greedy takes the first of tied maxima.
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../src/countdown';
+import { Rng } from '../../src/util/rng';
 import { drawToken } from '../../src/model/sampling';
 
 const LOGITS = Float32Array.from([2, 1, 0, -1]);

@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { CONDITIONS, primeData } from '../../src/behaviors';
 import { tinyzeroPrompt } from '../../src/countdown';
 import { pretokenize, Tokenizer } from '../../src/model';
+import { labTokenizer } from '../../src/behaviors/vocabulary';
 
-const tok = new Tokenizer();
+const tok = labTokenizer();
 const texts: string[] = [];
 for (const preset of ['paper', 'easy', 'tinyzero'] as const) {
   for (const condition of CONDITIONS) {

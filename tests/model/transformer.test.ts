@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { primeData } from '../../src/behaviors';
-import { Rng } from '../../src/countdown';
+import { Rng } from '../../src/util/rng';
 import {
   countParameters,
   modelConfig,

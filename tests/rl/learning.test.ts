@@ -4,7 +4,8 @@
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { primeData, type Behavior as BehaviorName } from '../../src/behaviors';
-import { generateProblems, problemSpec, Rng } from '../../src/countdown';
+import { generateProblems, problemSpec } from '../../src/countdown';
+import { Rng } from '../../src/util/rng';
 import { ExperimentRunner, MINIATURE, type LabEvent } from '../../src/lab';
 import { loadCheckpoint, selectBackend, type Tokenizer } from '../../src/model';
 import { readFolder } from '../../src/model/node-files';

@@ -4,7 +4,8 @@
 // and nothing clipped, whatever T (before the fix, T = 1.5 clipped 55% of tokens at lr 0).
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { generateProblems, problemSpec, Rng } from '../../src/countdown';
+import { generateProblems, problemSpec } from '../../src/countdown';
+import { Rng } from '../../src/util/rng';
 import { RlSchema } from '../../src/lab/config';
 import { loadCheckpoint, selectBackend } from '../../src/model';
 import { readFolder } from '../../src/model/node-files';

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
-import { formatPrompt, generateProblems, problemSpec, Rng, type PromptFormat } from '../../countdown';
+import { formatPrompt, generateProblems, problemSpec, type PromptFormat } from '../../countdown';
+import { Rng } from '../../util/rng';
 import {
   loadCheckpoint,
   sample,

@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatPrompt, Rng, type PromptFormat } from '../../countdown';
+import { formatPrompt, type PromptFormat } from '../../countdown';
+import { Rng } from '../../util/rng';
 import {
   BACKENDS,
   countParameters,
@@ -11,7 +12,6 @@ import {
   saveCheckpoint,
   selectBackend,
   SIZE_NAMES,
-  Tokenizer,
   Transformer,
   type BackendName,
   type ModelConfig,
@@ -27,6 +27,7 @@ import {
   UsageError,
 } from '../io';
 import { loadModelOption } from './train';
+import { labTokenizer } from '../../behaviors/vocabulary';
 
 const backendOption = () =>
   new Option('--backend <name>', 'TensorFlow.js backend (auto tries webgpu, webgl, wasm, cpu)')
@@ -64,7 +65,7 @@ export function initCommand(): Command {
     )
     .action(async (opts) => {
       const report = await selectBackend(opts.backend as BackendName | 'auto');
-      const tokenizer = new Tokenizer();
+      const tokenizer = labTokenizer();
       const custom: Partial<ModelConfig> = {};
       if (opts.hidden !== undefined) custom.hiddenSize = parseIntOption(opts.hidden, '--hidden', 2, 4096);
       if (opts.layers !== undefined) custom.numLayers = parseIntOption(opts.layers, '--layers', 1, 64);

@@ -3,7 +3,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseCorpus, BEHAVIORS, CONDITION_DESCRIPTIONS, type Condition } from '../../behaviors';
-import { Rng } from '../../countdown';
+import { Rng } from '../../util/rng';
 import {
   BASE_RECIPE,
   ExperimentRunner,
@@ -21,7 +21,6 @@ import {
   modelConfig,
   saveCheckpoint,
   selectBackend,
-  Tokenizer,
   Transformer,
   transformersJsFolder,
   type CheckpointFiles,
@@ -33,6 +32,7 @@ import { runSft } from '../../rl';
 import { outputFolder, parseIntOption, UsageError } from '../io';
 import { runJobs } from '../jobs';
 import { checkPlanFolder, writePlan } from './replicate';
+import { labTokenizer } from '../../behaviors/vocabulary';
 
 /** One shipped model, as public/models/manifest.json describes it to the page. */
 export interface ManifestEntry {
@@ -124,7 +124,7 @@ async function trainBase(dir: string, quiet: boolean): Promise<void> {
     }
   }
   await selectBackend('auto');
-  const tokenizer = new Tokenizer();
+  const tokenizer = labTokenizer();
   const model = Transformer.init(
     modelConfig(tokenizer.size, MINIATURE.size),
     new Rng(BASE_RECIPE.seed).fork('base-init').nextUint32(),

@@ -8,10 +8,10 @@ import {
   generateProblems,
   PRESET_NAMES,
   problemSpec,
-  Rng,
   type PresetName,
   type PromptFormat,
 } from '../../countdown';
+import { Rng } from '../../util/rng';
 import {
   chartSpecs,
   splitTiming,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generateProblems, problemSpec } from '../../src/countdown/problems';
-import { hash32, Rng, splitmix32 } from '../../src/countdown/rng';
+import { hash32, Rng, splitmix32 } from '../../src/util/rng';
 
 describe('Rng (sfc32 seeded by splitmix32)', () => {
   it('produces the documented stream for seed 0 and 42 (golden values: same on every platform)', () => {

@@ -2,9 +2,9 @@
 // imported models. The page and the trainer worker both use it.
 
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { RunRecord } from '../../lab/records';
-import type { SurveyResult } from '../../lab/survey';
-import { IMPORTED_KEY_RANGE, isImportedRef, parseCheckpointRef } from '../../model/checkpoint-ref';
+import type { RunRecord } from '../lab/records';
+import type { SurveyResult } from '../lab/survey';
+import { IMPORTED_KEY_RANGE, isImportedRef, parseCheckpointRef } from '../model/checkpoint-ref';
 
 export interface StoredCheckpoint {
   id: string; // run id, or "model:<name>" for an imported model
