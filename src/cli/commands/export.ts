@@ -13,7 +13,7 @@ import {
 import { HfCompleter, loadHfModel } from '../../model/hf-completer';
 import { readFolder, writeFolder } from '../../model/node-files';
 import { outputFolder, parseIntOption, UsageError } from '../io';
-import { checkpointFolder } from './train';
+import { checkpointFolder } from '../checkpoints';
 
 export interface ParityReport {
   prompts: number;

@@ -26,7 +26,7 @@ import {
   parseNumberOption,
   UsageError,
 } from '../io';
-import { loadModelOption } from './train';
+import { loadModelOption } from '../checkpoints';
 import { labTokenizer } from '../../behaviors/vocabulary';
 
 const backendOption = () =>

@@ -31,7 +31,7 @@ import { MODEL_FILES } from '../../model/names';
 import { runSft } from '../../rl';
 import { outputFolder, parseIntOption, UsageError } from '../io';
 import { runJobs } from '../jobs';
-import { checkPlanFolder, writePlan } from './replicate';
+import { checkPlanFolder, writePlan } from '../plan-folder';
 import { labTokenizer } from '../../behaviors/vocabulary';
 
 /** One shipped model, as public/models/manifest.json describes it to the page. */

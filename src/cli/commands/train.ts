@@ -1,4 +1,3 @@
-import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -25,11 +24,11 @@ import {
   type LabEvent,
   type RunnerHost,
 } from '../../lab';
-import { BACKENDS, loadCheckpoint, selectBackend, SIZE_NAMES, type BackendName } from '../../model';
-import { parseCheckpointRef } from '../../model/checkpoint-ref';
+import { BACKENDS, selectBackend, SIZE_NAMES, type BackendName } from '../../model';
 import { readFolder, writeFolder } from '../../model/node-files';
 import { evaluate } from '../../rl/evaluate';
 import { renderChartsPng } from '../chart-image';
+import { checkpointFolder, loadModelOption } from '../checkpoints';
 import {
   outputFolder,
   parseIntOption,
@@ -205,27 +204,6 @@ async function runAndReport(runner: ExperimentRunner, host: FileHost, out: strin
     throw err;
   } finally {
     process.removeListener('SIGINT', onSignal);
-  }
-}
-
-const SHIPPED_MODELS = fileURLToPath(new URL('../../../public/models/', import.meta.url));
-
-/** A checkpoint reference as a folder: "shipped:<name>" (as in the page) is public/models/<name>. */
-export function checkpointFolder(ref: string): string {
-  const parsed = parseCheckpointRef(ref);
-  // "model:<name>" names a model imported into a browser; here it can only be a folder of that name.
-  return parsed.kind === 'shipped' ? join(SHIPPED_MODELS, parsed.name) : resolve(ref);
-}
-
-/** The model a --model option names, loaded; a folder that holds none is a usage error that names it. */
-export function loadModelOption(ref: string): ReturnType<typeof loadCheckpoint> {
-  let files;
-  try {
-    files = readFolder(checkpointFolder(ref));
-    return loadCheckpoint(files);
-  } catch (err) {
-    const message = (err as Error).message;
-    throw new UsageError(files === undefined ? message : `${ref}: ${message}`);
   }
 }
 
