@@ -1,0 +1,249 @@
+// The paper's experiment in miniature (paper-facts.md §6-7): prime one model per condition from the
+// same base model, run the same PPO budget on each over several seeds, evaluate every run on one
+// held-out test set, and compare with the paper's table. This module is the plan: the miniature's
+// problems and model, the plan's schema, and its runs as experiment configs.
+
+import { z } from 'zod';
+import { CONDITIONS, TRACE_DEFAULTS, type Condition } from '../../behaviors/types';
+import { PRESET_NAMES, problemSpec } from '../../countdown/problems';
+import { SIZE_NAMES } from '../../model/names';
+import { RangesSchema, RlSchema, SftSchema, type ExperimentInput } from '../config';
+
+// ---------------------------------------------------------------------------------------------
+// The miniature: problems, model and base model
+
+/**
+ * The problems of the miniature: the easy preset's 3 numbers, drawn from 1-9 so that every number is
+ * one token, and targets 10-30 like the paper's 10-25 (paper-facts.md §3).
+ */
+export const MINIATURE = {
+  preset: 'easy' as const,
+  ranges: { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 },
+  size: 'nano' as const,
+};
+
+/**
+ * How the base model is trained (`habits-lab models`): next-token prediction on the behavior-free
+ * corpus (src/behaviors/pretraining.ts), the lab's stand-in for a pretrained language model.
+ */
+export const BASE_RECIPE = {
+  examples: 80_000,
+  epochs: 3,
+  lr: 3e-3,
+  batchSize: 64,
+  warmup: 0.02,
+  weightDecay: 0.01,
+  gradClip: 1,
+  heldOut: 0.02,
+  seed: 5,
+};
+
+// ---------------------------------------------------------------------------------------------
+// The plan
+
+export const REPLICATION_CONDITIONS: Condition[] = [
+  'all_strategies',
+  'backtracking_verification',
+  'only_backtracking',
+  'incorrect',
+  'empty_cot',
+  'dots',
+  'negative_control',
+];
+
+const distinct = (xs: readonly unknown[]): boolean => new Set(xs).size === xs.length;
+
+/** 40 steps: what the 60-minute CPU budget allows for 21 runs (the paper ran 250). */
+const PLAN_RL = { steps: 40 };
+const PLAN_SFT = { epochs: 6 };
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const under = (defaults: Record<string, unknown>, value: unknown) =>
+  value === undefined ? defaults : isRecord(value) ? { ...defaults, ...value } : value;
+
+/**
+ * The plan's own defaults go under the settings a plan names, so `rl: { lr: 1e-4 }` keeps the plan's
+ * 40 steps (not the lab-wide 50) and `ranges: { numberMax: 6 }` the miniature's other ranges.
+ * Anything that is not an object is left for the schema to refuse.
+ */
+function withPlanDefaults(input: unknown): unknown {
+  if (!isRecord(input)) return input;
+  const prime = input.prime === undefined ? {} : input.prime;
+  return {
+    ...input,
+    // The miniature's ranges narrow its own preset; another preset keeps its ranges unless given.
+    ranges:
+      input.preset === undefined || input.preset === MINIATURE.preset
+        ? under(MINIATURE.ranges, input.ranges)
+        : input.ranges,
+    rl: under(PLAN_RL, input.rl),
+    prime: isRecord(prime) ? { ...prime, sft: under(PLAN_SFT, prime.sft) } : prime,
+  };
+}
+
+export const ReplicationSchema = z.preprocess(
+  withPlanDefaults,
+  z
+    .object({
+      name: z.string().max(200).default('replication'),
+      conditions: z
+        .array(z.enum(CONDITIONS))
+        .min(1)
+        .max(CONDITIONS.length)
+        .refine(distinct, 'each condition once (a repeat would be the same runs counted twice)')
+        .default(REPLICATION_CONDITIONS),
+      seeds: z
+        .array(
+          z
+            .number()
+            .int()
+            .min(0)
+            .max(2 ** 32 - 1),
+        )
+        .min(1)
+        .max(100)
+        .refine(
+          distinct,
+          'each seed once (a repeated seed is the same run, not another sample of the spread)',
+        )
+        .default([1, 2, 3]),
+      /** The pretrained base model every condition is primed from (a checkpoint folder or URL). */
+      base: z.string().min(1).optional(),
+      preset: z.enum(PRESET_NAMES).default(MINIATURE.preset),
+      ranges: RangesSchema.optional(),
+      size: z.enum(SIZE_NAMES).default(MINIATURE.size),
+      prime: z
+        .object({
+          examples: z.number().int().min(1).max(100_000).default(4000),
+          /**
+           * Distinct training problems (of 689) the examples come from, 20 traces each: priming on every
+           * training problem teaches empty_cot the direct answers of the whole small world.
+           */
+          problems: z.number().int().min(1).max(100_000).default(200),
+          tokenBudget: z.number().int().min(1).max(1024).default(TRACE_DEFAULTS.tokenBudget),
+          maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
+          phrasing: z.enum(['varied', 'terse']).default('terse'),
+          /** Priming data and batches come from this seed (one primed model per condition). */
+          seed: z.number().int().min(0).default(0),
+          sft: SftSchema.partial(),
+        })
+        .strict(),
+      // prime, prime.sft and rl always come with the plan's defaults from withPlanDefaults.
+      rl: RlSchema.partial(),
+      eval: z
+        .object({
+          every: z.number().int().min(0).default(10),
+          problems: z.number().int().min(1).max(100_000).default(200),
+          /** One held-out test set for every run. */
+          seed: z.number().int().min(0).default(0),
+        })
+        .strict()
+        .prefault({}),
+    })
+    .strict(),
+);
+
+export type ReplicationPlan = z.infer<typeof ReplicationSchema>;
+
+export function parseReplication(input: unknown): ReplicationPlan {
+  const r = ReplicationSchema.safeParse(input);
+  if (!r.success) throw new Error(`invalid replication plan:\n${z.prettifyError(r.error)}`);
+  // Ranges that leave no problems are refused here, before any job (or plan.json) is written.
+  try {
+    problemSpec(r.data.preset, r.data.ranges);
+  } catch (err) {
+    throw new Error(`invalid replication plan: ${(err as Error).message}`, { cause: err });
+  }
+  return r.data;
+}
+
+export interface ReplicationJob {
+  /** "prime/all_strategies" or "rl/all_strategies/seed-1": also its folder under the output. */
+  id: string;
+  kind: 'prime' | 'rl';
+  condition: Condition;
+  seed: number;
+  /** The prime job whose final checkpoint an RL job starts from. */
+  after?: string;
+  config: ExperimentInput;
+}
+
+/** The RL run of one condition and seed, from a primed checkpoint (the page uses it with the shipped models). */
+export function replicationRunConfig(
+  plan: ReplicationPlan,
+  condition: Condition,
+  seed: number,
+  checkpoint: string,
+): ExperimentInput {
+  return {
+    preset: plan.preset,
+    ...(plan.ranges ? { ranges: plan.ranges } : {}),
+    size: plan.size,
+    backend: 'auto',
+    name: `${condition} seed ${seed}`,
+    seed,
+    start: { kind: 'checkpoint', checkpoint },
+    rl: plan.rl,
+    eval: { problems: plan.eval.problems, seed: plan.eval.seed, greedy: false, every: plan.eval.every },
+    examplesPerStep: 2,
+  };
+}
+
+/**
+ * Every job of a plan: one priming run per condition (no RL, evaluated once), then one RL run per
+ * condition and seed from that primed model. `checkpointOf(primeJobId)` says where a prime job's
+ * final checkpoint will be, as the runner's host will read it.
+ */
+export function replicationJobs(
+  plan: ReplicationPlan,
+  checkpointOf: (primeJob: string) => string,
+): ReplicationJob[] {
+  const common = {
+    preset: plan.preset,
+    ...(plan.ranges ? { ranges: plan.ranges } : {}),
+    size: plan.size,
+    backend: 'auto' as const,
+  };
+  const evalSettings = { problems: plan.eval.problems, seed: plan.eval.seed, greedy: false };
+  const jobs: ReplicationJob[] = [];
+  for (const condition of plan.conditions) {
+    const prime: ReplicationJob = {
+      id: `prime/${condition}`,
+      kind: 'prime',
+      condition,
+      seed: plan.prime.seed,
+      config: {
+        ...common,
+        name: `${condition} (primed)`,
+        seed: plan.prime.seed,
+        start: {
+          kind: 'prime',
+          condition,
+          examples: plan.prime.examples,
+          problems: plan.prime.problems,
+          tokenBudget: plan.prime.tokenBudget,
+          maxFailedAttempts: plan.prime.maxFailedAttempts,
+          phrasing: plan.prime.phrasing,
+          sft: plan.prime.sft,
+          ...(plan.base ? { from: plan.base } : {}),
+        },
+        rl: { ...plan.rl, steps: 0 },
+        eval: { ...evalSettings, every: 0 },
+        examplesPerStep: 0,
+      },
+    };
+    jobs.push(prime);
+    for (const seed of plan.seeds) {
+      jobs.push({
+        id: `rl/${condition}/seed-${seed}`,
+        kind: 'rl',
+        condition,
+        seed,
+        after: prime.id,
+        config: replicationRunConfig(plan, condition, seed, checkpointOf(prime.id)),
+      });
+    }
+  }
+  return jobs;
+}
