@@ -117,7 +117,7 @@ export interface GenerateOptions {
   allowDuplicates?: boolean;
   /** Return fewer than n problems, instead of failing, when the spec's problem space runs out. */
   allowFewer?: boolean;
-  /** Most solver steps to spend (default 1e8 + 1e5 per problem asked for, about 15 s + 15 ms each). */
+  /** Most solver steps to spend (default 1e8 + 1e5 per problem asked for; docs/TRAINING.md has the time). */
   maxSolverSteps?: number;
 }
 
@@ -135,9 +135,8 @@ export function generateProblems(spec: ProblemSpec, options: GenerateOptions): P
   const out: Problem[] = [];
   // Give up when the spec's problem space looks exhausted: this many draws in a row found nothing new.
   const maxMisses = 200_000;
-  // And when finding them costs too much: six numbers up to 100,000 take the solver ~180,000 steps
-  // per unsolvable draw (40 ms), so 200,000 misses would be two hours. The limit is counted in solver
-  // steps, not seconds, so that what is generated never depends on the machine (~15 s here).
+  // And when finding them costs too much (large numbers make each unsolvable draw expensive). The
+  // limit is counted in solver steps, not seconds, so that what is generated never depends on the machine.
   const work = { nodes: 0 };
   const maxNodes = options.maxSolverSteps ?? 1e8 + n * 1e5;
   let draws = 0;

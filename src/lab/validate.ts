@@ -1,8 +1,8 @@
 // Validation of files a user imports (result files, surveys, runner states), bounded by the first mistake.
 //
-// zod's safeParse collects every issue before it answers: a 6 MB result file with 200,000 broken
-// events took 38 s and 3 GB of heap to refuse, and a record with 64,000 broken spans overflowed the
-// stack. zod also parses "abort early" (how its own `validate` works): a container stops at its
+// zod's safeParse collects every issue before it answers, so refusing a large broken file costs far
+// more time and memory than reading it (measured in docs/TRAINING.md, "Bounded work on large
+// inputs"). zod also parses "abort early" (how its own `validate` works): a container stops at its
 // first child with an issue that aborts (a wrong type, or any issue inside an `importedArray` item),
 // so a refusal costs about as much as reading the file once. That mode has no public switch yet
 // (zod 4.6), so it is reached through `_zod.run`, the call safeParse itself makes;

@@ -73,8 +73,8 @@ function writeShipped(dir: string, files: CheckpointFiles): void {
 
 /**
  * A primed model before RL as the replication sees it: the step-0 evaluation of its RL run, averaged
- * over the plan's seeds. One evaluation of 80 samples is not enough: it varies by 5 points and more
- * from seed to seed (dots 2.5% with one seed, 8.8-11.3% with others).
+ * over the plan's seeds: one evaluation of 80 samples varies too much from seed to seed
+ * (docs/REPLICATION.md, "Starting points").
  */
 export async function profileBeforeRl(
   plan: ReplicationPlan,

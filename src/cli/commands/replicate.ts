@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { CONDITIONS, type Condition } from '../../behaviors/types';
 import {
   checkFindings,
@@ -23,6 +24,14 @@ import { checkPlanFolder, writePlan } from '../plan-folder';
 
 /** The shipped pretrained base model (built by `npm run models`). */
 export const DEFAULT_BASE = checkpointFolder(BASE_REF);
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** A path as a committed file names it: relative to the repo when inside it (results.json is shared). */
+function repoPath(path: string): string {
+  const rel = relative(REPO, path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel.split(sep).join('/') : path;
+}
 
 /** Seconds spent in earlier sessions of this replication; a damaged timing.json counts as none. */
 function readEarlierSeconds(path: string): number {
@@ -132,7 +141,7 @@ export function replicateCommand(): Command {
       writeFileSync(join(out, 'results.md'), table);
       writeFileSync(
         join(out, 'results.json'),
-        `${JSON.stringify({ plan, seconds: earlierSeconds + seconds, summaries, findings }, null, 1)}\n`,
+        `${JSON.stringify({ plan: { ...plan, base: repoPath(plan.base) }, seconds: earlierSeconds + seconds, summaries, findings }, null, 1)}\n`,
       );
       writeFileSync(
         join(out, 'figure.png'),
