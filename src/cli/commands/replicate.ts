@@ -139,10 +139,9 @@ export function replicateCommand(): Command {
       const findings = checkFindings(summaries);
       const table = resultsMarkdown(plan, summaries, findings);
       writeFileSync(join(out, 'results.md'), table);
-      writeFileSync(
-        join(out, 'results.json'),
-        `${JSON.stringify({ plan: { ...plan, base: repoPath(plan.base) }, seconds: earlierSeconds + seconds, summaries, findings }, null, 1)}\n`,
-      );
+      const shared = { ...plan, base: plan.base && repoPath(plan.base) };
+      const results = { plan: shared, seconds: earlierSeconds + seconds, summaries, findings };
+      writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
       writeFileSync(
         join(out, 'figure.png'),
         renderChartsPng(replicationCharts(summaries), `${plan.name}: seeds ${plan.seeds.join(', ')}`),
