@@ -34,6 +34,26 @@ export const HELP = {
     'Token budget for a response. A response cut by the budget loses its answer and scores 0 (the paper saw this grow late in RL).',
   rewardMode:
     "strict: integers, + - * / and parentheses, exact arithmetic (the lab's default). tinyzero: TinyZero's reward exactly, with Python's arithmetic (powers, floor division, decimals).",
+  temperature:
+    'Sampling temperature of the responses PPO learns from (1 samples the model as it is, as the paper did).',
+  klEstimator:
+    'How the KL penalty estimates the drift from the primed model per token. k1: log p - log p_ref. k3: an unbiased estimate that is never negative.',
+  gamma:
+    'GAE discount per token (gae only). 1, as in the paper: the reward at the end counts as much for the first token as for the last.',
+  lambda:
+    'GAE lambda (gae only): 1 credits each token with the whole return, lower values lean on the value head.',
+  normalizeAdvantages:
+    'Whiten the GAE advantages of a step (zero mean, unit spread) before the update (gae only).',
+  clip: "PPO's clip range: how far one update may move a token's probability ratio from 1.",
+  valueClip: "How far one update may move the value head's estimate (gae only).",
+  valueCoef: "Weight of the value head's loss beside the policy loss (gae only).",
+  entropyCoef: 'Weight of the entropy bonus, which keeps sampling varied.',
+  gradClip:
+    'Largest norm of the gradient of an update; larger gradients are scaled down to it (0: no clipping).',
+  epochs: 'Passes over the responses of a step, each split into minibatches, each one update.',
+  minibatches: 'Updates per PPO epoch: the responses of a step are split into this many minibatches.',
+  formatScore:
+    'Reward for a response with a well-formed answer that is wrong, as in TinyZero (a correct one scores 1, one without an answer 0).',
   seed: 'Every random choice in a run comes from this seed: the same seed gives the same curves.',
   backend: 'Where the math runs: WebGPU (your GPU) first, then WebGL, WebAssembly, plain JavaScript.',
   accuracy:
