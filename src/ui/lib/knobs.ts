@@ -312,6 +312,12 @@ export function limitsOf(key: KnobKey): { min?: number; max?: number; step?: 'an
   return { min: finite(c.minValue), max: finite(c.maxValue), step: c.isInt ? undefined : 'any' };
 }
 
+/** A text knob's longest value, from its schema. */
+export function maxLengthOf(key: KnobKey): number | undefined {
+  const c = core(KNOBS[key].field);
+  return c instanceof z.ZodString && c.maxLength !== null ? c.maxLength : undefined;
+}
+
 /** An enum knob's choices, from its schema, with their words. */
 export function optionsOf(key: KnobKey): { value: string; label: string }[] {
   const c = core(KNOBS[key].field);
