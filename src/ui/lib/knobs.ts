@@ -274,8 +274,9 @@ export type SetupForm = { [K in FormKey]: K extends 'size' ? Extract<Value<K>, s
 export type AdvancedSettings = Partial<{ [K in AdvancedKey]: Value<K> }>;
 
 export const knob = (key: KnobKey): KnobSpec => KNOBS[key];
-export const knobsIn = (section: Section): KnobKey[] =>
-  (Object.keys(KNOBS) as KnobKey[]).filter((k) => KNOBS[k].section === section);
+/** The knobs of one section, in the table's order. */
+export const knobsIn = <S extends Section>(section: S): KeysIn<S>[] =>
+  (Object.keys(KNOBS) as KnobKey[]).filter((k): k is KeysIn<S> => KNOBS[k].section === section);
 
 /** The schema under any default, optional or union wrapper: the one that says the kind of value. */
 function core(field: z.ZodType): z.ZodType {

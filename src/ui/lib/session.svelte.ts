@@ -59,7 +59,11 @@ export class Session {
       ? Math.round(((this.running ? this.now : this.finishedAt || this.now) - this.startedAt) / 1000)
       : 0,
   );
-  readonly totalSteps = $derived(this.currentConfig?.rl.steps ?? this.experiment.form.steps);
+
+  /** The run's length: the setup's until a run starts. */
+  get totalSteps(): number {
+    return this.currentConfig?.rl.steps ?? this.experiment.form.steps;
+  }
 
   private readonly experiment: Experiment;
   private readonly library: Library;

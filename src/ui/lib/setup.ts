@@ -19,7 +19,7 @@ import {
 
 export { DEFAULT_FORM, type AdvancedSettings, type SetupForm };
 
-const FORM_KEYS = [...knobsIn('start'), ...knobsIn('ppo')] as FormKey[];
+const FORM_KEYS: FormKey[] = [...knobsIn('start'), ...knobsIn('ppo')];
 // The knobs of the starting model, read and written together below (a start has several kinds);
 // every other knob is its config path's value.
 const START_KEYS = FORM_KEYS.filter((k) => KNOBS[k].path.startsWith('start.'));
