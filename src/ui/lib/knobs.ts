@@ -328,11 +328,11 @@ export function optionsOf(key: KnobKey): { value: string; label: string }[] {
 }
 
 /** The form on a first visit: prime all_strategies as the shipped models were, then the replication's 40 PPO steps. */
-export const DEFAULT_FORM = Object.fromEntries(
-  knobsIn('start')
-    .concat(knobsIn('ppo'))
-    .map((k) => [k, initialOf(k)]),
-) as SetupForm;
+/** The knobs always on the page, the setup form's fields. */
+export const FORM_KEYS: FormKey[] = [...knobsIn('start'), ...knobsIn('ppo')];
+
+/** The form on a first visit: prime all_strategies as the shipped models were, then the replication's 40 PPO steps. */
+export const DEFAULT_FORM = Object.fromEntries(FORM_KEYS.map((k) => [k, initialOf(k)])) as SetupForm;
 
 /** Settings the page shows as knobs (the folded ones are listed beside the form when set). */
 export const KNOB_PATHS = new Set(

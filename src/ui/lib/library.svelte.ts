@@ -35,7 +35,8 @@ export class Library {
   overlay = $state<string[]>([]);
   // Runs whose checkpoint is stored in this browser: only they can be resumed (an imported results
   // file carries none). Read again whenever the list changes (a run saved, imported or deleted).
-  resumable = $state.raw<Set<string>>(new Set());
+  // eslint-disable-next-line svelte/prefer-svelte-reactivity -- replaced whole, never changed in place
+  resumable = $state.raw<ReadonlySet<string>>(new Set());
   shipped = $state.raw<ShippedModel[]>([]);
   imported = $state.raw<ImportedModel[]>([]);
 
@@ -94,7 +95,8 @@ export class Library {
   }
 
   toggleOverlay(id: string, on: boolean): void {
-    this.overlay = on ? [...new Set([...this.overlay, id])] : this.overlay.filter((x) => x !== id);
+    if (on === this.overlay.includes(id)) return;
+    this.overlay = on ? [...this.overlay, id] : this.overlay.filter((x) => x !== id);
   }
 
   async remove(id: string): Promise<void> {

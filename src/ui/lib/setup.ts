@@ -8,18 +8,16 @@ import { parseConfig, testProblems, type ExperimentConfig, type ExperimentInput 
 import {
   DEFAULT_FORM,
   KNOB_PATHS,
+  FORM_KEYS,
   KNOBS,
   getPath,
-  knobsIn,
   setPath,
   type AdvancedSettings,
-  type FormKey,
   type SetupForm,
 } from './knobs';
 
 export { DEFAULT_FORM, type AdvancedSettings, type SetupForm };
 
-const FORM_KEYS: FormKey[] = [...knobsIn('start'), ...knobsIn('ppo')];
 // The knobs of the starting model, read and written together below (a start has several kinds);
 // every other knob is its config path's value.
 const START_KEYS = FORM_KEYS.filter((k) => KNOBS[k].path.startsWith('start.'));
