@@ -7,7 +7,7 @@ export const HELP = {
   experimentPreset:
     'Loads a whole experiment into every knob below: the starting model, the problems and the PPO settings, as `habits-lab train --preset NAME` does (your backend stays). classroom: PPO on the shipped empty_cot model in a small corner of the easy problems, where RL visibly lifts accuracy in a couple of minutes. smoke: seconds, for checking the lab works. Change any knob afterwards; "your own settings" forgets what the preset set beyond the knobs.',
   hidden:
-    'Settings this experiment has that the page has no knob for, shown so that nothing is hidden: they come from the page defaults, or from the preset or shared link you loaded.',
+    'Settings this experiment has that the knobs above do not show (the folded PPO settings among them), shown so that nothing is hidden: they come from the page defaults, or from the preset or shared link you loaded.',
   start:
     'Where the model starts. The paper primes a base model with a short fine-tune (SFT) on reasoning traces before RL. "Prime a model now" fine-tunes the shipped base model here (it knows arithmetic but no habits; a fresh model if none is installed); a shipped primed model starts from its checkpoint at once.',
   condition:
