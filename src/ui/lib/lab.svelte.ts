@@ -25,8 +25,9 @@ export class Lab {
     };
     window.addEventListener('hashchange', onHash);
     void (async () => {
-      await this.library.load();
-      this.tryOpen = this.library.runs.length === 0;
+      await this.library.loadRuns();
+      this.tryOpen = this.library.runs.length === 0; // at once: nothing sees it unfolded over runs
+      await this.library.loadModels();
       const { form } = this.experiment;
       if (this.library.shipped.length && !form.shipped) form.shipped = this.library.shipped[0].name;
       onHash();

@@ -57,9 +57,13 @@ export class Library {
     });
   }
 
-  /** Read what this browser and the site hold (once, when the page opens). */
-  async load(): Promise<void> {
+  /** Read the runs this browser holds (when the page opens). */
+  async loadRuns(): Promise<void> {
     this.runs = await listRuns().catch(() => []);
+  }
+
+  /** Read the models imported here and those the site ships (when the page opens). */
+  async loadModels(): Promise<void> {
     this.imported = await listImportedModels().catch(() => []);
     try {
       const res = await fetch(`${import.meta.env.BASE_URL}models/manifest.json`);
