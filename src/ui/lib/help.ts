@@ -7,7 +7,7 @@ export const HELP = {
   experimentPreset:
     'Loads a whole experiment into every knob below: the starting model, the problems and the PPO settings, as `habits-lab train --preset NAME` does (your backend stays). classroom: PPO on the shipped empty_cot model in a small corner of the easy problems, where RL visibly lifts accuracy in a couple of minutes. smoke: seconds, for checking the lab works. Change any knob afterwards; "your own settings" forgets what the preset set beyond the knobs.',
   hidden:
-    'Settings this experiment has that the page has no knob for, shown so that nothing is hidden: they come from the page defaults, or from the preset or shared link you loaded.',
+    'Settings this experiment has that the knobs above do not show (the folded PPO settings among them), shown so that nothing is hidden: they come from the page defaults, or from the preset or shared link you loaded.',
   start:
     'Where the model starts. The paper primes a base model with a short fine-tune (SFT) on reasoning traces before RL. "Prime a model now" fine-tunes the shipped base model here (it knows arithmetic but no habits; a fresh model if none is installed); a shipped primed model starts from its checkpoint at once.',
   condition:
@@ -34,6 +34,26 @@ export const HELP = {
     'Token budget for a response. A response cut by the budget loses its answer and scores 0 (the paper saw this grow late in RL).',
   rewardMode:
     "strict: integers, + - * / and parentheses, exact arithmetic (the lab's default). tinyzero: TinyZero's reward exactly, with Python's arithmetic (powers, floor division, decimals).",
+  temperature:
+    'Sampling temperature of the responses PPO learns from (1 samples the model as it is, as the paper did).',
+  klEstimator:
+    'How the KL penalty estimates the drift from the primed model per token. k1: log p - log p_ref. k3: an unbiased estimate that is never negative.',
+  gamma:
+    'GAE discount per token (gae only). 1, as in the paper: the reward at the end counts as much for the first token as for the last.',
+  lambda:
+    'GAE lambda (gae only): 1 credits each token with the whole return, lower values lean on the value head.',
+  normalizeAdvantages:
+    'Whiten the GAE advantages of a step (zero mean, unit spread) before the update (gae only).',
+  clip: "PPO's clip range: how far one update may move a token's probability ratio from 1.",
+  valueClip: "How far one update may move the value head's estimate (gae only).",
+  valueCoef: "Weight of the value head's loss beside the policy loss (gae only).",
+  entropyCoef: 'Weight of the entropy bonus, which keeps sampling varied.',
+  gradClip:
+    'Largest norm of the gradient of an update; larger gradients are scaled down to it (0: no clipping).',
+  epochs: 'Passes over the responses of a step, each split into minibatches, each one update.',
+  minibatches: 'Updates per PPO epoch: the responses of a step are split into this many minibatches.',
+  formatScore:
+    'Reward for a response with a well-formed answer that is wrong, as in TinyZero (a correct one scores 1, one without an answer 0).',
   seed: 'Every random choice in a run comes from this seed: the same seed gives the same curves.',
   backend: 'Where the math runs: WebGPU (your GPU) first, then WebGL, WebAssembly, plain JavaScript.',
   accuracy:
@@ -43,7 +63,7 @@ export const HELP = {
   overlay:
     "Tick runs to draw their curves on the charts too: compare all_strategies with empty_cot, the paper's figure, live.",
   paper:
-    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. Here each runs for the Steps set below (40, the replication's budget, about 11 minutes for all five on a laptop CPU), with the replication's PPO settings. Be warned: at this tiny scale the result is weaker. With 120k parameters and 40 steps, backtracking_verification ends best (33%), 12 points above empty_cot (20%), but all_strategies (17%) ends below it; docs/REPLICATION.md says why. `habits-lab replicate` runs all seven conditions over three seeds.",
+    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. Here each runs for the Steps set below (40, the replication's budget, about 11 minutes for all five on a laptop CPU), with the replication's PPO settings. Be warned: at this tiny scale the effect is weaker and noisier than the paper's; docs/REPLICATION.md gives the lab's measured numbers and says why. `habits-lab replicate` runs all seven conditions over three seeds.",
   survey:
     'Before any RL, the paper asked which base models already show the four habits: Qwen-2.5-3B did (and then improved with RL), Llama-3.2-3B hardly did (and stalled). A survey samples K responses to M problems from a model and counts the habits in each.',
   surveyModel:

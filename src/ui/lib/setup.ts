@@ -1,60 +1,28 @@
-// The page's setup form and the experiment config it runs. The form shows the knobs a learner turns
-// most; a config loaded from a share link, a preset or a Paper replication has more (problem
-// ranges, PPO epochs, evaluation, ...). Pressing Train runs the loaded config with only the knobs
-// the user changed since it was loaded written over it, so a link reproduces its run exactly.
+// The page's setup form (its knobs: lib/knobs.ts) and the experiment config it runs. A config
+// loaded from a share link, a preset or a Paper replication has more than the knobs (problem
+// ranges, evaluation, ...). Pressing Train runs the loaded config with only the knobs the user
+// changed since it was loaded written over it, so a link reproduces its run exactly; the folded
+// PPO settings the user set (AdvancedSettings) are written over it too.
 
-import type { Condition } from '../../behaviors/types';
-import type { PRESET_NAMES } from '../../countdown/problems';
 import { parseConfig, testProblems, type ExperimentConfig, type ExperimentInput } from '../../lab/config';
 import { BASE_REF, shippedName, shippedRef } from '../../model/checkpoint-ref';
-import type { SIZE_NAMES } from '../../model/names';
+import {
+  DEFAULT_FORM,
+  KNOB_PATHS,
+  FORM_KEYS,
+  KNOBS,
+  getPath,
+  setPath,
+  type AdvancedSettings,
+  type SetupForm,
+} from './knobs';
 
-export interface SetupForm {
-  name: string;
-  startKind: 'prime' | 'shipped' | 'imported';
-  condition: Condition;
-  examples: number;
-  problems: number;
-  primeEpochs: number;
-  shipped: string;
-  imported: string;
-  size: (typeof SIZE_NAMES)[number];
-  preset: (typeof PRESET_NAMES)[number];
-  steps: number;
-  promptsPerStep: number;
-  samplesPerPrompt: number;
-  lr: number;
-  klCoef: number;
-  advantage: 'gae' | 'group';
-  maxNewTokens: number;
-  rewardMode: 'strict' | 'tinyzero';
-  seed: number;
-  backend: 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-}
+export { DEFAULT_FORM, type AdvancedSettings, type SetupForm };
 
-/** The form on a first visit: prime all_strategies as the shipped models were, then the replication's 40 PPO steps. */
-export const DEFAULT_FORM: SetupForm = {
-  name: 'my run',
-  startKind: 'prime',
-  condition: 'all_strategies',
-  examples: 4000,
-  problems: 200,
-  primeEpochs: 6,
-  shipped: '',
-  imported: '',
-  size: 'nano',
-  preset: 'easy',
-  steps: 40,
-  promptsPerStep: 16,
-  samplesPerPrompt: 4,
-  lr: 3e-4,
-  klCoef: 0.001,
-  advantage: 'gae',
-  maxNewTokens: 160,
-  rewardMode: 'strict',
-  seed: 0,
-  backend: 'auto',
-};
+// The knobs of the starting model, read and written together below (a start has several kinds);
+// every other knob is its config path's value.
+const START_KEYS = FORM_KEYS.filter((k) => KNOBS[k].path.startsWith('start.'));
+const PLAIN_KEYS = FORM_KEYS.filter((k) => !START_KEYS.includes(k));
 
 /** The page's evaluation when nothing else says: at the start and four times a run (every 10 of
  * the replication's 40 steps), on 100 held-out problems. */
@@ -62,22 +30,11 @@ const evalEvery = (steps: number) => Math.max(1, Math.round(steps / 4));
 
 /** The form showing config `c`; knobs `c` cannot set (a custom size, say) keep their value in `form`. */
 export function formFromConfig(c: ExperimentConfig, form: SetupForm): SetupForm {
-  const next: SetupForm = {
-    ...form,
-    name: c.name,
-    seed: c.seed,
-    backend: c.backend,
-    preset: c.preset,
-    steps: c.rl.steps,
-    promptsPerStep: c.rl.promptsPerStep,
-    samplesPerPrompt: c.rl.samplesPerPrompt,
-    lr: c.rl.lr,
-    klCoef: c.rl.klCoef,
-    advantage: c.rl.advantage,
-    maxNewTokens: c.rl.maxNewTokens,
-    rewardMode: c.rl.rewardMode,
-  };
-  if (typeof c.size === 'string') next.size = c.size;
+  const next: Record<string, unknown> = { ...form };
+  for (const k of PLAIN_KEYS) {
+    const v = getPath(c, KNOBS[k].path);
+    if (typeof v === typeof form[k]) next[k] = v;
+  }
   if (c.start.kind === 'prime') {
     next.startKind = 'prime';
     next.condition = c.start.condition;
@@ -90,7 +47,7 @@ export function formFromConfig(c: ExperimentConfig, form: SetupForm): SetupForm 
     if (shipped !== null) next.shipped = shipped;
     else next.imported = c.start.checkpoint;
   }
-  return next;
+  return next as SetupForm;
 }
 
 /** A loaded experiment, and the form as it stood right after loading it (what counts as edited). */
@@ -109,7 +66,12 @@ export function load(config: ExperimentConfig, form: SetupForm): Loaded {
  * (priming starts from the shipped base model when `hasBase`). With one: the loaded config, with
  * each knob the user changed since loading it written over it.
  */
-export function configFromForm(form: SetupForm, loaded: Loaded | null, hasBase: boolean): ExperimentConfig {
+export function configFromForm(
+  form: SetupForm,
+  loaded: Loaded | null,
+  hasBase: boolean,
+  advanced: AdvancedSettings = {},
+): ExperimentConfig {
   const was = loaded?.form;
   const edited = (...keys: (keyof SetupForm)[]) => !was || keys.some((k) => form[k] !== was[k]);
   const base: ExperimentInput = loaded
@@ -118,15 +80,7 @@ export function configFromForm(form: SetupForm, loaded: Loaded | null, hasBase: 
   const loadedStart = loaded?.config.start;
 
   let start: ExperimentInput['start'] = loadedStart;
-  const startEdited = edited(
-    'startKind',
-    'condition',
-    'examples',
-    'problems',
-    'primeEpochs',
-    'shipped',
-    'imported',
-  );
+  const startEdited = edited(...START_KEYS);
   if (loaded && !startEdited) {
     // as loaded, including what the form cannot show (a start from scratch)
   } else if (form.startKind === 'prime') {
@@ -150,59 +104,20 @@ export function configFromForm(form: SetupForm, loaded: Loaded | null, hasBase: 
   }
 
   const input: ExperimentInput = { ...base, start };
+  const set = (path: string, v: unknown) => setPath(input as Record<string, unknown>, path, v);
+  for (const k of PLAIN_KEYS) if (edited(k)) set(KNOBS[k].path, form[k]);
   if (edited('name')) input.name = form.name || 'run';
-  if (edited('seed')) input.seed = form.seed;
-  if (edited('backend')) input.backend = form.backend;
-  if (edited('size')) input.size = form.size;
-  if (edited('preset')) {
-    input.preset = form.preset;
-    delete input.ranges; // they narrowed the loaded preset, not this one
-  }
-  const rl = { ...base.rl };
-  for (const k of [
-    'promptsPerStep',
-    'samplesPerPrompt',
-    'lr',
-    'klCoef',
-    'advantage',
-    'maxNewTokens',
-    'rewardMode',
-  ] as const)
-    if (edited(k)) Object.assign(rl, { [k]: form[k] });
-  if (edited('steps')) {
-    rl.steps = form.steps;
-    // The same number of evaluations over the new length (none stays none).
-    if (loaded && loaded.config.eval.every > 0)
-      input.eval = { ...loaded.config.eval, every: evalEvery(form.steps) };
-  }
-  input.rl = rl;
+  if (edited('preset')) delete input.ranges; // they narrowed the loaded preset, not this one
+  // The same number of evaluations over a new length (none stays none).
+  if (edited('steps') && loaded && loaded.config.eval.every > 0)
+    input.eval = { ...loaded.config.eval, every: evalEvery(form.steps) };
+  // The folded settings the user set write over the experiment's, whatever was loaded.
+  for (const [k, v] of Object.entries(advanced)) set(KNOBS[k as keyof AdvancedSettings].path, v);
   return parseConfig(input);
 }
 
-// Settings the form shows as knobs; hiddenSettings lists every other one that differs from what
-// the page would run from the same knobs with nothing loaded.
-const KNOB_PATHS = new Set([
-  'name',
-  'seed',
-  'backend',
-  'preset',
-  'size',
-  'start.kind',
-  'start.condition',
-  'start.examples',
-  'start.problems',
-  'start.sft.epochs',
-  'start.checkpoint',
-  'rl.steps',
-  'rl.promptsPerStep',
-  'rl.samplesPerPrompt',
-  'rl.lr',
-  'rl.klCoef',
-  'rl.advantage',
-  'rl.maxNewTokens',
-  'rl.rewardMode',
-]);
-// ... and those described in words below.
+// hiddenSettings lists every setting beyond the knobs (KNOB_PATHS) that differs from what the
+// page would run from the same knobs with nothing loaded, but those described in words below.
 const DESCRIBED =
   /^(ranges|size|start\.(from|phrasing)|rl\.(epochs|minibatches|clip)|eval\.(every|problems))(\.|$)/;
 
