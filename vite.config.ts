@@ -16,6 +16,14 @@ export const CHROMIUM_ARGS = [
 ];
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
+// Cross-origin isolation (SharedArrayBuffer), so that tfjs-wasm and onnxruntime-web run their
+// multi-threaded builds. Everything the page loads is its own (same origin), so isolation breaks
+// nothing; a static host must send the same two headers (README, "Hosting the page").
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
 // One config for the page (vite), the production preview (`npm start`) and the tests (vitest):
 // Node tests in tests/**, browser tests (real Chromium) in tests/browser/**, and the end-to-end
 // tests of the built page (tests/e2e/**) last, on their own.
@@ -23,8 +31,8 @@ export default defineConfig({
   plugins: [svelte()],
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
-  server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
+  server: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
+  preview: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
   // Pre-bundled up front so that a browser test never sees Vite reload mid-run.
   optimizeDeps: {
     include: [

@@ -1,5 +1,8 @@
-// Choosing the tfjs backend: webgpu first, then webgl, wasm, cpu (or the one the caller names).
-// The report says which backend runs, on what adapter, and why each earlier one was skipped.
+// Choosing the tfjs backend: webgpu first, then webgl, wasm, cpu (or the one the caller names); or,
+// given a probe, the fastest of those that start, measured. The report says which backend runs, on
+// what adapter, the measured figures, and why others were skipped. Choices are made one at a time:
+// two overlapping tf.setBackend calls can leave tfjs running one backend's kernels on another
+// backend (the webgl crash `runWebGLProgram is not a function`).
 
 import * as tf from '@tensorflow/tfjs';
 
@@ -11,11 +14,30 @@ export interface BackendReport {
   /** GPU adapter description for webgpu/webgl, when the platform tells. */
   adapter?: string;
   skipped: { backend: BackendName; reason: string }[];
+  /** The probe's figures per backend that started, when `auto` chose by measurement. */
+  probes?: BackendProbe[];
+}
+
+/** One backend's probe: a forward and backward pass at the run's model size. */
+export interface BackendProbe {
+  backend: BackendName;
+  /** The first pass, shader compilation included (ms). */
+  warmupMs: number;
+  /** One pass once warm (ms): what `auto` compares. */
+  stepMs: number;
+}
+
+/** A probe to choose by: `run` times a pass on the current backend; `key` names what it measures. */
+export interface BackendMeasure {
+  key: string;
+  run(): Promise<{ warmupMs: number; stepMs: number }>;
 }
 
 export interface BackendOptions {
   /** Where the wasm backend finds its .wasm files (the browser build serves them itself). */
   wasmPaths?: string | Record<string, string>;
+  /** Backends not to use (ones that failed earlier in this run). */
+  exclude?: readonly BackendName[];
 }
 
 export function isBackendName(name: string): name is BackendName {
@@ -58,24 +80,88 @@ async function tryBackend(
   }
 }
 
-/** Pick and initialize a backend: `auto` tries webgpu, webgl, wasm, cpu in that order. */
-export async function selectBackend(
+let queue: Promise<unknown> = Promise.resolve();
+/** `auto` choices by measurement, by what was measured: the page's probe serves the run. */
+const measured = new Map<string, BackendReport>();
+
+/**
+ * Pick and initialize a backend: `auto` tries webgpu, webgl, wasm, cpu in that order and keeps the
+ * first that starts, or with `measure` the fastest of them (cpu only when no other starts).
+ */
+export function selectBackend(
   preferred: BackendName | 'auto' = 'auto',
   options: BackendOptions = {},
+  measure?: BackendMeasure,
+): Promise<BackendReport> {
+  const next = queue.then(() => choose(preferred, options, measure));
+  queue = next.catch(() => {});
+  return next;
+}
+
+async function choose(
+  preferred: BackendName | 'auto',
+  options: BackendOptions,
+  measure?: BackendMeasure,
 ): Promise<BackendReport> {
   if ((globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node) {
     // In Node the cpu backend prints an advertisement for tfjs-node on first use.
     tf.env().set('PROD', true);
   }
-  const order: readonly BackendName[] = preferred === 'auto' ? BACKENDS : [preferred];
-  const skipped: BackendReport['skipped'] = [];
+  const exclude = options.exclude ?? [];
+  const order = (preferred === 'auto' ? BACKENDS : [preferred]).filter((b) => !exclude.includes(b));
+  const skipped: BackendReport['skipped'] = exclude.map((backend) => ({
+    backend,
+    reason: 'failed earlier in this run',
+  }));
+  const cacheKey = measure && `${measure.key}|${exclude.join(',')}`;
+  const known = cacheKey ? measured.get(cacheKey) : undefined;
+  if (preferred === 'auto' && known) {
+    const r = await tryBackend(known.backend, options);
+    if (r.ok) return known;
+  }
+  const started: { backend: BackendName; adapter?: string }[] = [];
+  const probes: BackendProbe[] = [];
   for (const name of order) {
+    // The cpu backend is never faster than wasm: measured only when nothing else starts.
+    if (preferred === 'auto' && measure && name === 'cpu' && started.length > 0) continue;
     const r = await tryBackend(name, options);
-    if (r.ok) return { backend: name, adapter: r.adapter, skipped };
-    skipped.push({ backend: name, reason: r.reason });
+    if (!r.ok) {
+      skipped.push({ backend: name, reason: r.reason });
+      continue;
+    }
+    if (preferred !== 'auto' || !measure) return { backend: name, adapter: r.adapter, skipped };
+    try {
+      probes.push({ backend: name, ...(await measure.run()) });
+      started.push({ backend: name, adapter: r.adapter });
+    } catch (err) {
+      skipped.push({
+        backend: name,
+        reason: `its probe failed: ${err instanceof Error ? err.message : String(err)}`,
+      });
+    }
+  }
+  if (started.length > 0) {
+    const best = probes.reduce((a, b) => (b.stepMs < a.stepMs ? b : a));
+    const r = await tryBackend(best.backend, options);
+    if (r.ok) {
+      const report: BackendReport = {
+        backend: best.backend,
+        adapter: started.find((s) => s.backend === best.backend)?.adapter,
+        skipped,
+        probes,
+      };
+      if (cacheKey) measured.set(cacheKey, report);
+      return report;
+    }
+    skipped.push({ backend: best.backend, reason: r.reason });
   }
   const why = skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
   throw new Error(`no TensorFlow.js backend could start (${why})`);
+}
+
+/** The probe's figures in words: "webgpu 41 ms, wasm 18 ms per pass". */
+export function describeProbes(probes: readonly BackendProbe[]): string {
+  return `${probes.map((p) => `${p.backend} ${Math.round(p.stepMs)} ms`).join(', ')} per forward and backward pass`;
 }
 
 export function describeBackend(r: BackendReport): string {
