@@ -29,7 +29,13 @@ export const ISOLATION_HEADERS = {
 // tests of the built page (tests/e2e/**) last, on their own.
 export default defineConfig({
   plugins: [svelte()],
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // Unminified: tfjs-wasm starts its threads from the source text of its own (bundled) factory,
+    // and a minifier's renamings leave that text calling names that exist only in the bundle
+    // ("e is not defined" in every wasm thread).
+    rolldownOptions: { output: { minify: false } },
+  },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   server: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
   preview: { host: '127.0.0.1', headers: ISOLATION_HEADERS },

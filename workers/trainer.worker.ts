@@ -101,7 +101,7 @@ const api = {
     modelConfig(new Tokenizer().size, size); // a bad size fails here, not in every probe
     return selectBackend(preferred, backendOptions, {
       key: JSON.stringify(size),
-      run: () => probeStep(size, new Tokenizer().size),
+      run: (budgetMs) => probeStep(size, new Tokenizer().size, budgetMs),
     });
   },
 

@@ -294,7 +294,7 @@ export class ExperimentRunner {
     const measure: BackendMeasure | undefined = this.host.measureBackends
       ? {
           key: JSON.stringify(c.size),
-          run: () => probeStep(c.size as SizePreset | Dimensions, new Tokenizer().size),
+          run: (budgetMs) => probeStep(c.size as SizePreset | Dimensions, new Tokenizer().size, budgetMs),
         }
       : undefined;
     const preferred = this.failed.length > 0 ? 'auto' : c.backend;

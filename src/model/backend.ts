@@ -30,7 +30,8 @@ export interface BackendProbe {
 /** A probe to choose by: `run` times a pass on the current backend; `key` names what it measures. */
 export interface BackendMeasure {
   key: string;
-  run(): Promise<{ warmupMs: number; stepMs: number }>;
+  /** Rejects when a pass takes over `budgetMs`. */
+  run(budgetMs: number): Promise<{ warmupMs: number; stepMs: number }>;
 }
 
 export interface BackendOptions {
@@ -44,10 +45,30 @@ export function isBackendName(name: string): name is BackendName {
   return (BACKENDS as readonly string[]).includes(name);
 }
 
+/** GPU backends given up on in this page, and why (a reload tries them again). */
+const abandoned = new Map<BackendName, string>();
+
+/**
+ * Stop a GPU backend whose probe was given up on: its device is destroyed, so that the work it
+ * still had queued (minutes, on a software renderer) does not slow the backend that runs.
+ */
+function abandon(name: BackendName, reason: string): void {
+  abandoned.set(name, reason);
+  try {
+    const device = (tf.findBackend(name) as unknown as { device?: { destroy(): void } } | null)?.device;
+    tf.removeBackend(name);
+    device?.destroy();
+  } catch {
+    // Already gone.
+  }
+}
+
 async function tryBackend(
   name: BackendName,
   options: BackendOptions,
 ): Promise<{ ok: true; adapter?: string } | { ok: false; reason: string }> {
+  const given = abandoned.get(name);
+  if (given) return { ok: false, reason: `${given} (reload the page to try it again)` };
   try {
     const g = globalThis as {
       navigator?: { gpu?: { requestAdapter(): Promise<{ info?: Record<string, string> } | null> } };
@@ -80,6 +101,12 @@ async function tryBackend(
   }
 }
 
+/** The order `auto` measures in; see choose(). */
+const MEASURE_ORDER: readonly BackendName[] = ['wasm', 'webgpu', 'webgl', 'cpu'];
+/** A backend's probe may take 3× the best so far (shader compilation included), within these. */
+const MIN_PROBE_MS = 1000;
+const MAX_PROBE_MS = 8000;
+
 let queue: Promise<unknown> = Promise.resolve();
 /** `auto` choices by measurement, by what was measured: the page's probe serves the run. */
 const measured = new Map<string, BackendReport>();
@@ -108,7 +135,9 @@ async function choose(
     tf.env().set('PROD', true);
   }
   const exclude = options.exclude ?? [];
-  const order = (preferred === 'auto' ? BACKENDS : [preferred]).filter((b) => !exclude.includes(b));
+  // Measuring, wasm goes first: its figure bounds how long the others may take to show theirs.
+  const auto = measure ? MEASURE_ORDER : BACKENDS;
+  const order = (preferred === 'auto' ? auto : [preferred]).filter((b) => !exclude.includes(b));
   const skipped: BackendReport['skipped'] = exclude.map((backend) => ({
     backend,
     reason: 'failed earlier in this run',
@@ -122,8 +151,10 @@ async function choose(
   const started: { backend: BackendName; adapter?: string }[] = [];
   const probes: BackendProbe[] = [];
   for (const name of order) {
-    // The cpu backend is never faster than wasm: measured only when nothing else starts.
-    if (preferred === 'auto' && measure && name === 'cpu' && started.length > 0) continue;
+    // cpu is never faster than wasm, and a webgl pass blocks the worker while it compiles (tens of
+    // seconds on a software renderer): each is measured only when nothing else starts.
+    if (preferred === 'auto' && measure && (name === 'cpu' || name === 'webgl') && started.length > 0)
+      continue;
     const r = await tryBackend(name, options);
     if (!r.ok) {
       skipped.push({ backend: name, reason: r.reason });
@@ -131,13 +162,14 @@ async function choose(
     }
     if (preferred !== 'auto' || !measure) return { backend: name, adapter: r.adapter, skipped };
     try {
-      probes.push({ backend: name, ...(await measure.run()) });
+      const best = probes.length ? Math.min(...probes.map((p) => p.warmupMs + p.stepMs)) : Infinity;
+      const budget = Math.min(MAX_PROBE_MS, Math.max(MIN_PROBE_MS, 3 * best));
+      probes.push({ backend: name, ...(await measure.run(budget)) });
       started.push({ backend: name, adapter: r.adapter });
     } catch (err) {
-      skipped.push({
-        backend: name,
-        reason: `its probe failed: ${err instanceof Error ? err.message : String(err)}`,
-      });
+      const reason = `its probe failed: ${err instanceof Error ? err.message : String(err)}`;
+      skipped.push({ backend: name, reason });
+      if (name === 'webgpu' || name === 'webgl') abandon(name, reason);
     }
   }
   if (started.length > 0) {

@@ -31,15 +31,19 @@ export interface SetupForm {
   backend: 'auto' | 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 }
 
-/** The form on a first visit: prime all_strategies as the shipped models were, then the replication's 40 PPO steps. */
+/**
+ * The form on a first visit: RL at once from the shipped all_strategies model (primed as the
+ * replication primes), for the replication's 40 PPO steps. Priming one now is the Start from
+ * choice away, with the knobs below (as the shipped models were primed).
+ */
 export const DEFAULT_FORM: SetupForm = {
   name: 'my run',
-  startKind: 'prime',
+  startKind: 'shipped',
   condition: 'all_strategies',
   examples: 4000,
   problems: 200,
   primeEpochs: 6,
-  shipped: '',
+  shipped: 'all_strategies',
   imported: '',
   size: 'nano',
   preset: 'easy',
@@ -88,6 +92,9 @@ export function formFromConfig(c: ExperimentConfig, form: SetupForm): SetupForm 
     next.startKind = shipped ? 'shipped' : 'imported';
     if (shipped) next.shipped = c.start.checkpoint.slice('shipped:'.length);
     else next.imported = c.start.checkpoint;
+  } else {
+    // A start from scratch shows in the priming box (which says it does not prime).
+    next.startKind = 'prime';
   }
   return next;
 }
@@ -275,4 +282,10 @@ export function heldOutCount(c: ExperimentConfig): number {
     heldOutCounts.set(key, n);
   }
   return n;
+}
+
+/** The form once the page knows its shipped models: without the default's, it primes instead. */
+export function withShippedDefault(form: SetupForm, shipped: readonly { name: string }[]): SetupForm {
+  if (form.startKind !== 'shipped' || shipped.some((m) => m.name === form.shipped)) return form;
+  return shipped.length ? { ...form, shipped: shipped[0].name } : { ...form, startKind: 'prime' };
 }
