@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { playwright } from '@vitest/browser-playwright';
+import { CHROMIUM_PATH } from './tests/setup/chromium.mjs';
 
 // Chromium from Debian (no browser download), headless as root, WebGPU on SwiftShader, and no
 // background traffic (the machines here have no network): see ../shared/research/browser-notes.md.
@@ -14,7 +15,7 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
   '--disable-quic',
 ];
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM_PATH };
 
 // Cross-origin isolation (SharedArrayBuffer), so that tfjs-wasm and onnxruntime-web run their
 // multi-threaded builds. Everything the page loads is its own (same origin), so isolation breaks
