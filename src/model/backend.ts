@@ -136,7 +136,8 @@ async function choose(
   }
   const exclude = options.exclude ?? [];
   // Measuring, wasm goes first: its figure bounds how long the others may take to show theirs.
-  const auto = measure ? MEASURE_ORDER : BACKENDS;
+  // So does a run handed on from a failed backend: wasm is the one that always works.
+  const auto = measure || exclude.length ? MEASURE_ORDER : BACKENDS;
   const order = (preferred === 'auto' ? auto : [preferred]).filter((b) => !exclude.includes(b));
   const skipped: BackendReport['skipped'] = exclude.map((backend) => ({
     backend,
