@@ -369,11 +369,17 @@ export class ExperimentRunner {
       this.status('rl', 'reinforcement learning');
       const ppo = ppoConfig(c);
       const keep = async () => {
-        if (this.host.failover && this.backend?.backend !== 'cpu')
-          this.lastGood = {
-            step: this.step,
-            files: await this.snapshot(policy!, reference as Transformer, optimizer as AdamW, tokenizer),
-          };
+        if (!this.host.failover || this.backend?.backend === 'cpu') return;
+        const files = await this.snapshot(policy!, reference as Transformer, optimizer as AdamW, tokenizer);
+        // A backend can fail silently, into non-finite weights: that step is not kept.
+        const { tensors } = readSafetensors(
+          files.get('model.safetensors') as Uint8Array,
+          'model.safetensors',
+        );
+        for (const [name, t] of tensors)
+          if (!t.data.every(Number.isFinite))
+            throw new Error(`its step ${this.step} left ${name} with a non-finite value`);
+        this.lastGood = { step: this.step, files };
       };
       if (!this.lastGood || this.lastGood.step !== this.step) await keep();
       while (this.step < c.rl.steps) {
@@ -405,17 +411,17 @@ export class ExperimentRunner {
         );
         this.checkDevice();
         this.step = stepNumber;
-        this.emit({
-          type: 'step',
-          metrics: this.stepMetrics(rollouts, kl, stats, sampleSeconds, (performance.now() - t0) / 1000),
-        });
+        const metrics = this.stepMetrics(rollouts, kl, stats, sampleSeconds, (performance.now() - t0) / 1000);
+        // Kept before the step is told: a backend whose update broke the weights fails here, and
+        // the next one redoes this step rather than recording it twice.
+        await keep();
+        this.emit({ type: 'step', metrics });
         if (c.examplesPerStep > 0)
           this.emit({
             type: 'samples',
             step: this.step,
             samples: rollouts.slice(0, c.examplesPerStep).map(sampleView),
           });
-        await keep();
         if (c.eval.problems > 0 && !this.history.some((h) => h.type === 'eval' && h.metrics.step === 0))
           await this.evaluateNow(reference as Transformer, tokenizer, 0);
         if (
