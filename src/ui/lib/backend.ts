@@ -17,6 +17,15 @@ export function describeReport(b: BackendReport): string {
   return `${b.backend}${b.adapter ? ` (${b.adapter})` : ''}${probes}${skipped ? ` — skipped ${skipped}` : ''}`;
 }
 
+/** What the page says when `auto` did not get WebGPU: absent, or measured slower. Null when it runs. */
+export function webgpuNotice(b: BackendReport): string | null {
+  const skip = b.skipped.find((x) => x.backend === 'webgpu');
+  if (!skip) return null;
+  if (skip.reason.startsWith('its probe failed'))
+    return `WebGPU is too slow in this browser for this model (${skip.reason}; a software renderer, or a GPU busy elsewhere), so the lab trains on ${b.backend}, the faster here.`;
+  return `WebGPU is not available in this browser (${skip.reason}), so the lab trains on ${b.backend}: the same results, more slowly. Chrome or Edge on a laptop with a GPU gives WebGPU.`;
+}
+
 // Mean tokens per priming example, by what shapes the traces (32 are written to find out, ~10 ms).
 const meanTokens = new Map<string, number>();
 
