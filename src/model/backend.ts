@@ -66,7 +66,7 @@ function abandon(name: BackendName, reason: string): void {
 async function tryBackend(
   name: BackendName,
   options: BackendOptions,
-): Promise<{ ok: true; adapter?: string } | { ok: false; reason: string }> {
+): Promise<{ ok: true; adapter?: string; software?: boolean } | { ok: false; reason: string }> {
   const given = abandoned.get(name);
   if (given) return { ok: false, reason: `${given} (reload the page to try it again)` };
   try {
@@ -76,14 +76,16 @@ async function tryBackend(
       OffscreenCanvas?: unknown;
     };
     let adapter: string | undefined;
+    let software = false;
     if (name === 'webgpu') {
       if (!g.navigator?.gpu) return { ok: false, reason: 'WebGPU is not available here (no navigator.gpu)' };
       const a = await g.navigator.gpu.requestAdapter();
       if (!a) return { ok: false, reason: 'WebGPU found no adapter' };
-      const info = a.info ?? {};
+      const info: Record<string, string | boolean | undefined> = a.info ?? {};
       adapter =
         [info.vendor, info.architecture, info.device, info.description].filter(Boolean).join(' ') ||
         'unknown adapter';
+      software = info.isFallbackAdapter === true || /swiftshader/i.test(adapter);
       await import('@tensorflow/tfjs-backend-webgpu');
     } else if (name === 'webgl') {
       if (!g.document && !g.OffscreenCanvas)
@@ -95,7 +97,7 @@ async function tryBackend(
     const ok = await tf.setBackend(name);
     if (!ok) return { ok: false, reason: `tf.setBackend('${name}') failed to initialize` };
     await tf.ready();
-    return { ok: true, adapter };
+    return { ok: true, adapter, software };
   } catch (err) {
     return { ok: false, reason: err instanceof Error ? err.message : String(err) };
   }
@@ -162,6 +164,15 @@ async function choose(
       continue;
     }
     if (preferred !== 'auto' || !measure) return { backend: name, adapter: r.adapter, skipped };
+    if (r.software) {
+      // A software renderer runs on the CPU wasm already uses, far more slowly; its shader
+      // compilation would keep the CPU busy for minutes after a probe gave up on it.
+      skipped.push({
+        backend: name,
+        reason: `a software renderer (${r.adapter}), slower than wasm on the same CPU`,
+      });
+      continue;
+    }
     try {
       const best = probes.length ? Math.min(...probes.map((p) => p.warmupMs + p.stepMs)) : Infinity;
       const budget = Math.min(MAX_PROBE_MS, Math.max(MIN_PROBE_MS, 3 * best));

@@ -39,6 +39,12 @@ describe("the page's backend words and priming estimate", () => {
     expect(
       webgpuNotice({ ...report, skipped: [{ backend: 'webgpu', reason: 'WebGPU found no adapter' }] }),
     ).toMatch(/^WebGPU is not available in this browser \(WebGPU found no adapter\)/);
+    expect(
+      webgpuNotice({
+        ...report,
+        skipped: [{ backend: 'webgpu', reason: 'a software renderer (google swiftshader)' }],
+      }),
+    ).toMatch(/^WebGPU is too slow/);
     expect(webgpuNotice({ backend: 'webgpu', skipped: [] })).toBeNull();
   });
 });
