@@ -21,8 +21,10 @@ export function describeReport(b: BackendReport): string {
 export function webgpuNotice(b: BackendReport): string | null {
   const skip = b.skipped.find((x) => x.backend === 'webgpu');
   if (!skip) return null;
-  if (/^(its probe failed|a software renderer)/.test(skip.reason))
-    return `WebGPU is too slow in this browser for this model (${skip.reason}; a software renderer, or a GPU busy elsewhere), so the lab trains on ${b.backend}, the faster here.`;
+  if (skip.reason.startsWith('a software renderer'))
+    return `WebGPU here is ${skip.reason}, so the lab trains on ${b.backend}. Chrome or Edge on a laptop with a GPU gives a real one.`;
+  if (skip.reason.startsWith('its probe failed'))
+    return `WebGPU is too slow in this browser for this model (${skip.reason}), so the lab trains on ${b.backend}, the faster here.`;
   return `WebGPU is not available in this browser (${skip.reason}), so the lab trains on ${b.backend}: the same results, more slowly. Chrome or Edge on a laptop with a GPU gives WebGPU.`;
 }
 
