@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { playwright } from '@vitest/browser-playwright';
+import { CHROMIUM_PATH } from './tests/setup/chromium.mjs';
 
 // Chromium from Debian (no browser download), headless as root, WebGPU on SwiftShader, and no
 // background traffic (the machines here have no network): see ../shared/research/browser-notes.md.
@@ -14,17 +15,31 @@ export const CHROMIUM_ARGS = [
   '--no-first-run',
   '--disable-quic',
 ];
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { CHROMIUM_PATH };
+
+// Cross-origin isolation (SharedArrayBuffer), so that tfjs-wasm and onnxruntime-web run their
+// multi-threaded builds. Everything the page loads is its own (same origin), so isolation breaks
+// nothing; a static host must send the same two headers (README, "Hosting the page").
+export const ISOLATION_HEADERS = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
 
 // One config for the page (vite), the production preview (`npm start`) and the tests (vitest):
 // Node tests in tests/**, browser tests (real Chromium) in tests/browser/**, and the end-to-end
 // tests of the built page (tests/e2e/**) last, on their own.
 export default defineConfig({
   plugins: [svelte()],
-  worker: { format: 'es' },
+  worker: {
+    format: 'es',
+    // Unminified: tfjs-wasm starts its threads from the source text of its own (bundled) factory,
+    // and a minifier's renamings leave that text calling names that exist only in the bundle
+    // ("e is not defined" in every wasm thread).
+    rolldownOptions: { output: { minify: false } },
+  },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
-  server: { host: '127.0.0.1' },
-  preview: { host: '127.0.0.1' },
+  server: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
+  preview: { host: '127.0.0.1', headers: ISOLATION_HEADERS },
   // Pre-bundled up front so that a browser test never sees Vite reload mid-run.
   optimizeDeps: {
     include: [

@@ -1,22 +1,29 @@
 // The trainer worker: a thin host for the experiment runner, exposed to the page with Comlink.
-// It picks the tfjs backend (webgpu first) here, off the main thread, streams the runner's events,
-// and keeps checkpoints in IndexedDB. No training logic lives here.
+// It picks the tfjs backend here, off the main thread (with `auto`, the fastest by a probe at the
+// run's model size; a backend that fails mid-run hands the run to the next), streams the runner's
+// events, and keeps checkpoints in IndexedDB. No training logic lives here.
 
 import * as Comlink from 'comlink';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { labTokenizer } from '../src/behaviors/vocabulary';
 import { ExperimentRunner, isFinished, type LabEvent, type RunSummary } from '../src/lab';
 import {
   loadCheckpoint,
+  modelConfig,
   selectBackend,
   type BackendName,
   type BackendReport,
   type CheckpointFiles,
+  type SizePreset,
 } from '../src/model';
 import { parseCheckpointRef } from '../src/model/checkpoint-ref';
 import { MODEL_FILES, REQUIRED_MODEL_FILES } from '../src/model/names';
 import { loadCheckpointFiles, saveCheckpointFiles } from '../src/storage/db';
+import { probeStep } from '../src/model/probe';
+import type { Dimensions } from '../src/model/names';
+import { installFault, isFault } from './faults';
 
 const backendOptions = {
   wasmPaths: {
@@ -27,6 +34,8 @@ const backendOptions = {
 };
 
 let runner: ExperimentRunner | null = null;
+// A test's fault (workers/faults.ts): sees each event of a run.
+let faultHook: (e: LabEvent) => void = () => {};
 // A Stop that arrives while a resumed run's checkpoint is still being read has no runner to reach yet.
 let stopBeforeStart = false;
 
@@ -57,12 +66,17 @@ async function checkpointFiles(ref: string): Promise<CheckpointFiles> {
 
 function host(runId: string, onEvent: (e: LabEvent) => void) {
   return {
-    emit: (e: LabEvent) => onEvent(e),
+    emit: (e: LabEvent) => {
+      faultHook(e);
+      onEvent(e);
+    },
     saveCheckpoint: (name: string, files: CheckpointFiles) => saveCheckpointFiles(runId, name, files),
     loadCheckpoint: checkpointFiles,
     backendOptions,
     // One checkpoint per run is kept (each save replaces the last): a closed tab loses at most 10 steps.
     autosaveEvery: 10,
+    measureBackends: true,
+    failover: true,
   };
 }
 
@@ -72,9 +86,25 @@ function refuseWhileRunning(): void {
 }
 
 const api = {
-  /** Which backend this browser gives the lab, and why others were skipped. */
-  async probeBackend(preferred: BackendName | 'auto' = 'auto'): Promise<BackendReport> {
-    return selectBackend(preferred, backendOptions);
+  /** Tests only: install a fault (workers/faults.ts) before any backend starts. */
+  setFault(fault: string): void {
+    if (!isFault(fault)) throw new Error(`unknown fault ${fault}`);
+    faultHook = installFault(fault);
+  },
+
+  /**
+   * Which backend this browser gives the lab for a model of `size`, and why others were skipped.
+   * With `auto` it runs the probe a run of that size would (and the run reuses its choice).
+   */
+  async probeBackend(
+    preferred: BackendName | 'auto' = 'auto',
+    size: SizePreset | Dimensions = 'nano',
+  ): Promise<BackendReport> {
+    modelConfig(labTokenizer().size, size); // a bad size fails here, not in every probe
+    return selectBackend(preferred, backendOptions, {
+      key: JSON.stringify(size),
+      run: (budgetMs) => probeStep(size, labTokenizer().size, budgetMs),
+    });
   },
 
   /** Run an experiment; resolves with its summary (after stop too). */

@@ -1,7 +1,8 @@
 // The experiment runner: the one loop behind both the browser lab (in a worker) and the CLI.
 //
-//   setup -> prime (SFT on priming traces) or load a checkpoint -> eval at step 0
-//         -> RL steps (rollout, reward, advantages, PPO update; eval every N; checkpoint every N)
+//   setup -> prime (SFT on priming traces) or load a checkpoint
+//         -> RL steps (rollout, reward, advantages, PPO update; eval every N; checkpoint every N;
+//            the step-0 eval, of the unchanged reference, right after step 1 so RL shows at once)
 //         -> final eval -> done
 //
 // It can be paused, resumed and stopped between steps. Every random choice comes from a stream
@@ -14,7 +15,15 @@ import { classify, primeData } from '../behaviors';
 import { summarizeBehaviors, type BehaviorSummary } from '../behaviors/metrics';
 import { formatPrompt, trainingProblems, type Problem } from '../countdown';
 import { Rng } from '../util/rng';
-import { selectBackend, type BackendOptions, type BackendReport } from '../model/backend';
+import {
+  describeProbes,
+  selectBackend,
+  type BackendMeasure,
+  type BackendName,
+  type BackendOptions,
+  type BackendReport,
+} from '../model/backend';
+import { probeStep } from '../model/probe';
 import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../model/checkpoint';
 import { readSafetensors, writeSafetensors } from '../model/safetensors';
 import { Tokenizer } from '../model/tokenizer';
@@ -59,6 +68,16 @@ export interface RunnerHost {
    * loses at most this many steps. Saving changes nothing in the run itself.
    */
   autosaveEvery?: number;
+  /**
+   * With `auto`, choose the backend by a probe at the run's model size (a forward and backward
+   * pass on each backend that starts, about a second) rather than by the fixed order. The page sets it.
+   */
+  measureBackends?: boolean;
+  /**
+   * A backend that fails mid-run hands the run to the next one, from its last completed step (kept
+   * in memory after each step). The page sets it; the CLI runs on one backend.
+   */
+  failover?: boolean;
 }
 
 /** Everything a resumed run needs, beyond the policy checkpoint files. */
@@ -112,6 +131,12 @@ export class ExperimentRunner {
   private history: LabEvent[] = [];
   private backend: BackendReport | null = null;
   private resumeFiles: CheckpointFiles | null = null;
+  /** The run after its last completed RL step (failover only): where the next backend goes on from. */
+  private lastGood: { step: number; files: CheckpointFiles } | null = null;
+  /** Backends that failed in this run (failover only). */
+  private failed: BackendName[] = [];
+  /** Why the WebGPU device was lost, once it is: the step in progress fails on it. */
+  private deviceLost: string | null = null;
   private startTime = 0;
   private tests: Problem[] | null = null;
 
@@ -219,16 +244,85 @@ export class ExperimentRunner {
   }
 
   async run(): Promise<RunSummary> {
-    const c = this.config;
     this.startTime = performance.now();
+    for (;;) {
+      try {
+        return await this.attempt();
+      } catch (err) {
+        const message = err instanceof Error ? err.message : String(err);
+        const from = this.backend?.backend;
+        // Only a failure while computing (priming, evaluating, RL) is the backend's: a bad config or
+        // checkpoint fails in setup on every backend.
+        const computing = ['prime', 'eval', 'rl', 'paused'].includes(this.stage);
+        if (this.host.failover && from && from !== 'cpu' && computing && !this.stopRequested) {
+          // Hand the run to the next backend, from its last completed step (or from the start when
+          // RL had not begun: priming and loading are redone, no metric of theirs is lost).
+          this.failed.push(from);
+          if (this.lastGood) {
+            this.resumeFiles = this.lastGood.files;
+            this.step = this.lastGood.step;
+          }
+          this.deviceLost = null;
+          this.status(
+            this.stage,
+            `note: the ${from} backend failed (${message}); the run goes on on the next backend from ${this.lastGood ? `step ${this.step}` : 'the start'}`,
+          );
+          continue;
+        }
+        this.emit({ type: 'error', message });
+        this.status('error', message);
+        throw err;
+      }
+    }
+  }
+
+  /** The backend for this run: the config's, or by measurement; never one that failed in this run. */
+  private async chooseBackend(): Promise<BackendReport> {
+    const c = this.config;
+    const measure: BackendMeasure | undefined = this.host.measureBackends
+      ? {
+          key: JSON.stringify(c.size),
+          run: (budgetMs) => probeStep(c.size as SizePreset | Dimensions, labTokenizer().size, budgetMs),
+        }
+      : undefined;
+    const preferred = this.failed.length > 0 ? 'auto' : c.backend;
+    const report = await selectBackend(
+      preferred,
+      { ...this.host.backendOptions, exclude: this.failed },
+      // After a failure, the next backend in the fixed order: no second probe mid-run.
+      this.failed.length > 0 ? undefined : measure,
+    );
+    this.deviceLost = null;
+    if (report.backend === 'webgpu') {
+      // A lost device throws nothing by itself: the step in progress is failed at its next check.
+      const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message: string }> } }).device;
+      void device?.lost?.then((info) => {
+        if (this.backend === report)
+          this.deviceLost = `the WebGPU device was lost: ${info.message || 'no reason given'}`;
+      });
+    }
+    return report;
+  }
+
+  /** Throw when the backend has failed under the step in progress (a lost WebGPU device). */
+  private checkDevice(): void {
+    if (this.deviceLost) throw new Error(this.deviceLost);
+  }
+
+  private async attempt(): Promise<RunSummary> {
+    const c = this.config;
     const tokenizerDefault = labTokenizer();
     let policy: Transformer | null = null;
     let reference: Transformer | null = null;
     let optimizer: AdamW | null = null;
     try {
       // Inside the try: a backend that cannot start ends the run in 'error', so the next run can start.
-      this.backend = await selectBackend(c.backend, this.host.backendOptions);
-      this.status('setup', `using ${this.backend.backend}`);
+      this.backend = await this.chooseBackend();
+      const probes = this.backend.probes;
+      this.status(
+        'setup',
+        `using ${this.backend.backend}${probes && probes.length > 1 ? ` (fastest of ${describeProbes(probes)})` : ''}`,
+      );
       let tokenizer = tokenizerDefault;
       // The problems first: ranges without problems fail here, not after minutes of priming.
       const pool = this.trainPool();
@@ -237,7 +331,17 @@ export class ExperimentRunner {
       if (this.resumeFiles) {
         ({ policy, reference, optimizer, tokenizer } = this.restore(this.resumeFiles));
         this.checkFits(policy, tokenizer, prompts);
-        this.status('rl', `resumed at step ${this.step}`);
+        this.status('rl', `resumed at step ${this.step} on ${this.backend.backend}`);
+        // An evaluation due at this step that had not finished when a backend failed.
+        const e = c.eval;
+        if (
+          this.failed.length > 0 &&
+          e.problems > 0 &&
+          e.every > 0 &&
+          this.step % e.every === 0 &&
+          !this.history.some((h) => h.type === 'eval' && h.metrics.step === this.step)
+        )
+          await this.evaluateNow(policy, tokenizer);
       } else {
         ({ policy, tokenizer } = await this.startingPolicy(tokenizerDefault, prompts));
         // Stopped while priming (or loading): a half-primed model is not the run's starting point,
@@ -246,11 +350,26 @@ export class ExperimentRunner {
         policy.ensureValueHead();
         reference = policy.clone(false);
         optimizer = new AdamW(policy.params, { gradClip: c.rl.gradClip, weightDecay: 0 });
-        if (c.eval.problems > 0) await this.evaluateNow(policy, tokenizer);
+        // The evaluation at step 0 waits until the first RL step is on the charts: it runs on the
+        // reference, the step-0 policy unchanged (the same numbers), after that step.
       }
       // --- Stage 2: reinforcement learning
       this.status('rl', 'reinforcement learning');
       const ppo = ppoConfig(c);
+      const keep = async () => {
+        if (!this.host.failover || this.backend?.backend === 'cpu') return;
+        const files = await this.snapshot(policy!, reference as Transformer, optimizer as AdamW, tokenizer);
+        // A backend can fail silently, into non-finite weights: that step is not kept.
+        const { tensors } = readSafetensors(
+          files.get('model.safetensors') as Uint8Array,
+          'model.safetensors',
+        );
+        for (const [name, t] of tensors)
+          if (!t.data.every(Number.isFinite))
+            throw new Error(`its step ${this.step} left ${name} with a non-finite value`);
+        this.lastGood = { step: this.step, files };
+      };
+      if (!this.lastGood || this.lastGood.step !== this.step) await keep();
       while (this.step < c.rl.steps) {
         if (await this.gate()) return await this.finish('stopped', policy, reference, optimizer, tokenizer);
         const stepNumber = this.step + 1;
@@ -278,17 +397,21 @@ export class ExperimentRunner {
           this.rng('update', stepNumber),
           tokenizer.padId,
         );
+        this.checkDevice();
         this.step = stepNumber;
-        this.emit({
-          type: 'step',
-          metrics: this.stepMetrics(rollouts, kl, stats, sampleSeconds, (performance.now() - t0) / 1000),
-        });
+        const metrics = this.stepMetrics(rollouts, kl, stats, sampleSeconds, (performance.now() - t0) / 1000);
+        // Kept before the step is told: a backend whose update broke the weights fails here, and
+        // the next one redoes this step rather than recording it twice.
+        await keep();
+        this.emit({ type: 'step', metrics });
         if (c.examplesPerStep > 0)
           this.emit({
             type: 'samples',
             step: this.step,
             samples: rollouts.slice(0, c.examplesPerStep).map(sampleView),
           });
+        if (c.eval.problems > 0 && !this.history.some((h) => h.type === 'eval' && h.metrics.step === 0))
+          await this.evaluateNow(reference as Transformer, tokenizer, 0);
         if (
           c.eval.problems > 0 &&
           c.eval.every > 0 &&
@@ -315,11 +438,6 @@ export class ExperimentRunner {
       if (c.eval.problems > 0 && !this.history.some((e) => e.type === 'eval' && e.metrics.step === this.step))
         await this.evaluateNow(policy, tokenizer);
       return await this.finish('done', policy, reference, optimizer, tokenizer);
-    } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.emit({ type: 'error', message });
-      this.status('error', message);
-      throw err;
     } finally {
       policy?.dispose();
       reference?.dispose();
@@ -429,7 +547,8 @@ export class ExperimentRunner {
     return this.tests;
   }
 
-  private async evaluateNow(policy: Transformer, tokenizer: Tokenizer): Promise<EvalMetrics> {
+  /** Evaluate `policy` as the run's model at step `at` (the reference at step 0, say). */
+  private async evaluateNow(policy: Transformer, tokenizer: Tokenizer, at = this.step): Promise<EvalMetrics> {
     const c = this.config;
     const previous = this.stage;
     const problems = this.testSet();
@@ -440,16 +559,10 @@ export class ExperimentRunner {
       promptFormat: c.promptFormat,
       rewardMode: c.rl.rewardMode,
     };
-    const metrics: EvalMetrics = { step: this.step, problems: problems.length };
+    const metrics: EvalMetrics = { step: at, problems: problems.length };
     if (c.eval.sampled)
       metrics.sampled = summaryOf(
-        await evaluate(
-          policy,
-          tokenizer,
-          problems,
-          { ...options, greedy: false },
-          this.rng('eval', this.step),
-        ),
+        await evaluate(policy, tokenizer, problems, { ...options, greedy: false }, this.rng('eval', at)),
       );
     if (c.eval.greedy)
       metrics.greedy = summaryOf(
@@ -458,7 +571,7 @@ export class ExperimentRunner {
           tokenizer,
           problems,
           { ...options, greedy: true },
-          this.rng('eval-greedy', this.step),
+          this.rng('eval-greedy', at),
         ),
       );
     this.emit({ type: 'eval', metrics });

@@ -485,11 +485,26 @@ describe('Habits Lab in real Chromium', () => {
       const status = await p.locator('.status').innerText();
       expect(status).toMatch(/Backend (webgl|wasm|cpu)/);
       expect(status).toMatch(/skipped webgpu/);
+      // Train, with every default: the run trains on that backend (its first RL step arrives).
+      await p.getByRole('button', { name: 'Train', exact: true }).click();
+      await p.waitForFunction(
+        () =>
+          Number(document.querySelector('[data-testid="step"]')?.textContent) >= 1 ||
+          document.querySelector('[data-testid="stage"]')?.textContent === 'error',
+        null,
+        { timeout: 240_000 },
+      );
+      expect(await p.getByTestId('stage').innerText()).not.toBe('error');
+      expect(await p.locator('.error').count()).toBe(0);
+      expect((await p.locator('.status').innerText()).match(/Backend (\w+)/)?.[1]).toBe(
+        status.match(/Backend (\w+)/)?.[1],
+      );
       await p.screenshot({ path: `${ARTIFACTS}/09-no-webgpu.png` });
+      await p.getByRole('button', { name: 'Stop', exact: true }).click();
     } finally {
       await plain.close();
     }
-  }, 120_000);
+  }, 360_000);
 
   it('made no request outside localhost, and the page threw nothing', () => {
     expect(outside).toEqual([]);

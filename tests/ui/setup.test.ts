@@ -15,8 +15,12 @@ import {
   heldOutCount,
   hiddenSettings,
   load,
+  withShippedDefault,
   type SetupForm,
 } from '../../src/ui/lib/setup';
+
+/** The default form with Start from "prime a model now". */
+const PRIMING: SetupForm = { ...DEFAULT_FORM, startKind: 'prime' };
 
 /** What Train runs right after `c` was loaded into a form that held `form`. */
 const loadedThenTrain = (c: ExperimentConfig, form: SetupForm = DEFAULT_FORM, hasBase = true) => {
@@ -121,9 +125,7 @@ describe('a knob turned after loading changes that setting only', () => {
       checkpoint: 'shipped:incorrect',
     });
     // From the classroom's shipped model to priming: the page's priming of the shipped base model.
-    expect(edit(classroom, { startKind: 'prime' }).start).toEqual(
-      configFromForm(DEFAULT_FORM, null, true).start,
-    );
+    expect(edit(classroom, { startKind: 'prime' }).start).toEqual(configFromForm(PRIMING, null, true).start);
   });
 
   it('knobs the loaded config could not show (a custom size, a start from scratch) still count when turned', () => {
@@ -152,8 +154,21 @@ describe('a knob turned after loading changes that setting only', () => {
 });
 
 describe('with nothing loaded, the form and the page defaults', () => {
-  it('primes the shipped base model when the page has it, and evaluates as the replication does', () => {
+  it('starts RL at once from the shipped all_strategies model', () => {
     const c = configFromForm(DEFAULT_FORM, null, true);
+    expect(c.start).toEqual({ kind: 'checkpoint', checkpoint: 'shipped:all_strategies' });
+    expect(c.rl.steps).toBe(40);
+  });
+
+  it('without that shipped model, the first shipped one, or priming when none is installed', () => {
+    expect(withShippedDefault(DEFAULT_FORM, [{ name: 'all_strategies' }])).toBe(DEFAULT_FORM);
+    expect(withShippedDefault(DEFAULT_FORM, [{ name: 'dots' }]).shipped).toBe('dots');
+    expect(withShippedDefault(DEFAULT_FORM, []).startKind).toBe('prime');
+    expect(withShippedDefault(PRIMING, [])).toBe(PRIMING);
+  });
+
+  it('primes the shipped base model when the page has it, and evaluates as the replication does', () => {
+    const c = configFromForm(PRIMING, null, true);
     expect(c.start).toMatchObject({
       kind: 'prime',
       condition: 'all_strategies',
@@ -178,7 +193,7 @@ describe('with nothing loaded, the form and the page defaults', () => {
   });
 
   it('without a base model, primes a fresh one in the default phrasing', () => {
-    const c = configFromForm(DEFAULT_FORM, null, false);
+    const c = configFromForm(PRIMING, null, false);
     expect(c.start.kind === 'prime' && [c.start.from, c.start.phrasing]).toEqual([undefined, 'varied']);
   });
 

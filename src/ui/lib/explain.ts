@@ -1,15 +1,5 @@
 // Words for what the trainer reports: the backend it runs on, and errors that say what to do.
 
-/** The backend a run or probe got, and those it skipped with their reasons. */
-export function describeBackend(b: {
-  backend: string;
-  adapter?: string;
-  skipped: { backend: string; reason: string }[];
-}): string {
-  const skipped = b.skipped.map((s) => `${s.backend}: ${s.reason}`).join('; ');
-  return `${b.backend}${b.adapter ? ` (${b.adapter})` : ''}${skipped ? ` — skipped ${skipped}` : ''}`;
-}
-
 /** Turn a raw error into a message that says what to do. */
 export function explain(msg: string): string {
   if (/out of memory|OOM|allocat/i.test(msg))

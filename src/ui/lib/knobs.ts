@@ -27,7 +27,8 @@ export interface KnobSpec {
 const PRIME = StartSchema.options[0]; // the 'prime' start: the priming knobs are its fields
 
 // The page's own choice of starting model; the config says it as start.kind and start.checkpoint.
-const START_KINDS = z.enum(['prime', 'shipped', 'imported']).default('prime');
+// A first visit starts RL at once from the shipped all_strategies model; priming is one choice away.
+const START_KINDS = z.enum(['prime', 'shipped', 'imported']).default('shipped');
 
 export const KNOBS = {
   // 1 · Starting model
@@ -76,7 +77,7 @@ export const KNOBS = {
     label: 'Model',
     section: 'start',
     help: '',
-    initial: '',
+    initial: 'all_strategies',
   },
   imported: {
     path: 'start.checkpoint',

@@ -7,6 +7,7 @@ import { Library } from './library.svelte';
 import { Messages } from './messages.svelte';
 import { PaperReplication } from './paper.svelte';
 import { Session } from './session.svelte';
+import { withShippedDefault } from './setup';
 
 export class Lab {
   readonly messages = new Messages();
@@ -29,7 +30,10 @@ export class Lab {
       this.tryOpen = this.library.runs.length === 0; // at once: nothing sees it unfolded over runs
       await this.library.loadModels();
       const { form } = this.experiment;
-      if (this.library.shipped.length && !form.shipped) form.shipped = this.library.shipped[0].name;
+      // Without the default's shipped model (all_strategies), the first shipped one, or priming.
+      Object.assign(form, withShippedDefault(form, this.library.shipped));
+      const names = this.library.shipped.map((m) => m.name);
+      if (names.length && !names.includes(form.shipped)) form.shipped = names[0];
       onHash();
       await this.session.probeBackend();
     })();

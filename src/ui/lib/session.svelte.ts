@@ -8,7 +8,9 @@ import type { LabEvent, SampleView } from '../../lab/events';
 import { makeRecord } from '../../lab/records';
 import { importedRef } from '../../model/checkpoint-ref';
 import { deleteRun, listImportedModels, saveCheckpointFiles, saveRun } from '../../storage/db';
-import { describeBackend, explain, messageOf } from './explain';
+import type { BackendReport } from '../../model/backend';
+import { describeReport, webgpuNotice } from './backend';
+import { explain, messageOf } from './explain';
 import type { Experiment } from './experiment.svelte';
 import { readCheckpointUpload } from './files';
 import type { Library } from './library.svelte';
@@ -22,6 +24,8 @@ export class Session {
   stage = $state('idle');
   message = $state('Ready.');
   backendLine = $state('checking the backend…');
+  /** The worker's choice for the setup's model size, with its measured probe (priming estimates). */
+  backendReport = $state.raw<BackendReport | null>(null);
   running = $state(false);
   paused = $state(false);
   startedAt = $state(0);
@@ -57,7 +61,10 @@ export class Session {
   });
   readonly elapsed = $derived(
     this.startedAt > 0
-      ? Math.round(((this.running ? this.now : this.finishedAt || this.now) - this.startedAt) / 1000)
+      ? Math.max(
+          0,
+          Math.round(((this.running ? this.now : this.finishedAt || this.now) - this.startedAt) / 1000),
+        )
       : 0,
   );
 
@@ -153,7 +160,7 @@ export class Session {
     if (e.type === 'status') {
       this.stage = e.stage;
       this.message = e.message;
-      if (e.backend) this.backendLine = describeBackend(e.backend);
+      if (e.backend) this.backendLine = describeReport(e.backend);
       this.paused = e.stage === 'paused';
       // A note (a refused autosave, a size the loaded model does not have) stays on the page: the
       // status line moves on at the next step.
@@ -304,14 +311,11 @@ export class Session {
   async probeBackend(): Promise<void> {
     const backend = this.experiment.form.backend;
     try {
-      const report = await this.getTrainer().api.probeBackend(backend);
-      this.backendLine = describeBackend(report);
-      const noGpu = report.skipped.find((x) => x.backend === 'webgpu');
-      if (noGpu && backend === 'auto')
-        this.messages.notices = [
-          ...this.messages.notices,
-          `WebGPU is not available in this browser (${noGpu.reason}), so the lab trains on ${report.backend}: the same results, more slowly. Chrome or Edge on a laptop with a GPU gives WebGPU.`,
-        ];
+      const report = await this.getTrainer().api.probeBackend(backend, this.experiment.form.size);
+      this.backendReport = report;
+      this.backendLine = describeReport(report);
+      const notice = backend === 'auto' ? webgpuNotice(report) : null;
+      if (notice) this.messages.notices = [...this.messages.notices, notice];
     } catch (err) {
       this.backendLine = `no backend could start: ${messageOf(err)}`;
     }

@@ -46,6 +46,9 @@ export function formFromConfig(c: ExperimentConfig, form: SetupForm): SetupForm 
     next.startKind = shipped === null ? 'imported' : 'shipped';
     if (shipped !== null) next.shipped = shipped;
     else next.imported = c.start.checkpoint;
+  } else {
+    // A start from scratch shows in the priming box (which says it does not prime).
+    next.startKind = 'prime';
   }
   return next as SetupForm;
 }
@@ -191,4 +194,10 @@ export function heldOutCount(c: ExperimentConfig): number {
     heldOutCounts.set(key, n);
   }
   return n;
+}
+
+/** The form once the page knows its shipped models: without the default's, it primes instead. */
+export function withShippedDefault(form: SetupForm, shipped: readonly { name: string }[]): SetupForm {
+  if (form.startKind !== 'shipped' || shipped.some((m) => m.name === form.shipped)) return form;
+  return shipped.length ? { ...form, shipped: shipped[0].name } : { ...form, startKind: 'prime' };
 }

@@ -7,7 +7,13 @@ import type { SampleView } from '../../lab/events';
 import { checkResultFileSize, type RunRecord } from '../../lab/records';
 import { parseSurvey, surveyBars, surveyColor, type SurveyResult } from '../../lab/survey';
 import type { DownloadProgress, SurveySource } from '../../../workers/survey.worker';
-import { deleteSurvey, listSurveys, loadCheckpointFiles, saveSurvey, type StoredSurvey } from '../../storage/db';
+import {
+  deleteSurvey,
+  listSurveys,
+  loadCheckpointFiles,
+  saveSurvey,
+  type StoredSurvey,
+} from '../../storage/db';
 import { messageOf } from './explain';
 import { createSurveyWorker, type SurveyWorker } from './survey';
 

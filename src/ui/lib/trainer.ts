@@ -16,7 +16,11 @@ export function createTrainer(onCrash: (message: string) => void): Trainer {
   worker.addEventListener('messageerror', () =>
     onCrash('a message from the trainer worker could not be read'),
   );
-  return { api: Comlink.wrap<TrainerApi>(worker), terminate: () => worker.terminate() };
+  const api = Comlink.wrap<TrainerApi>(worker);
+  // Tests only: `?fault=<name>` in the page's URL installs a fault in the worker (workers/faults.ts).
+  const fault = new URLSearchParams(location.search).get('fault');
+  if (fault) void api.setFault(fault).catch((err: unknown) => onCrash(String(err)));
+  return { api, terminate: () => worker.terminate() };
 }
 
 export const proxy = Comlink.proxy;
