@@ -14,7 +14,7 @@ import {
   type Problem,
   type ProblemSpec,
 } from '../countdown';
-import type { ExperimentConfig } from './config';
+import { SftSchema, type ExperimentConfig } from './config';
 
 /** The paper's policy model (paper-facts.md §1). */
 export const DEFAULT_VERL_MODEL = 'Qwen/Qwen2.5-3B';
@@ -155,6 +155,8 @@ export function defaultConditions(config: ExperimentConfig): Condition[] {
 
 /** One lab setting and the veRL key it sets (or why none does). */
 export interface VerlMapping {
+  /** Which script the key belongs to. */
+  stage: 'rl' | 'sft';
   lab: string;
   value: string;
   key: string | null;
@@ -168,12 +170,13 @@ const ADV_ESTIMATOR = { gae: 'gae', group: 'grpo' } as const;
 /** Every lab setting beside the veRL override it maps to; rows with key null have no equivalent. */
 export function verlMapping(
   config: ExperimentConfig,
-  sizes: { train: number; test: number; sftHeldOut: number },
+  sizes: { train: number; test: number; sft?: { examples: number; heldOut: number } },
 ): VerlMapping[] {
   const rl = config.rl;
   const responses = rl.promptsPerStep * rl.samplesPerPrompt;
   const stepsPerEpoch = Math.max(1, Math.floor(sizes.train / rl.promptsPerStep));
   const m = (lab: string, value: unknown, key: string | null, verl: unknown, note?: string): VerlMapping => ({
+    stage: 'rl',
     lab,
     value: String(value),
     key,
@@ -210,7 +213,7 @@ export function verlMapping(
       'rl.lr',
       rl.lr,
       'critic.optim.lr',
-      rl.lr * 10,
+      Number((rl.lr * 10).toPrecision(12)),
       "veRL's critic is a separate network; 10x the actor's, the paper's ratio",
     ),
     m(
@@ -323,39 +326,44 @@ export function verlMapping(
     ),
     m('(none)', '-', 'data.max_prompt_length', PAPER_MAX_PROMPT_LENGTH, "the paper's budget"),
   ];
-  if (config.start.kind === 'prime') {
-    const sft = config.start.sft;
-    rows.push(
+  if (sizes.sft) {
+    // A run that loads a primed checkpoint has no SFT settings of its own: the lab's defaults stand in.
+    const own = config.start.kind === 'prime';
+    const sft = own && config.start.kind === 'prime' ? config.start.sft : SftSchema.parse({});
+    const lab = (k: string) => (own ? `start.${k}` : `start.${k} (default)`);
+    const { examples, heldOut } = sizes.sft;
+    const sftRows = [
       m(
-        'start.examples',
-        config.start.examples,
+        lab('examples'),
+        examples,
         null,
-        `${config.start.examples - sizes.sftHeldOut} + ${sizes.sftHeldOut} rows`,
+        `${examples - heldOut} + ${heldOut} rows`,
         'sft/<condition>/train.parquet + test.parquet',
       ),
       m(
-        'start.sft.heldOut',
+        lab('sft.heldOut'),
         sft.heldOut,
         'data.val_files',
         'sft/<condition>/test.parquet',
         'the last share of the examples',
       ),
-      m('start.sft.epochs', sft.epochs, 'trainer.total_epochs', sft.epochs),
-      m('start.sft.lr', sft.lr, 'optim.lr', sft.lr, "tuned for the lab's tiny model; the paper used 1e-5"),
-      m('start.sft.batchSize', sft.batchSize, 'data.train_batch_size', sft.batchSize),
-      m('start.sft.warmup', sft.warmup, 'optim.warmup_steps_ratio', sft.warmup),
-      m('start.sft.weightDecay', sft.weightDecay, 'optim.weight_decay', sft.weightDecay),
-      m('start.sft.gradClip', sft.gradClip, 'optim.clip_grad', sft.gradClip),
+      m(lab('sft.epochs'), sft.epochs, 'trainer.total_epochs', sft.epochs),
+      m(lab('sft.lr'), sft.lr, 'optim.lr', sft.lr, "tuned for the lab's tiny model; the paper used 1e-5"),
+      m(lab('sft.batchSize'), sft.batchSize, 'data.train_batch_size', sft.batchSize),
+      m(lab('sft.warmup'), sft.warmup, 'optim.warmup_steps_ratio', sft.warmup),
+      m(lab('sft.weightDecay'), sft.weightDecay, 'optim.weight_decay', sft.weightDecay),
+      m(lab('sft.gradClip'), sft.gradClip, 'optim.clip_grad', sft.gradClip),
       m('(none)', '-', 'data.max_length', PAPER_SFT_MAX_LENGTH, "the paper's budget"),
-    );
+    ];
+    rows.push(...sftRows.map((r) => ({ ...r, stage: 'sft' as const })));
   }
   return rows;
 }
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
-const overrides = (rows: VerlMapping[], keys: string[]) =>
+const overrides = (rows: VerlMapping[], keys: string[], sft = false) =>
   keys.map((k) => {
-    const row = rows.find((r) => r.key === k);
+    const row = rows.find((r) => r.key === k && r.stage === (sft ? 'sft' : 'rl'));
     if (!row) throw new Error(`no mapping for ${k}`);
     return `  ${k}=${row.verl} \\`;
   });
@@ -430,7 +438,7 @@ export function ppoScript(config: ExperimentConfig, rows: VerlMapping[], model: 
     '  critic.ppo_micro_batch_size="$MICRO_BATCH" \\',
     '  actor_rollout_ref.rollout.tensor_model_parallel_size="$ROLLOUT_TP_SIZE" \\',
     '  actor_rollout_ref.rollout.gpu_memory_utilization=0.4 \\',
-    "  trainer.logger=['console'] \\",
+    `  trainer.logger="['console']" \\`,
     '  trainer.default_hdfs_dir=null \\',
     '  trainer.n_gpus_per_node="$N_GPUS" \\',
     '  trainer.nnodes=1 \\',
@@ -461,8 +469,8 @@ export function sftScript(
     '    data.response_key=completion \\',
     '    data.micro_batch_size="$MICRO_BATCH" \\',
     '    model.partial_pretrain="$MODEL" \\',
-    ...overrides(rows, SFT_KEYS).map((l) => `  ${l}`),
-    "    trainer.logger=['console'] \\",
+    ...overrides(rows, SFT_KEYS, true).map((l) => `  ${l}`),
+    `    trainer.logger="['console']" \\`,
     '    trainer.default_hdfs_dir=null \\',
     '    trainer.project_name=habits-lab-sft \\',
     '    trainer.experiment_name="$condition" \\',
@@ -509,7 +517,7 @@ export function buildVerlExport(options: VerlExportOptions): VerlExport {
   const conditions = options.conditions ?? defaultConditions(config);
   const start = config.start.kind === 'prime' ? config.start : undefined;
   const examples = start?.examples ?? 1000;
-  const heldOutShare = start?.sft.heldOut ?? 0.2;
+  const heldOutShare = (start?.sft ?? SftSchema.parse({})).heldOut;
   const nHeld = Math.min(Math.floor(examples * heldOutShare), examples - 1);
   const sft: VerlExport['sft'] = new Map();
   for (const condition of conditions) {
@@ -530,7 +538,11 @@ export function buildVerlExport(options: VerlExportOptions): VerlExport {
     sft.set(condition, { train: data.slice(0, data.length - nHeld), test: data.slice(data.length - nHeld) });
   }
 
-  const mapping = verlMapping(config, { train: rl.train.length, test: rl.test.length, sftHeldOut: nHeld });
+  const mapping = verlMapping(config, {
+    train: rl.train.length,
+    test: rl.test.length,
+    sft: sft.size > 0 ? { examples, heldOut: nHeld } : undefined,
+  });
   const model = options.checkpoint ? '$HERE/model' : (options.model ?? DEFAULT_VERL_MODEL);
   const text = (s: string) => new TextEncoder().encode(s);
   const files = new Map<string, Uint8Array>();
@@ -594,9 +606,9 @@ bash run_ppo.sh actor_rollout_ref.actor.optim.lr=1e-6   # any override can be ap
 
 ## Lab setting -> veRL key
 
-| lab setting | lab value | veRL key | value | note |
-| --- | --- | --- | --- | --- |
-${r.mapping.map((m) => `| \`${m.lab}\` | ${cell(m.value)} | ${m.key ? `\`${m.key}\`` : '(none)'} | ${cell(m.verl)} | ${cell(m.note ?? '')} |`).join('\n')}
+| script | lab setting | lab value | veRL key | value | note |
+| --- | --- | --- | --- | --- | --- |
+${r.mapping.map((m) => `| ${m.stage === 'rl' ? 'run_ppo.sh' : 'run_sft.sh'} | \`${m.lab}\` | ${cell(m.value)} | ${m.key ? `\`${m.key}\`` : '(none)'} | ${cell(m.verl)} | ${cell(m.note ?? '')} |`).join('\n')}
 
 ## What differs from the lab's run
 
@@ -606,6 +618,6 @@ ${r.mapping.map((m) => `| \`${m.lab}\` | ${cell(m.value)} | ${m.key ? `\`${m.key
 - The reward is TinyZero's \`compute_score\` (format score 0.1); the lab's \`strict\` mode (integers only, exact rationals) is not available in veRL.
 - Learning rates are the lab's, tuned for a model of about 10^5 parameters; at 3B parameters the paper used 1e-6 (actor), 1e-5 (critic) and 1e-5 (SFT).
 - veRL validates with one greedy sample per test prompt; the lab reports sampled and greedy accuracy.
-- Priming data: the lab's own templated traces (\`src/behaviors/traces.ts\`), not the paper's Claude-written traces; the held-out split is the last ${Math.round(100 * (config.start.kind === 'prime' ? config.start.sft.heldOut : 0.2))}% of the examples.
+- Priming data: the lab's own templated traces (\`src/behaviors/traces.ts\`), not the paper's Claude-written traces; the held-out split is the last ${Math.round(100 * (config.start.kind === 'prime' ? config.start.sft : SftSchema.parse({})).heldOut)}% of the examples.
 `;
 }
