@@ -54,8 +54,8 @@ const numeric = (v: unknown): unknown =>
       : typeof v === 'string' && /^-?\d+$/.test(v) && v.length < 12
         ? Number(v)
         : v;
-const rows = async (file: string) =>
-  (await query(`SELECT * FROM read_parquet('${file}')`)).map((r) => numeric(r)) as unknown as Row[];
+const rows = async <T = Row>(file: string) =>
+  (await query(`SELECT * FROM read_parquet('${file}')`)).map((r) => numeric(r)) as unknown as T[];
 
 describe('export-verl', () => {
   beforeAll(async () => {
@@ -127,7 +127,8 @@ describe('export-verl', () => {
       const tr = join(out, 'sft', condition, 'train.parquet');
       const te = join(out, 'sft', condition, 'test.parquet');
       expect(await describeTypes(tr)).toEqual(['query: VARCHAR', 'completion: VARCHAR']);
-      const got = [...(await rows(tr)), ...(await rows(te))];
+      type Sft = { query: string; completion: string };
+      const got = [...(await rows<Sft>(tr)), ...(await rows<Sft>(te))];
       expect(await rows(te)).toHaveLength(6); // smoke's 64 examples, 10% held out
       expect(got).toEqual(expected.map((e) => ({ query: e.query, completion: e.completion })));
       expect(got.every((e, i) => e.query === template(expected[i].numbers, expected[i].target))).toBe(true);
