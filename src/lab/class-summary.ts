@@ -152,7 +152,7 @@ function differences(a: Record<string, string>, b: Record<string, string>, prefi
   );
   return keys
     .filter((k) => a[k] !== b[k])
-    .map((k) => `${k} ${a[k] ?? '-'} vs ${b[k] ?? '-'}`)
+    .map((k) => `${k} ${a[k] ?? 'unset'} vs ${b[k] ?? 'unset'}`)
     .join(', ');
 }
 
@@ -249,14 +249,16 @@ export function summarizeClass(runs: readonly ClassRun[], groupBy: string | null
     };
   });
   groups.sort((a, b) => order(a.condition) - order(b.condition) || a.label.localeCompare(b.label));
-  return { groups, skipped, flags: classFlags, findings: classFindings(groups) };
+  // The findings on the class's main world and RL settings; flagged groups are left out of them.
+  const main = groups.filter((g) => g.world === 0 && g.rl === 0);
+  return { groups, skipped, flags: classFlags, findings: classFindings(main) };
 }
 
-/** checkFindings on the class: one group per condition, all in one world with one set of RL settings. */
+/** checkFindings on the class: one group per condition (the caller passes one world's groups). */
 function classFindings(groups: readonly ClassGroup[]): Finding[] | string {
   const conditions = groups.map((g) => g.condition);
   if (new Set(conditions).size !== conditions.length)
-    return 'the findings compare conditions: group by condition alone, with one problem world and one set of RL settings';
+    return 'the findings compare conditions: group by condition alone';
   const asStat = (s: Stat) => ({ mean: s.mean, sd: s.sd, n: s.n });
   const part = (x: Record<ClassMetric, Stat>) => ({
     accuracy: asStat(x.accuracy),
