@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { zipSync, strToU8 } from 'fflate';
+import { strToU8, unzipSync, zipSync } from 'fflate';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +147,46 @@ describe('class view in real Chromium', () => {
     );
     expect(await page.locator('tr[data-group="empty_cot (world 2)"] td').nth(1).innerText()).toBe('1');
     await page.locator('section.class').screenshot({ path: `${ARTIFACTS}/class-view-200.png` });
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it('downloads a run from the runs list as a veRL folder (zip) whose parquet DuckDB reads', async () => {
+    const record = classRecord('only_backtracking', 3);
+    const path = join(dir, 'verl-run.json');
+    writeFileSync(path, JSON.stringify(record));
+    await page.getByTestId('import-results').setInputFiles(path);
+    const row = page.locator(`.runs tr[data-run="${record.name}"]`);
+    await row.waitFor();
+    const download = page.waitForEvent('download');
+    await row.getByRole('button', { name: 'veRL' }).click();
+    const zip = unzipSync(readFileSync((await (await download).path())!));
+    const folder = 'only_backtracking_seed_3-verl';
+    expect(Object.keys(zip).sort()).toEqual(
+      [
+        'README.md',
+        'rl/test.parquet',
+        'rl/train.parquet',
+        'run_ppo.sh',
+        'run_sft.sh',
+        'sft/only_backtracking/test.parquet',
+        'sft/only_backtracking/train.parquet',
+      ].map((f) => `${folder}/${f}`),
+    );
+    const file = join(dir, 'train.parquet');
+    writeFileSync(file, zip[`${folder}/rl/train.parquet`]);
+    const db = await DuckDBInstance.create(':memory:');
+    const rows = (
+      await (
+        await db.connect()
+      ).runAndReadAll(
+        `SELECT count(*) AS n, min(extra_info.index) AS lo, max(extra_info.index) AS hi, count(DISTINCT data_source) AS sources FROM read_parquet('${file}')`,
+      )
+    ).getRowObjectsJson();
+    // The fixture's config: 30 steps of 16 prompts (the easy world holds enough problems).
+    expect(rows[0]).toEqual({ n: '480', lo: '0', hi: '479', sources: '1' });
+    expect(new TextDecoder().decode(zip[`${folder}/run_ppo.sh`])).toContain(
+      'trainer.total_training_steps=30',
+    );
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });
