@@ -166,10 +166,12 @@ export function summarizeClass(runs: readonly ClassRun[], groupBy: string | null
     if (!ok) skipped.push(r.file);
     return ok;
   });
-  const worlds = variants(usable.map((r) => worldOf(r.record.config)));
-  const rls = variants(usable.map((r) => rlOf(r.record.config)));
-  const first = (sig: string, f: (c: ExperimentConfig) => string) =>
-    flatConfig(usable.find((r) => f(r.record.config) === sig)!.record.config);
+  // Each run's signatures once: a 200-file class is summarized while the page waits.
+  const sig = new Map(usable.map((r) => [r, { world: worldOf(r.record.config), rl: rlOf(r.record.config) }]));
+  const worlds = variants(usable.map((r) => sig.get(r)!.world));
+  const rls = variants(usable.map((r) => sig.get(r)!.rl));
+  const first = (s: string, kind: 'world' | 'rl') =>
+    flatConfig(usable.find((r) => sig.get(r)![kind] === s)!.record.config);
   const classFlags: string[] = [];
   const worldSigs = [...worlds.keys()];
   const rlSigs = [...rls.keys()];
@@ -177,14 +179,14 @@ export function summarizeClass(runs: readonly ClassRun[], groupBy: string | null
     .slice(1)
     .forEach((sig, i) =>
       classFlags.push(
-        `problem world ${i + 2} (${differences(first(worldSigs[0], worldOf), first(sig, worldOf), WORLD_FIELDS)}) is not the class's main one: its groups are kept apart`,
+        `problem world ${i + 2} (${differences(first(worldSigs[0], 'world'), first(s, 'world'), WORLD_FIELDS)}) is not the class's main one: its groups are kept apart`,
       ),
     );
   rlSigs
     .slice(1)
     .forEach((sig, i) =>
       classFlags.push(
-        `RL settings ${i + 2} (${differences(first(rlSigs[0], rlOf), first(sig, rlOf), ['rl'])}) differ from the class's main ones: their groups are kept apart`,
+        `RL settings ${i + 2} (${differences(first(rlSigs[0], 'rl'), first(s, 'rl'), ['rl'])}) differ from the class's main ones: their groups are kept apart`,
       ),
     );
 
@@ -194,8 +196,8 @@ export function summarizeClass(runs: readonly ClassRun[], groupBy: string | null
     const c = r.record.config;
     const condition = runCondition(c);
     const value = groupBy ? (flatConfig(c)[groupBy] ?? '-') : undefined;
-    const world = worlds.get(worldOf(c))!;
-    const rl = rls.get(rlOf(c))!;
+    const world = worlds.get(sig.get(r)!.world)!;
+    const rl = rls.get(sig.get(r)!.rl)!;
     const key = JSON.stringify([condition, value ?? null, world, rl]);
     if (!byKey.has(key)) {
       byKey.set(key, []);

@@ -47,6 +47,14 @@ describe('class view in real Chromium', () => {
     });
     page = await context.newPage();
     page.on('pageerror', (e) => pageErrors.push(e.message));
+    // Long main-thread tasks, recorded by the page itself (reported, not asserted: a timing).
+    await page.addInitScript(() => {
+      (window as unknown as { longTasks: number[] }).longTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries())
+          (window as unknown as { longTasks: number[] }).longTasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    });
     await page.goto(`${origin}/`);
     await page.getByTestId('class-files').waitFor({ state: 'attached' });
   }, 240_000);
@@ -134,6 +142,8 @@ describe('class view in real Chromium', () => {
     const other = classRecord('empty_cot', 500, { ranges: { numberMax: 6 } });
     files[`class/${other.id}.json`] = strToU8(JSON.stringify(other));
     writeFileSync(join(dir, 'class.zip'), zipSync(files));
+    await page.evaluate(() => ((window as unknown as { longTasks: number[] }).longTasks = []));
+    const t0 = Date.now();
     await page.getByTestId('class-files').setInputFiles(join(dir, 'class.zip'));
     // The page paints its progress while it reads: it is not frozen until the end.
     await expect
@@ -142,6 +152,10 @@ describe('class view in real Chromium', () => {
     await expect
       .poll(() => page.getByTestId('class-count').textContent(), { timeout: 60_000 })
       .toBe('200 runs in 4 groups');
+    const tasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+    console.log(
+      `200-file zip: ${Date.now() - t0} ms to the table; ${tasks.length} main-thread tasks over 50 ms, longest ${Math.round(Math.max(0, ...tasks))} ms`,
+    );
     expect(await page.getByTestId('class-flags').innerText()).toMatch(
       /problem world 2 \(ranges\.numberMax unset vs 6\)/,
     );
