@@ -177,14 +177,14 @@ export function summarizeClass(runs: readonly ClassRun[], groupBy: string | null
   const rlSigs = [...rls.keys()];
   worldSigs
     .slice(1)
-    .forEach((sig, i) =>
+    .forEach((s, i) =>
       classFlags.push(
         `problem world ${i + 2} (${differences(first(worldSigs[0], 'world'), first(s, 'world'), WORLD_FIELDS)}) is not the class's main one: its groups are kept apart`,
       ),
     );
   rlSigs
     .slice(1)
-    .forEach((sig, i) =>
+    .forEach((s, i) =>
       classFlags.push(
         `RL settings ${i + 2} (${differences(first(rlSigs[0], 'rl'), first(s, 'rl'), ['rl'])}) differ from the class's main ones: their groups are kept apart`,
       ),
