@@ -147,7 +147,7 @@ describe('class view in real Chromium', () => {
     await page.getByTestId('class-files').setInputFiles(join(dir, 'class.zip'));
     // The page paints its progress while it reads: it is not frozen until the end.
     await expect
-      .poll(() => page.locator('.drop span').textContent(), { timeout: 30_000, intervals: [20] })
+      .poll(() => page.locator('.drop span').textContent(), { timeout: 30_000, interval: 20 })
       .toMatch(/reading ([1-9]\d?|1\d\d) \/ 200 files/);
     await expect
       .poll(() => page.getByTestId('class-count').textContent(), { timeout: 60_000 })
