@@ -528,12 +528,15 @@ export function buildVerlExport(options: VerlExportOptions): VerlExport {
       seed: config.seed,
       preset: world === 'experiment' ? config.preset : world,
       ranges: world === 'experiment' ? config.ranges : undefined,
-      trace: {
-        tokenBudget: start?.tokenBudget,
-        maxFailedAttempts: start?.maxFailedAttempts,
-        phrasing: start?.phrasing,
-        promptFormat: 'tinyzero',
-      },
+      // A start without priming settings keeps the trace defaults (an undefined field would override them).
+      trace: start
+        ? {
+            tokenBudget: start.tokenBudget,
+            maxFailedAttempts: start.maxFailedAttempts,
+            phrasing: start.phrasing,
+            promptFormat: 'tinyzero',
+          }
+        : { promptFormat: 'tinyzero' },
     }).map((e) => ({ query: e.query, completion: e.completion }));
     sft.set(condition, { train: data.slice(0, data.length - nHeld), test: data.slice(data.length - nHeld) });
   }
