@@ -11,6 +11,7 @@ import { classifyCommand } from './commands/classify';
 import { initCommand, sampleCommand } from './commands/model';
 import { evalCommand, primeCommand, trainCommand } from './commands/train';
 import { exportCommand } from './commands/export';
+import { exportVerlCommand } from './commands/export-verl';
 import { surveyCommand } from './commands/survey';
 import { replicateCommand } from './commands/replicate';
 import { modelsCommand } from './commands/models';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   program.addCommand(trainCommand());
   program.addCommand(evalCommand());
   program.addCommand(exportCommand());
+  program.addCommand(exportVerlCommand());
   program.addCommand(surveyCommand());
   program.addCommand(replicateCommand());
   program.addCommand(modelsCommand());

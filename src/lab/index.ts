@@ -7,3 +7,4 @@ export * from './records';
 export * from './survey';
 export * from './replication';
 export * from './validate';
+export * from './verl-export';

@@ -130,13 +130,13 @@ describe('Habits Lab in real Chromium', () => {
     await new Promise<void>((resolve) => server?.httpServer.close(() => resolve()));
   });
 
-  it('loads: the controls, the knobs with their tooltips, and the backend (WebGPU on SwiftShader)', async () => {
+  it('loads: the controls, the knobs with their tooltips, and the backend auto measured (wasm over software WebGPU)', async () => {
     await openAt();
     await expect(page.title()).resolves.toBe('Habits Lab');
     for (const name of ['Train', 'Pause', 'Resume', 'Stop', 'Reset'])
       await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(1);
     const status = await page.locator('.status').innerText();
-    expect(status).toMatch(/Backend webgpu \(.*swiftshader/i);
+    expect(status).toMatch(/Backend wasm — measured wasm \d+ ms.*skipped webgpu: a software renderer \(.*swiftshader/i);
     expect(await page.locator('.tip').count()).toBeGreaterThanOrEqual(15);
     expect(await page.locator('.tip').first().getAttribute('aria-label')).toMatch(/prime/i);
     expect(await page.locator('figure[data-chart]').count()).toBe(5);
