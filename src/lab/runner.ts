@@ -187,6 +187,11 @@ export class ExperimentRunner {
     return this.step;
   }
 
+  /** True while the run waits at a pause, between steps (tests use it to show a pause holds). */
+  get held(): boolean {
+    return this.wake !== null;
+  }
+
   /** Everything emitted so far (for saving a run's metrics). */
   get events(): readonly LabEvent[] {
     return this.history;

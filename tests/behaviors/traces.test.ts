@@ -125,11 +125,29 @@ describe('priming traces: per-condition invariants over 1,000 examples each', ()
   });
 
   it('backward chaining starts from the target and names a number that is then made', () => {
+    let made = 0;
     for (const e of data('backtracking_backward').slice(0, 300)) {
-      const first = splitSentences(thinkOf(e)).find((s) => /need/.test(s.text));
-      if (!first) continue;
-      expect(first.text).toContain(String(e.target));
+      const think = thinkOf(e);
+      const needs = splitSentences(think).flatMap((s) => {
+        const m = /\bneed (\d+)\b/.exec(s.text);
+        return m ? [{ ...s, need: m[1] }] : [];
+      });
+      // Every example chains backwards, and its first chain starts from the target.
+      expect(needs.length, think).toBeGreaterThan(0);
+      expect(needs[0].text, think).toMatch(new RegExp(`(?<!\\d)${e.target}(?!\\d)`));
+      // In the attempt that succeeds (after the last backtrack) each number needed is then made.
+      const lastBacktrack = Math.max(
+        0,
+        ...classify(e.completion, e)
+          .spans.filter((s) => s.behavior === 'backtracking')
+          .map((s) => s.end),
+      );
+      for (const n of needs.filter((s) => s.start >= lastBacktrack)) {
+        expect(think.slice(n.end), `${n.need} in ${think}`).toMatch(new RegExp(`= ${n.need}(?!\\d)`));
+        made++;
+      }
     }
+    expect(made).toBeGreaterThan(150);
   });
 
   it('think blocks respect the token budget (a lone final attempt may exceed it)', () => {
@@ -173,21 +191,18 @@ describe('priming traces: per-condition invariants over 1,000 examples each', ()
   });
 
   it('uses several phrasings for every behavior', () => {
+    // The first word of each sentence where the classifier finds a behavior (a leading number says nothing).
     const firstWords = new Map<string, Set<string>>();
     for (const e of data('all_strategies')) {
-      for (const s of splitSentences(thinkOf(e))) {
-        const c = classify(s.text + '.', e).counts;
-        for (const b of BEHAVIORS) {
-          if (c[b] === 0 || /\d/.test(s.text.split(' ')[0])) continue;
-          const set = firstWords.get(b) ?? new Set<string>();
-          set.add(s.text.split(/[ ,:]/)[0]);
-          firstWords.set(b, set);
-        }
+      const sentences = splitSentences(e.completion);
+      for (const s of classify(e.completion, e).spans) {
+        const sentence = sentences.find((x) => x.start <= s.start && s.start < x.end);
+        const word = (sentence?.text ?? '').split(/[ ,:.]/)[0];
+        if (/\d/.test(word)) continue;
+        firstWords.set(s.behavior, (firstWords.get(s.behavior) ?? new Set<string>()).add(word));
       }
     }
-    for (const b of ['verification', 'subgoal_setting', 'backward_chaining'] as const) {
-      expect(firstWords.get(b)?.size ?? 0, b).toBeGreaterThanOrEqual(3);
-    }
+    for (const b of BEHAVIORS) expect(firstWords.get(b)?.size ?? 0, b).toBeGreaterThanOrEqual(3);
   });
 });
 

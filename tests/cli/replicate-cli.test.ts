@@ -1,8 +1,17 @@
 // `habits-lab replicate` end to end on a tiny plan: the jobs run as child processes, the results
 // table, figure and importable run files are written, a second run of the same command finds
-// everything done, Ctrl-C leaves resumable runs, and a different plan in the same folder is refused.
+// everything done and runs nothing again, Ctrl-C leaves resumable runs that the same command resumes, and a different plan in the same folder is refused.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +20,24 @@ import { cli, ROOT } from './helpers';
 
 const root = mkdtempSync(join(tmpdir(), 'hl-replicate-'));
 const base = join(root, 'base');
+/** Every file under a folder: its bytes' hash and its modification time, by relative path. */
+function snapshot(dir: string): Map<string, { hash: string; mtime: number }> {
+  const files = readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) =>
+    statSync(join(dir, f)).isFile(),
+  );
+  return new Map(
+    files.map((f) => [
+      f,
+      {
+        hash: createHash('sha256')
+          .update(readFileSync(join(dir, f)))
+          .digest('hex'),
+        mtime: statSync(join(dir, f)).mtimeMs,
+      },
+    ]),
+  );
+}
+
 const TINY = [
   '--set',
   'prime.examples=16',
@@ -62,11 +89,30 @@ describe('habits-lab replicate (child processes)', () => {
     const job = JSON.parse(readFileSync(join(out, 'rl', 'empty_cot', 'seed-2', 'job.json'), 'utf8'));
     expect(job.start.checkpoint).toBe(join(out, 'prime', 'empty_cot', 'checkpoints', 'final'));
     expect(job.eval.seed).toBe(0);
+    const resultsBefore = readFileSync(join(out, 'results.json'), 'utf8');
+    const runFiles = files.map((f) => [join('runs', f), readFileSync(join(out, 'runs', f), 'utf8')]);
 
-    // The same command again: everything is done already, the results are the same.
+    // The same command again: everything is done already, so no job runs again (every file of the
+    // primings and RL runs is untouched) and the results it writes again are the same bytes.
+    const before = snapshot(out);
     const again = cli([...args, ...TINY, 'rl.steps=2', '--quiet'], undefined, 120_000);
     expect(again.status).toBe(0);
     expect(again.stdout.split('\nfiles in')[0]).toBe(r.stdout.split('\nfiles in')[0]);
+    const after = snapshot(out);
+    expect([...after.keys()].sort()).toEqual([...before.keys()].sort());
+    for (const [f, was] of before) {
+      const now = after.get(f);
+      if (/^(prime|rl)\//.test(f)) expect(now, f).toEqual(was);
+      // results.json and timing.json count this session's seconds too; a run file says when it was made.
+      else if (!/^(results\.json|timing\.json|runs\/)/.test(f)) expect(now?.hash, f).toBe(was.hash);
+    }
+    const results = (text: string) => ({ ...JSON.parse(text), seconds: 0 });
+    expect(results(readFileSync(join(out, 'results.json'), 'utf8'))).toEqual(results(resultsBefore));
+    for (const [f, text] of runFiles)
+      expect({ ...JSON.parse(readFileSync(join(out, f), 'utf8')), createdAt: 0 }, f).toEqual({
+        ...JSON.parse(text),
+        createdAt: 0,
+      });
     // Another plan in the same folder is refused.
     const other = cli([...args, ...TINY, 'rl.steps=3', '--quiet']);
     expect(other.status).toBe(2);
@@ -116,6 +162,21 @@ describe('habits-lab replicate (child processes)', () => {
       ),
     ).toBe(true);
 
+    // What the stopped run did: its per-step timings (wall-clock seconds, which a step computed
+    // again would not repeat) and its finished priming.
+    const timing = join(out, 'rl', 'only_backtracking', 'seed-7', 'timing.jsonl');
+    const timingBefore = readFileSync(timing, 'utf8');
+    const rlTimings = (text: string) =>
+      text
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l))
+        .filter((t) => t.stage === 'rl');
+    expect(rlTimings(timingBefore).map((t) => t.step)).toEqual(
+      Array.from({ length: stoppedAt }, (_, i) => i + 1),
+    );
+    const primed = snapshot(join(out, 'prime'));
+
     const resumed = cli(args, undefined, 240_000);
     expect(resumed.status, resumed.stderr).toBe(0);
     const stepNumbers = readFileSync(metrics, 'utf8')
@@ -123,6 +184,12 @@ describe('habits-lab replicate (child processes)', () => {
       .filter((l) => l.includes('"type":"step"'))
       .map((l) => JSON.parse(l).metrics.step);
     expect(stepNumbers).toEqual(Array.from({ length: 40 }, (_, i) => i + 1)); // no step lost or repeated
+    // It resumed: the steps run before the stop were kept, not run again (a restart from scratch
+    // rewrites timing.jsonl with new seconds), each later step ran once, and the priming did not run again.
+    const timingAfter = readFileSync(timing, 'utf8');
+    expect(timingAfter.startsWith(timingBefore)).toBe(true);
+    expect(rlTimings(timingAfter).map((t) => t.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    expect(snapshot(join(out, 'prime'))).toEqual(primed);
   }, 400_000);
 
   it('refuses a bad plan file or a misspelled setting before any job starts, naming the problem', () => {

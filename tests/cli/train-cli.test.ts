@@ -1,8 +1,19 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, type CliResult } from './helpers';
+import { cli, ROOT, type CliResult } from './helpers';
+
+/** The events of a run's metrics.jsonl. */
+const metricsOf = (dir: string): { type: string; metrics?: { step: number } }[] =>
+  existsSync(join(dir, 'metrics.jsonl'))
+    ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+        .split('\n')
+        .filter((l) => l.trim() !== '')
+        .map((l) => JSON.parse(l))
+    : [];
+const stepsOf = (dir: string) => metricsOf(dir).filter((e) => e.type === 'step');
 
 describe('habits-lab CLI: train, prime, eval (child process)', () => {
   const root = mkdtempSync(join(tmpdir(), 'hl-train-'));
@@ -169,4 +180,60 @@ describe('habits-lab CLI: train, prime, eval (child process)', () => {
       'backward_chaining',
     ]);
   }, 200_000);
+});
+
+describe('habits-lab train --resume (child processes)', () => {
+  const root = mkdtempSync(join(tmpdir(), 'hl-resume-'));
+
+  it('train --resume continues a run killed with SIGKILL from its last checkpoint: no step lost or repeated, the same curve', async () => {
+    // A short run from a shipped model (no priming) that checkpoints every 2 steps.
+    const config = join(root, 'killed.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'killed',
+        preset: 'easy',
+        start: { kind: 'checkpoint', checkpoint: 'shipped:empty_cot' },
+        rl: { steps: 8, promptsPerStep: 2, samplesPerPrompt: 2, maxNewTokens: 24, minibatches: 1 },
+        eval: { every: 0, problems: 0 },
+        checkpointEvery: 2,
+      }),
+    );
+    const out = join(root, 'killed');
+    const child = spawn(
+      process.execPath,
+      [`${ROOT}bin/habits-lab.mjs`, 'train', '--config', config, '--out', out, '--quiet'],
+      { cwd: ROOT, stdio: 'ignore' },
+    );
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
+    const t0 = Date.now();
+    // Killed once step 3 is written, so that the step-2 checkpoint is complete.
+    while (stepsOf(out).length < 3) {
+      if (Date.now() - t0 > 60_000) throw new Error('the run never reached step 3');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const killedAt = stepsOf(out).length;
+    expect(killedAt).toBeLessThan(8);
+    // The last checkpoint written in full: one saved before the last step written.
+    const saved = readdirSync(join(out, 'checkpoints'))
+      .flatMap((n) => (/^step-(\d+)$/.exec(n) ? [Number(n.slice(5))] : []))
+      .filter((k) => k < killedAt);
+    const from = Math.max(...saved);
+    expect(from).toBeGreaterThanOrEqual(2);
+
+    const r = cli(
+      ['train', '--resume', join(out, 'checkpoints', `step-${from}`), '--out', out, '--quiet'],
+      undefined,
+      120_000,
+    );
+    expect(r.status, r.stderr).toBe(0);
+    const resumed = stepsOf(out);
+    expect(resumed.map((e) => e.metrics?.step)).toEqual(Array.from({ length: 8 }, (_, i) => i + 1));
+    // The same steps as a run never interrupted (metrics.jsonl keeps no wall-clock figures).
+    const whole = join(root, 'whole');
+    expect(cli(['train', '--config', config, '--out', whole, '--quiet'], undefined, 120_000).status).toBe(0);
+    expect(resumed).toEqual(stepsOf(whole));
+  }, 240_000);
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import {
@@ -14,6 +14,7 @@ import {
 import { pyEval, pyRepr } from '../../src/countdown/pyexpr';
 import { parseJsonExact } from '../../src/cli/io';
 import { randomCases, type RewardCase } from './tinyzero-cases';
+import { optionalTool, skipNote } from '../optional-tools';
 
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
 const A = 'Assistant: Let me solve this step by step.\n<think>';
@@ -87,8 +88,12 @@ describe('tinyzero reward: differential against TinyZero on random cases', () =>
     expect(mismatches).toEqual([]);
   });
 
-  const python = spawnSync('python3', ['--version']).status === 0;
-  it.runIf(python)('matches live Python on 3,000 fresh random cases (python3 is on this machine)', () => {
+  const python = optionalTool(
+    'python3',
+    ['python3', '--version'],
+    "the check against TinyZero's Python function on 3,000 fresh random cases",
+  );
+  it.runIf(python)(`matches live Python on 3,000 fresh random cases${skipNote(python, 'python3')}`, () => {
     // Fresh each run (by the clock), and named in the failure so that a mismatch can be replayed.
     const seed = Date.now() % 1_000_000;
     const cases = randomCases(seed, 3000);

@@ -2,10 +2,12 @@
 // (Debian's package) with WebGPU on SwiftShader. Screenshots go to test-artifacts/ for review.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BEHAVIOR_LABELS, BEHAVIORS } from '../../src/behaviors/types';
 import { configToFragment, parseConfig, type ExperimentInput } from '../../src/lab/config';
+import type { EvalMetrics, LabEvent, StepMetrics } from '../../src/lab/events';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../vite.config';
 
 const ARTIFACTS = 'test-artifacts';
@@ -15,6 +17,42 @@ let page: Page;
 let origin = '';
 const outside: string[] = [];
 const pageErrors: string[] = [];
+/** Every browser this file launched, and those whose contexts were watched. */
+const launched: Browser[] = [];
+const watched = new Set<Browser | null>();
+
+/** Records requests outside localhost and errors thrown in any page of a context. */
+function watch(context: BrowserContext): BrowserContext {
+  watched.add(context.browser());
+  context.on('request', (r) => {
+    const url = new URL(r.url());
+    if (
+      !['blob:', 'data:'].includes(url.protocol) &&
+      url.hostname !== '127.0.0.1' &&
+      url.hostname !== 'localhost'
+    )
+      outside.push(r.url());
+  });
+  context.on('page', (p) => p.on('pageerror', (e) => pageErrors.push(`${p.url()}: ${e.message}`)));
+  return context;
+}
+
+// Every browser this file launches is watched, the no-WebGPU test's own included: each of its
+// contexts (browser.newPage makes one too) goes through watch().
+const launchBrowser = chromium.launch.bind(chromium);
+chromium.launch = async (options) => {
+  const b = await launchBrowser(options);
+  launched.push(b);
+  const newContext = b.newContext.bind(b);
+  b.newContext = async (o) => watch(await newContext(o));
+  return b;
+};
+
+/** A download's bytes as text. */
+async function downloaded(click: () => Promise<void>): Promise<string> {
+  const [dl] = await Promise.all([page.waitForEvent('download'), click()]);
+  return Buffer.concat((await (await dl.createReadStream()).toArray()) as Buffer[]).toString('utf8');
+}
 
 /** A small experiment, as a share link's fragment. */
 const fragment = (c: ExperimentInput) => configToFragment(parseConfig(c));
@@ -104,17 +142,7 @@ describe('Habits Lab in real Chromium', () => {
       viewport: { width: 1400, height: 1000 },
       acceptDownloads: true,
     });
-    context.on('request', (r) => {
-      const url = new URL(r.url());
-      if (
-        !['blob:', 'data:'].includes(url.protocol) &&
-        url.hostname !== '127.0.0.1' &&
-        url.hostname !== 'localhost'
-      )
-        outside.push(r.url());
-    });
     page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
     // Long main-thread tasks, recorded by the page itself.
     await page.addInitScript(() => {
       (window as unknown as { longTasks: number[] }).longTasks = [];
@@ -226,34 +254,110 @@ describe('Habits Lab in real Chromium', () => {
     await shot('05-overlay');
   });
 
-  it('exported CSV rows match the points on the charts', async () => {
-    await ensureRun(WASM_RUN);
-    await page.getByRole('checkbox', { name: 'overlay e2e wasm' }).check();
-    const row = page.locator('.runs tbody tr[data-run="e2e wasm"]');
-    const [dl] = await Promise.all([
-      page.waitForEvent('download'),
-      row.getByRole('button', { name: 'CSV' }).click(),
-    ]);
-    const csv = (await (await dl.createReadStream()).toArray()).map(String).join('');
-    const [header, ...lines] = csv.trim().split('\n');
-    const cols = header.split(',');
-    const rewards = lines
-      .map((l) => l.split(','))
-      .filter((c) => c[cols.indexOf('mean_reward')] !== '')
-      .map((c) => [Number(c[0]), Number(c[cols.indexOf('mean_reward')])]);
-    expect(rewards.length).toBeGreaterThanOrEqual(2); // 4 steps, or 2 if ensureRun made the run
-    const points = await page
-      .locator('figure[data-chart="reward"] tr[data-series="e2e wasm"]')
-      .evaluateAll((trs) =>
-        trs.map((t) => [Number(t.children[1].textContent), Number(t.children[2].textContent)]),
+  it(
+    "exported CSV rows hold the run's metrics in every column and match the points on the charts",
+    { timeout: 300_000 },
+    async () => {
+      await ensureRun(WASM_RUN);
+      await page.getByRole('checkbox', { name: 'overlay e2e wasm' }).check();
+      const row = page.locator('.runs tbody tr[data-run="e2e wasm"]');
+      const csv = await downloaded(() => row.getByRole('button', { name: 'CSV' }).click());
+      writeFileSync(`${ARTIFACTS}/e2e-wasm-metrics.csv`, csv);
+      // What the run recorded, from its JSON export, column by column (written out here, not by the
+      // code that writes the CSV).
+      const { events } = JSON.parse(
+        await downloaded(() => row.getByRole('button', { name: 'JSON' }).click()),
+      ) as {
+        events: LabEvent[];
+      };
+      const stepColumns = (m: StepMetrics) => ({
+        step: m.step,
+        accuracy: m.accuracy,
+        mean_reward: m.meanReward,
+        format_rate: m.formatRate,
+        truncated_rate: m.truncatedRate,
+        response_tokens: m.responseTokens,
+        response_chars: m.responseChars,
+        ...Object.fromEntries(BEHAVIORS.map((b) => [`${b}_mean`, m.behaviors[b]])),
+        ...Object.fromEntries(BEHAVIORS.map((b) => [`${b}_present`, m.behaviorsPresent[b]])),
+        policy_loss: m.policyLoss,
+        value_loss: m.valueLoss,
+        entropy: m.entropy,
+        kl_to_reference: m.klToReference,
+        approx_kl: m.approxKl,
+        clip_fraction: m.clipFraction,
+        grad_norm: m.gradNorm,
+        lr: m.lr,
+      });
+      const evalColumns = (e: EvalMetrics) => ({
+        step: e.step,
+        eval_accuracy_sampled: e.sampled?.accuracy,
+        eval_accuracy_greedy: e.greedy?.accuracy,
+        eval_format_rate: e.sampled?.formatRate,
+        eval_response_tokens: e.sampled?.responseTokens,
+        ...Object.fromEntries(BEHAVIORS.map((b) => [`eval_${b}_mean`, e.sampled?.behaviors[b]])),
+      });
+      const expected = new Map<number, Record<string, number | undefined>>();
+      for (const e of events) {
+        if (e.type === 'step')
+          expected.set(e.metrics.step, { ...expected.get(e.metrics.step), ...stepColumns(e.metrics) });
+        if (e.type === 'eval')
+          expected.set(e.metrics.step, { ...expected.get(e.metrics.step), ...evalColumns(e.metrics) });
+      }
+      const [header, ...lines] = csv.trim().split('\n');
+      const cols = header.split(',');
+      const anyStep = events.find((e) => e.type === 'step');
+      const anyEval = events.find((e) => e.type === 'eval');
+      if (anyStep?.type !== 'step' || anyEval?.type !== 'eval')
+        throw new Error('the run has no step or no eval');
+      // Every column is one of these, and every one of these is a column.
+      expect([...cols].sort()).toEqual(
+        Object.keys({ ...stepColumns(anyStep.metrics), ...evalColumns(anyEval.metrics) }).sort(),
       );
-    expect(points).toHaveLength(rewards.length);
-    points.forEach(([x, y], i) => {
-      expect(x).toBe(rewards[i][0]);
-      expect(Math.abs(y - rewards[i][1])).toBeLessThan(1e-5);
-    });
-    writeFileSync(`${ARTIFACTS}/e2e-wasm-metrics.csv`, csv);
-  });
+      const cells = lines.map((l) => l.split(','));
+      expect(cells.map((c) => Number(c[0]))).toEqual([...expected.keys()].sort((x, y) => x - y));
+      // The CSV keeps 6 significant digits.
+      const near = (got: number, want: number) => Math.abs(got - want) <= 1e-5 * Math.max(1, Math.abs(want));
+      for (const c of cells) {
+        const want = expected.get(Number(c[0]))!;
+        cols.forEach((col, i) => {
+          const w = want[col];
+          if (w === undefined) expect(c[i], `step ${c[0]} ${col}`).toBe('');
+          else expect(near(Number(c[i]), w), `step ${c[0]} ${col}: ${c[i]} vs ${w}`).toBe(true);
+        });
+      }
+      expect(cells.length).toBeGreaterThanOrEqual(3); // step 0 (eval) and 4 steps, or 2 if ensureRun made the run
+      // Every charted column is the points of its chart, in order.
+      const charted: [string, string, string][] = [
+        ['accuracy', 'e2e wasm (eval)', 'eval_accuracy_sampled'],
+        ['reward', 'e2e wasm', 'mean_reward'],
+        ['length', 'e2e wasm', 'response_tokens'],
+        ...BEHAVIORS.map((b): [string, string, string] => [
+          'behaviors',
+          `e2e wasm: ${BEHAVIOR_LABELS[b]}`,
+          `${b}_mean`,
+        ]),
+        ['optimization', 'e2e wasm: KL', 'kl_to_reference'],
+      ];
+      for (const [chart, series, col] of charted) {
+        const i = cols.indexOf(col);
+        const column = cells.filter((c) => c[i] !== '').map((c) => [Number(c[0]), Number(c[i])]);
+        const points = await page
+          .locator(`figure[data-chart="${chart}"] tr[data-series="${series}"]`)
+          .evaluateAll((trs) =>
+            trs.map((t) => [Number(t.children[1].textContent), Number(t.children[2].textContent)]),
+          );
+        expect(points.length, series).toBeGreaterThan(0);
+        expect(
+          points.map(([x]) => x),
+          series,
+        ).toEqual(column.map(([x]) => x));
+        points.forEach(([, y], k) =>
+          expect(near(y, column[k][1]), `${series} at ${points[k][0]}`).toBe(true),
+        );
+      }
+    },
+  );
 
   it('importing a broken file shows an error and loads nothing', async () => {
     await ensureRun(WASM_RUN);
@@ -283,11 +387,11 @@ describe('Habits Lab in real Chromium', () => {
     expect(await page.locator('.runs tbody tr').count()).toBe(before);
     await shot('06-import-error');
     // A good file of a run this browser already has is added beside it, never over it.
-    const [dl] = await Promise.all([
-      page.waitForEvent('download'),
-      page.locator('.runs tbody tr[data-run="e2e wasm"]').getByRole('button', { name: 'JSON' }).click(),
-    ]);
-    const exported = Buffer.from((await (await dl.createReadStream()).toArray()).map(String).join(''));
+    const exported = Buffer.from(
+      await downloaded(() =>
+        page.locator('.runs tbody tr[data-run="e2e wasm"]').getByRole('button', { name: 'JSON' }).click(),
+      ),
+    );
     await page
       .getByTestId('import-results')
       .setInputFiles({ name: 'e2e-wasm.json', mimeType: 'application/json', buffer: exported });
@@ -378,6 +482,25 @@ describe('Habits Lab in real Chromium', () => {
     expect(await stage()).toBe('done');
     expect(await page.locator('.status').innerText()).toMatch(/Backend webgpu/);
     expect(await chartPoints('reward')).toBeGreaterThanOrEqual(2);
+    // The work ran in the trainer worker: TensorFlow.js keeps its engine on the global object, and
+    // the worker's ran on webgpu and made the run's tensors; the page's main thread has no engine.
+    const trainer = page.workers().find((w) => w.url().includes('trainer'));
+    expect(
+      trainer,
+      page
+        .workers()
+        .map((w) => w.url())
+        .join(', '),
+    ).toBeDefined();
+    const engine = await trainer!.evaluate(() => {
+      const e = (globalThis as { _tfengine?: { backendName: string; constructor: unknown } })._tfengine;
+      return e
+        ? { backend: e.backendName, tensors: (e.constructor as { nextTensorId: number }).nextTensorId }
+        : null;
+    });
+    expect(engine?.backend).toBe('webgpu');
+    expect(engine?.tensors).toBeGreaterThan(1000);
+    expect(await page.evaluate(() => '_tfengine' in globalThis)).toBe(false);
     await shot('08-webgpu-done');
   }, 660_000);
 
@@ -506,7 +629,10 @@ describe('Habits Lab in real Chromium', () => {
     }
   }, 360_000);
 
-  it('made no request outside localhost, and the page threw nothing', () => {
+  it('made no request outside localhost, and no page threw, in either browser (with and without WebGPU)', () => {
+    // Both browsers were watched: the main one and the no-WebGPU test's own.
+    expect(launched.length).toBeGreaterThanOrEqual(2);
+    expect(launched.filter((b) => !watched.has(b))).toEqual([]);
     expect(outside).toEqual([]);
     expect(pageErrors).toEqual([]);
   });

@@ -22,6 +22,42 @@ const smoke = presetConfig('smoke');
 const MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
 const close = (a: number, b: number, tol: number) => expect(Math.abs(a - b)).toBeLessThan(tol);
 
+/** The step numbers of a run's step events, in order. */
+const steps = (events: readonly LabEvent[]) =>
+  events.flatMap((e) => (e.type === 'step' ? [e.metrics.step] : []));
+
+/** One turn of the event loop (no wall clock: a run that does not hold starts its next step in one). */
+const turn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+async function until(done: () => boolean): Promise<void> {
+  while (!done()) await turn();
+}
+
+function watch<T>(promise: Promise<T>): { promise: Promise<T>; settled: boolean } {
+  const w = { promise, settled: false };
+  promise.then(
+    () => (w.settled = true),
+    () => (w.settled = true),
+  );
+  return w;
+}
+
+/** The id TensorFlow.js gives the next tensor: it moves with every tensor any work makes. */
+function nextTensorId(): number {
+  const t = tf.scalar(0);
+  t.dispose();
+  return t.id + 1;
+}
+
+/** Over many event-loop turns a held run emits nothing and makes no tensor. */
+async function expectIdle(events: readonly LabEvent[]): Promise<void> {
+  const seen = events.length;
+  const id = nextTensorId();
+  for (let i = 0; i < 50; i++) await turn();
+  expect(events.slice(seen)).toEqual([]);
+  expect(nextTensorId()).toBe(id + 1); // only the probe's own tensor
+}
+
 function recorder(
   extra: Partial<RunnerHost> = {},
 ): RunnerHost & { events: LabEvent[]; saved: Map<string, CheckpointFiles> } {
@@ -260,29 +296,24 @@ describe('experiment runner (smoke preset, wasm)', () => {
     expect(timeless(full.events)).toEqual(timeless(plain.events));
   });
 
-  it('pauses between steps and resumes', async () => {
+  it('pauses between steps: while held no step, evaluation or tensor work runs; resume goes on', async () => {
     const ref: { runner?: ExperimentRunner } = {};
-    let pausedAt = -1;
-    let stepsWhilePaused = -1;
     const host = recorder({
       emit: (e) => {
         host.events.push(e);
-        if (e.type === 'step' && e.metrics.step === 1) {
-          ref.runner?.pause();
-          const steps = () => host.events.filter((x) => x.type === 'step').length;
-          pausedAt = steps();
-          setTimeout(() => {
-            // no step ran while paused
-            stepsWhilePaused = steps() - pausedAt;
-            ref.runner?.resume();
-          }, 300);
-        }
+        if (e.type === 'step' && e.metrics.step === 1) ref.runner?.pause();
       },
     });
-    ref.runner = new ExperimentRunner(smoke, host);
-    const s = await ref.runner.run();
-    expect(s.steps).toBe(3);
-    expect(stepsWhilePaused).toBe(0);
+    const runner = (ref.runner = new ExperimentRunner(smoke, host));
+    const running = watch(runner.run());
+    await until(() => runner.held || running.settled);
+    // A pause that did not hold lets the run go on to its end instead.
+    expect(runner.held).toBe(true);
+    expect(steps(host.events)).toEqual([1]);
+    await expectIdle(host.events);
+    runner.resume();
+    expect((await running.promise).steps).toBe(3);
+    expect(steps(host.events)).toEqual([1, 2, 3]);
   });
 
   it('a pause pressed during an evaluation holds the run when the evaluation ends, and says so', async () => {
@@ -294,12 +325,19 @@ describe('experiment runner (smoke preset, wasm)', () => {
         if (e.type === 'status' && e.stage === 'eval' && !pausedDuringEval) {
           pausedDuringEval = true;
           ref.runner?.pause();
-          setTimeout(() => ref.runner?.resume(), 300);
         }
       },
     });
-    ref.runner = new ExperimentRunner(smoke, host);
-    const summary = await ref.runner.run();
+    const runner = (ref.runner = new ExperimentRunner(smoke, host));
+    const running = watch(runner.run());
+    await until(() => runner.held || running.settled);
+    // Held after the step-0 evaluation finished and before any RL step.
+    expect(runner.held).toBe(true);
+    expect(host.events.flatMap((e) => (e.type === 'eval' ? [e.metrics.step] : []))).toEqual([0]);
+    expect(steps(host.events)).toEqual([]);
+    await expectIdle(host.events);
+    runner.resume();
+    const summary = await running.promise;
     expect(summary.steps).toBe(smoke.rl.steps);
     const stages = host.events.flatMap((e) => (e.type === 'status' ? [e.stage] : []));
     const evalAt = stages.indexOf('eval');
@@ -308,7 +346,7 @@ describe('experiment runner (smoke preset, wasm)', () => {
     const resumedAt = stages.indexOf('rl', evalAt);
     expect(stages.slice(evalAt + 1, resumedAt).length).toBeGreaterThan(0);
     expect(new Set(stages.slice(evalAt + 1, resumedAt))).toEqual(new Set(['paused']));
-    expect(host.events.filter((e) => e.type === 'step')).toHaveLength(smoke.rl.steps);
+    expect(steps(host.events)).toEqual([1, 2, 3]);
   });
 
   it('a backend that cannot start ends the run in error, so the next run can start', async () => {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +19,7 @@ import { readFolder, writeFolder } from '../../src/model/node-files';
 import { MODEL_FILES } from '../../src/model/names';
 import { cli } from '../cli/helpers';
 import { tinyModel, tokenizer, useBackend } from './helpers';
+import { optionalTool, skipNote } from '../optional-tools';
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -294,9 +295,13 @@ describe('checkpoints', () => {
     model.dispose();
   });
 
-  const numpy = spawnSync('python3', ['-c', 'import numpy']).status === 0;
+  const numpy = optionalTool(
+    'python3 with numpy',
+    ['python3', '-c', 'import numpy'],
+    'the independent numpy Llama implementation (logits and greedy tokens)',
+  );
   it.runIf(numpy)(
-    'an independent Llama implementation (numpy) reproduces our logits and `habits-lab sample --greedy` token for token',
+    `an independent Llama implementation (numpy) reproduces our logits and \`habits-lab sample --greedy\` token for token${skipNote(numpy, 'python3 with numpy')}`,
     async () => {
       const dir = mkdtempSync(join(tmpdir(), 'ref-'));
       const model = livelyModel(9);

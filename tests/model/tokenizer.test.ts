@@ -16,7 +16,7 @@ for (const preset of ['paper', 'easy', 'tinyzero'] as const) {
 }
 
 describe('tokenizer', () => {
-  it('round-trips every prompt and trace the lab writes, with no unknown tokens', () => {
+  it('round-trips prompts and traces of every condition and problem preset (60 each), with no unknown tokens', () => {
     for (const t of texts) {
       expect(tok.covers(t)).toBe(true);
       expect(tok.decode(tok.encode(t))).toBe(t);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { primeData } from '../../src/behaviors';
 import { Rng } from '../../src/util/rng';
@@ -47,14 +48,37 @@ describe('transformer', () => {
   beforeAll(() => useBackend('cpu'));
   afterAll(() => useBackend('cpu'));
 
-  it('size presets have the documented parameter counts', () => {
-    const counts = SIZE_NAMES.map((s) => countParameters(modelConfig(tokenizer.size, s)));
-    expect(counts[0]).toBeGreaterThan(100_000);
-    expect(counts[0]).toBeLessThan(300_000);
-    expect(counts[1]).toBeGreaterThan(700_000);
-    expect(counts[1]).toBeLessThan(1_300_000);
-    expect(counts[2]).toBeGreaterThan(4_000_000);
-    expect(counts[2]).toBeLessThan(6_000_000);
+  it('size presets have the parameter counts docs/MODEL.md gives', () => {
+    // The table's rows: | `nano` | 64 | 2 | 4 | 176 | 119,873 |
+    const doc = readFileSync(new URL('../../docs/MODEL.md', import.meta.url), 'utf8');
+    const rows = [
+      ...doc.matchAll(
+        /^\| `(\w+)`\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*(\d+)\s*\|\s*([\d,]+)\s*\|$/gm,
+      ),
+    ];
+    expect(rows.map((r) => r[1])).toEqual([...SIZE_NAMES]);
+    // By hand: tied embeddings V*h; per layer q, k, v, o (4h^2), gate, up, down (3*h*ffn) and two
+    // norms (2h); the final norm (h); the value head (h + 1).
+    const byHand = (V: number, h: number, layers: number, ffn: number) =>
+      V * h + layers * (4 * h * h + 3 * h * ffn + 2 * h) + h + (h + 1);
+    for (const [, name, hidden, layers, heads, ffn, params] of rows) {
+      const c = modelConfig(tokenizer.size, name as (typeof SIZE_NAMES)[number]);
+      expect([c.hiddenSize, c.numLayers, c.numHeads, c.intermediateSize], name).toEqual(
+        [hidden, layers, heads, ffn].map(Number),
+      );
+      const documented = Number(params.replace(/,/g, ''));
+      expect(countParameters(c, true), name).toBe(documented);
+      expect(byHand(tokenizer.size, c.hiddenSize, c.numLayers, c.intermediateSize), name).toBe(documented);
+    }
+    // The custom size the docs give as an example.
+    const custom = /--hidden 96 --layers 3 --heads 4 --ffn 256 .*\(([\d,]+) parameters\)/.exec(doc);
+    expect(custom).not.toBeNull();
+    expect(
+      countParameters(
+        modelConfig(tokenizer.size, { hiddenSize: 96, numLayers: 3, numHeads: 4, intermediateSize: 256 }),
+        true,
+      ),
+    ).toBe(Number(custom![1].replace(/,/g, '')));
     expect(() => modelConfig(tokenizer.size, { hiddenSize: 30, numHeads: 4 })).toThrow(/divisible/);
   });
 

@@ -3,7 +3,7 @@
 // by `npm run models`), so they take seconds instead of the twenty minutes of pretraining.
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { primeData, type Behavior as BehaviorName } from '../../src/behaviors';
+import { BEHAVIORS, primeData, type Behavior as BehaviorName } from '../../src/behaviors';
 import { generateProblems, problemSpec } from '../../src/countdown';
 import { Rng } from '../../src/util/rng';
 import { ExperimentRunner, MINIATURE, type LabEvent } from '../../src/lab';
@@ -52,32 +52,46 @@ describe('SFT priming', () => {
   // Measured on these 48 problems (share of responses with each habit, V/B/S/W):
   // all_strategies 1.0/.79/.63/.54, backtracking_verification .98/.77/0/.02, only_backtracking
   // 0/.58/0/0, incorrect 1.0/.96/.67/.75, empty_cot, dots 0/0/0/0, negative_control 0/.10/0/0.
-  const PROFILES: Record<string, { present: BehaviorName[]; absent: BehaviorName[] }> = {
+  // The think block's shape (share of responses): empty 48/48 for empty_cot, only dots 46/48 for
+  // dots, "Step 1: ..." 48/48 for negative_control, a search 48/48 for the others; accuracy
+  // 3/48 for incorrect (11/48 all_strategies, 15/48 backtracking_verification).
+  type Shape = 'empty' | 'dots' | 'steps' | 'search';
+  const PROFILES: Record<
+    string,
+    { present: BehaviorName[]; absent: BehaviorName[]; shape: Shape; wrong?: true }
+  > = {
     all_strategies: {
       present: ['verification', 'backtracking', 'subgoal_setting', 'backward_chaining'],
       absent: [],
+      shape: 'search',
     },
     incorrect: {
       present: ['verification', 'backtracking', 'subgoal_setting', 'backward_chaining'],
       absent: [],
+      shape: 'search',
+      wrong: true,
     },
     backtracking_verification: {
       present: ['verification', 'backtracking'],
       absent: ['subgoal_setting', 'backward_chaining'],
+      shape: 'search',
     },
     only_backtracking: {
       present: ['backtracking'],
       absent: ['verification', 'subgoal_setting', 'backward_chaining'],
+      shape: 'search',
     },
-    empty_cot: {
-      present: [],
-      absent: ['verification', 'backtracking', 'subgoal_setting', 'backward_chaining'],
-    },
-    dots: { present: [], absent: ['verification', 'backtracking', 'subgoal_setting', 'backward_chaining'] },
-    negative_control: {
-      present: [],
-      absent: ['verification', 'backtracking', 'subgoal_setting', 'backward_chaining'],
-    },
+    empty_cot: { present: [], absent: [...BEHAVIORS], shape: 'empty' },
+    dots: { present: [], absent: [...BEHAVIORS], shape: 'dots' },
+    negative_control: { present: [], absent: [...BEHAVIORS], shape: 'steps' },
+  };
+  /** What a response's think block (the text before </think>) holds. */
+  const shapeOf = (text: string): Shape => {
+    const think = text.split('</think>')[0].trim();
+    if (think === '') return 'empty';
+    if (/^\.( \.)*$/.test(think)) return 'dots';
+    if (think.startsWith('Step 1:')) return 'steps';
+    return 'search';
   };
   it.each(Object.entries(PROFILES))(
     "the shipped %s model writes its condition's traces",
@@ -96,6 +110,17 @@ describe('SFT priming', () => {
       expect(r.formatRate + r.truncatedRate).toBeGreaterThan(0.9);
       for (const b of profile.present) expect(r.behaviors.present[b], b).toBeGreaterThan(0.2);
       for (const b of profile.absent) expect(r.behaviors.mean[b], b).toBeLessThan(0.15);
+      // The think block has the condition's shape: emptied, dots, a linear solution or a search.
+      const shapes = r.responses.map((x) => shapeOf(x.text));
+      expect(
+        shapes.filter((s) => s === profile.shape).length / shapes.length,
+        shapes.join(' '),
+      ).toBeGreaterThan(0.9);
+      // incorrect was primed on answers that are all wrong: it answers, and almost never correctly.
+      if (profile.wrong) {
+        expect(r.formatRate).toBeGreaterThan(0.9);
+        expect(r.accuracy).toBeLessThan(0.125);
+      }
     },
     60_000,
   );
