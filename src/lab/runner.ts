@@ -31,6 +31,8 @@ import {
   type UpdateStats,
 } from '../rl/ppo';
 import { runSft } from '../rl/sft';
+import { createRolloutEngine, type RolloutEngine } from '../rl/rollout-engine';
+import type { OrtRuntime } from '../model/onnx-sampler';
 import { parseConfig, testProblems, type ExperimentConfig } from './config';
 import { num, RecordEventSchema } from './records';
 import { describeIssues, importedArray, parseUntilFirstIssue } from './validate';
@@ -58,6 +60,8 @@ export interface RunnerHost {
    * loses at most this many steps. Saving changes nothing in the run itself.
    */
   autosaveEvery?: number;
+  /** onnxruntime for the rollout engine (rl.rolloutEngine 'auto' or 'onnx'); without it rollouts use tfjs. */
+  onnxRuntime?: OrtRuntime;
 }
 
 /** Everything a resumed run needs, beyond the policy checkpoint files. */
@@ -97,7 +101,7 @@ const RunnerStateSchema = z.object({
 
 /** The PPO settings of a config. */
 function ppoConfig(c: ExperimentConfig): PpoConfig {
-  const { steps: _steps, ...rest } = c.rl;
+  const { steps: _steps, rolloutEngine: _engine, ...rest } = c.rl;
   return rest;
 }
 
@@ -237,6 +241,7 @@ export class ExperimentRunner {
     let policy: Transformer | null = null;
     let reference: Transformer | null = null;
     let optimizer: AdamW | null = null;
+    let engine: RolloutEngine | null = null;
     try {
       // Inside the try: a backend that cannot start ends the run in 'error', so the next run can start.
       this.backend = await selectBackend(c.backend, this.host.backendOptions);
@@ -263,6 +268,11 @@ export class ExperimentRunner {
       // --- Stage 2: reinforcement learning
       this.status('rl', 'reinforcement learning');
       const ppo = ppoConfig(c);
+      if (this.step < c.rl.steps) {
+        const made = await createRolloutEngine(c.rl.rolloutEngine, this.host.onnxRuntime, policy);
+        engine = made.engine;
+        if (made.note) this.status('rl', `note: ${made.note}`);
+      }
       while (this.step < c.rl.steps) {
         if (await this.gate()) return await this.finish('stopped', policy, reference, optimizer, tokenizer);
         const stepNumber = this.step + 1;
@@ -277,6 +287,7 @@ export class ExperimentRunner {
           ppo,
           c.promptFormat,
           this.rng('sample', stepNumber),
+          engine ?? undefined,
         );
         const sampleSeconds = (performance.now() - t0) / 1000;
         const { advantages, returns, kl } = computeAdvantages(rollouts, ppo);
@@ -333,6 +344,7 @@ export class ExperimentRunner {
       this.status('error', message);
       throw err;
     } finally {
+      await engine?.dispose();
       policy?.dispose();
       reference?.dispose();
       optimizer?.dispose();
