@@ -171,7 +171,7 @@ export function computeAdvantages(
  * summed before one optimizer step; so short answers are not padded to the longest one. Larger
  * buckets pay less per-op overhead, smaller ones less padding (measured: docs/BENCHMARKS.md).
  */
-export const UPDATE_BUCKET_TOKENS = 4096;
+export const UPDATE_BUCKET_TOKENS = 2048;
 
 /** Rows of a minibatch (indices) in buckets of similar length, each at most `budget` padded tokens. */
 export function lengthBuckets(lengths: readonly number[], idx: readonly number[], budget: number): number[][] {
