@@ -143,7 +143,13 @@ export function exportOnnx({ config: c, weights }: OnnxWeights, engine?: EngineG
   // A weight: an initializer holding the data, or (engine) a graph input of the same name.
   const weight = (name: string, dims: number[], data: () => Float32Array): string => {
     if (!engine) return g.floats(name, dims, data());
-    weightInputs.push(io(name, F32, dims.map((d) => ({ dimValue: d }))));
+    weightInputs.push(
+      io(
+        name,
+        F32,
+        dims.map((d) => ({ dimValue: d })),
+      ),
+    );
     return name;
   };
   const D = c.hiddenSize;

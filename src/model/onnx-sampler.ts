@@ -62,7 +62,11 @@ export class OnnxSampler {
       const v = model.params.get(hf);
       if (!v && !hf.startsWith('value_head')) throw new Error(`the model has no weight ${hf}`);
       const data = v ? ((await v.data()) as Float32Array) : new Float32Array(dims[0] * (dims[1] ?? 1));
-      feeds[name] = this.ort.tensor('float32', name.endsWith('.T') ? transpose(data, dims[1], dims[0]) : data, dims);
+      feeds[name] = this.ort.tensor(
+        'float32',
+        name.endsWith('.T') ? transpose(data, dims[1], dims[0]) : data,
+        dims,
+      );
     }
     return feeds;
   }
@@ -143,7 +147,9 @@ export class OnnxSampler {
         for (const kv of ['key', 'value']) {
           const present = out[`present.${i}.${kv}`];
           past[`past_key_values.${i}.${kv}`] =
-            keep.length === n ? present : this.ort.tensor('float32', rows(present, keep), [keep.length, H, total, hd]);
+            keep.length === n
+              ? present
+              : this.ort.tensor('float32', rows(present, keep), [keep.length, H, total, hd]);
         }
       live = keep.map((j) => live[j]);
       keyMask = keep.map((j) => [...keyMask[j], 1]);
@@ -188,7 +194,12 @@ export class OnnxSampler {
       const past: Record<string, OrtTensor> = {};
       for (let i = 0; i < c.numLayers; i++)
         for (const kv of ['key', 'value'])
-          past[`past_key_values.${i}.${kv}`] = this.ort.tensor('float32', new Float32Array(0), [B, c.numHeads, 0, hd]);
+          past[`past_key_values.${i}.${kv}`] = this.ort.tensor('float32', new Float32Array(0), [
+            B,
+            c.numHeads,
+            0,
+            hd,
+          ]);
       const res = await this.session.run({
         ...weights,
         ...past,

@@ -174,7 +174,11 @@ export function computeAdvantages(
 export const UPDATE_BUCKET_TOKENS = 2048;
 
 /** Rows of a minibatch (indices) in buckets of similar length, each at most `budget` padded tokens. */
-export function lengthBuckets(lengths: readonly number[], idx: readonly number[], budget: number): number[][] {
+export function lengthBuckets(
+  lengths: readonly number[],
+  idx: readonly number[],
+  budget: number,
+): number[][] {
   const sorted = [...idx].sort((a, b) => lengths[b] - lengths[a] || a - b);
   const buckets: number[][] = [];
   let current: number[] = [];
@@ -298,7 +302,9 @@ export async function ppoUpdate(
       if (summed === null || parts === null) continue;
       const finalGrads: Map<string, tf.Tensor> = summed;
       const finalParts: tf.Tensor1D = parts;
-      const stats = tf.tidy(() => tf.concat([finalParts, optimizer.apply(finalGrads, config.lr).reshape([1])]));
+      const stats = tf.tidy(() =>
+        tf.concat([finalParts, optimizer.apply(finalGrads, config.lr).reshape([1])]),
+      );
       tf.dispose([...finalGrads.values(), finalParts]);
       const [pl, vl, ent, kl, cf, gn] = Array.from((await stats.data()) as Float32Array);
       stats.dispose();
