@@ -206,7 +206,10 @@ describe('the PPO update in length buckets', () => {
     const bucketed = await after(300);
     expect(tf.memory().numTensors).toBe(before);
     const moved = whole.weights.map((w, i) => Math.abs(w - bucketed.weights[i]));
-    expect(Math.max(...moved)).toBeLessThan(1e-5);
+    // Adam's first step moves every weight by about lr * sign(gradient): gradients equal up to float
+    // rounding give the same step, except where a gradient is itself at rounding level.
+    expect(Math.max(...moved)).toBeLessThan(0.05 * config.lr);
+    expect(moved.reduce((a, b) => a + b, 0) / moved.length).toBeLessThan(1e-3 * config.lr);
     for (const k of ['policyLoss', 'valueLoss', 'entropy', 'approxKl', 'gradNorm'] as const)
       expect(bucketed.stats[k]).toBeCloseTo(whole.stats[k], 4);
     model.dispose();
