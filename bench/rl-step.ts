@@ -179,12 +179,13 @@ async function sftTokensPerSecond(model: Transformer): Promise<number> {
   return rate;
 }
 
-/** bench/torch_ppo_step.py on the same shapes, when python3 has torch. */
+/** bench/torch_ppo_step.py on the same shapes, when Debian's python3 has torch (python3-torch). */
 function torchPpo(responseTokens: number): number | undefined {
-  if (spawnSync('python3', ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) return undefined;
+  if (spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0)
+    return undefined;
   const c = policy.config;
   const out = execFileSync(
-    'python3',
+    '/usr/bin/python3',
     [
       'bench/torch_ppo_step.py',
       ...[
