@@ -29,6 +29,16 @@ import { collectRollouts, computeAdvantages, ppoUpdate, type PpoConfig } from '.
 import { createRolloutEngine, type RolloutEngine } from '../src/rl/rollout-engine';
 
 const quick = process.argv.includes('--quick');
+
+/** Wall-clock and CPU seconds of this process: on a shared machine its CPU time barely moves with the load. */
+function stamp(): { wall: number; cpu: number } {
+  const u = process.cpuUsage();
+  return { wall: performance.now() / 1000, cpu: (u.user + u.system) / 1e6 };
+}
+const since = (a: { wall: number; cpu: number }) => {
+  const b = stamp();
+  return { wall: b.wall - a.wall, cpu: b.cpu - a.cpu };
+};
 const MODEL = 'backtracking_verification';
 const ROWS = 64;
 const TOKENS = 160;
@@ -42,7 +52,7 @@ const { steps: _steps, rolloutEngine: _engine, ...ppo } = config.rl;
 const pool = trainingProblems(config.preset, config.ranges, { n: 5000, seed: 0 });
 
 /** The anchor: onnxruntime-node, one thread, 64 rows x 160 tokens, the exported graph with its cache. */
-async function ortDecodeSeconds(model: Transformer, tok: Tokenizer): Promise<number> {
+async function ortDecodeSeconds(model: Transformer, tok: Tokenizer): Promise<{ wall: number; cpu: number }> {
   const weights = new Map<string, Float32Array>();
   for (const [name] of parameterShapes(model.config, false))
     weights.set(name, Float32Array.from((await model.params.get(name)!.data()) as Float32Array));
@@ -56,7 +66,7 @@ async function ortDecodeSeconds(model: Transformer, tok: Tokenizer): Promise<num
   const V = c.vocabSize;
   // Each row starts from one token (the first of a prompt) and decodes 160 more, one run per token.
   const P = 1;
-  const t0 = performance.now();
+  const t0 = stamp();
   let ids = new BigInt64Array(ROWS * P).fill(BigInt(tok.encode('1')[0]));
   let pos = new BigInt64Array(ROWS * P);
   let past: Record<string, ort.Tensor> = {};
@@ -92,13 +102,14 @@ async function ortDecodeSeconds(model: Transformer, tok: Tokenizer): Promise<num
         past[`past_key_values.${i}.${kv}`] = out[`present.${i}.${kv}`] as ort.Tensor;
     T = 1;
   }
-  const seconds = (performance.now() - t0) / 1000;
+  const seconds = since(t0);
   await session.release();
   return seconds;
 }
 
 interface StepFigures {
   seconds: number;
+  cpuSeconds: number;
   rolloutSeconds: number;
   updateSeconds: number;
   rolloutTokensPerSecond: number;
@@ -113,15 +124,18 @@ async function ppoStep(engine: RolloutEngine, prompts: number, step: number): Pr
   const problems = Array.from({ length: prompts }, () => rng.pick(pool));
   const optimizer = new AdamW(policy.params, { gradClip: cfg.gradClip, weightDecay: 0 });
   const t0 = performance.now();
+  const s0 = stamp();
   const rollouts = await collectRollouts(policy, reference, tokenizer, problems, cfg, 'compact', rng, engine);
   const t1 = performance.now();
   const { advantages, returns } = computeAdvantages(rollouts, cfg);
   const stats = await ppoUpdate(policy, optimizer, rollouts, advantages, returns, cfg, rng, tokenizer.padId);
   const t2 = performance.now();
+  const cpuSeconds = since(s0).cpu;
   optimizer.dispose();
   const tokens = rollouts.reduce((n, r) => n + r.response.length, 0);
   return {
     seconds: (t2 - t0) / 1000,
+    cpuSeconds,
     rolloutSeconds: (t1 - t0) / 1000,
     updateSeconds: (t2 - t1) / 1000,
     rolloutTokensPerSecond: tokens / ((t1 - t0) / 1000),
@@ -137,6 +151,7 @@ async function meanSteps(engine: RolloutEngine, prompts: number, n: number): Pro
   const mean = (f: (x: StepFigures) => number) => all.reduce((a, x) => a + f(x), 0) / all.length;
   return {
     seconds: mean((x) => x.seconds),
+    cpuSeconds: mean((x) => x.cpuSeconds),
     rolloutSeconds: mean((x) => x.rolloutSeconds),
     updateSeconds: mean((x) => x.updateSeconds),
     rolloutTokensPerSecond: mean((x) => x.rolloutTokensPerSecond),
@@ -227,29 +242,30 @@ const onnx256 = await meanSteps(onnx, 64, quick ? 1 : 2);
 const sft = await sftTokensPerSecond(policy);
 const anchorB = await ortDecodeSeconds(policy, tokenizer);
 const torch = torchPpo(onnx64.responseTokens);
-const anchor = (anchorA + anchorB) / 2;
+const anchor = (anchorA.wall + anchorB.wall) / 2;
+const anchorCpu = (anchorA.cpu + anchorB.cpu) / 2;
 await onnx.dispose();
-const result = { anchor, anchorA, anchorB, onnx64, tfjs64, onnx256, sft, torch, load };
+const result = { anchor, anchorCpu, anchorA, anchorB, onnx64, tfjs64, onnx256, sft, torch, load };
 console.log(JSON.stringify(result));
 
 const f = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
 const row = (what: string, s: StepFigures, episodes: number) =>
-  `| ${what} | ${episodes} | ${f(s.responseTokens)} | ${f(s.seconds)} | ${(s.seconds / anchor).toFixed(2)}x | ${f(s.rolloutSeconds)} | ${f(s.rolloutTokensPerSecond)} | ${f(s.updateSeconds)} | ${f(s.updateTokensPerSecond)} |`;
+  `| ${what} | ${episodes} | ${f(s.responseTokens)} | ${f(s.seconds)} | ${(s.seconds / anchor).toFixed(2)}x | ${(s.cpuSeconds / anchorCpu).toFixed(2)}x | ${f(s.rolloutSeconds)} | ${f(s.rolloutTokensPerSecond)} | ${f(s.updateSeconds)} | ${f(s.updateTokensPerSecond)} |`;
 const section = [
   '<!-- rl-step:start -->',
   '## RL step',
   '',
   `Command: \`npx tsx bench/rl-step.ts${quick ? ' --quick' : ''}\` (also part of \`npm run bench\`). Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, tfjs wasm backend (one thread), onnxruntime-node ${ort.env.versions.node} (one thread). Date: ${new Date().toISOString().slice(0, 10)}. Load average at the start: ${load.toFixed(1)} (the machine is shared: absolute times vary with the load, so every figure is set beside the anchor measured in the same run).`,
   '',
-  `One PPO step of the shipped \`${MODEL}\` model (nano) with the replication's RL settings (16 prompts x 4 samples, 160-token budget, T = 1, GAE with the value head, 1 epoch x 2 minibatches; the miniature's problems), lr 0 so that every step starts from the same policy; mean of ${n} steps after a warm-up. Anchor: onnxruntime-node on one thread decoding ${ROWS} rows x ${TOKENS} tokens of the same model (the exported transformers.js graph with its KV cache, greedy, no early stop): **${anchor.toFixed(3)} s** (${anchorA.toFixed(3)} s before the steps, ${anchorB.toFixed(3)} s after). Rollout = sampling + scoring + the reference log-probs; update = advantages + the PPO update. Tokens are response tokens.`,
+  `One PPO step of the shipped \`${MODEL}\` model (nano) with the replication's RL settings (16 prompts x 4 samples, 160-token budget, T = 1, GAE with the value head, 1 epoch x 2 minibatches; the miniature's problems), lr 0 so that every step starts from the same policy; mean of ${n} steps after a warm-up. Anchor: onnxruntime-node on one thread decoding ${ROWS} rows x ${TOKENS} tokens of the same model (the exported transformers.js graph with its KV cache, greedy, no early stop): **${anchor.toFixed(3)} s** (${anchorA.wall.toFixed(3)} s before the steps, ${anchorB.wall.toFixed(3)} s after; ${anchorCpu.toFixed(3)} CPU seconds). "CPU time" compares the process's CPU seconds (user + system), which the other processes on a shared machine barely change. Rollout = sampling + scoring + the reference log-probs; update = advantages + the PPO update. Tokens are response tokens.`,
   '',
-  '| rollout engine | episodes | response tokens per episode | step (s) | step / anchor | rollout (s) | rollout tokens/s | update (s) | update tokens/s |',
-  '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+  '| rollout engine | episodes | response tokens per episode | step (s) | step / anchor | step / anchor, CPU time | rollout (s) | rollout tokens/s | update (s) | update tokens/s |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   row('onnx (onnxruntime-node)', onnx64, 64),
   row('tfjs (the lab sampler)', tfjs64, 64),
   row('onnx (onnxruntime-node)', onnx256, 256),
   '',
-  `- 256 episodes per step cost ${(onnx256.seconds / onnx64.seconds).toFixed(2)}x what 64 cost (target: at most 2.5x).`,
+  `- 256 episodes per step cost ${(onnx256.seconds / onnx64.seconds).toFixed(2)}x what 64 cost (${(onnx256.cpuSeconds / onnx64.cpuSeconds).toFixed(2)}x in CPU time; target: at most 2.5x).`,
   `- The update's ${f(onnx64.updateTokensPerSecond)} response tokens/s against the plain SFT step (32 x 128 tokens, same model, same run): ${f(sft)} tokens/s (${(onnx64.updateTokensPerSecond / sft).toFixed(2)}x).`,
   torch === undefined
     ? '- PyTorch PPO update (bench/torch_ppo_step.py): not measured, python3 has no torch on this machine.'
