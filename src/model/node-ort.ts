@@ -1,7 +1,6 @@
 // onnxruntime-node as the rollout engine's runtime (Node hosts only: the CLI, tests, the bench).
 // One intra-op and one inter-op thread: a run gets one core, like the tfjs wasm backend. The module
-// (it arrives with @huggingface/transformers) is loaded with the first session, so commands that
-// never sample do not load the native binding.
+// is loaded with the first session, so commands that never sample do not load the native binding.
 
 import type { OrtRuntime, OrtSession, OrtTensor } from './onnx-sampler';
 
