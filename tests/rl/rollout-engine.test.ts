@@ -124,6 +124,14 @@ describe('the ONNX rollout engine', () => {
     const rows = batch.map((prompt, i) => ({ prompt, response: after.tokens[i] }));
     expect(maxGap(after.logprobs, await responseLogprobs(model, rows, tokenizer.padId))).toBeLessThan(1e-4);
     expect(after.tokens.map((t) => t.join())).not.toEqual(before.tokens.map((t) => t.join()));
+    // A reference model without a value head (as a resumed run loads it) is fed zeros there.
+    const files = readFolder(`${MODELS}backtracking_verification`);
+    files.delete('value_head.safetensors');
+    const bare = loadCheckpoint(files).model;
+    expect(bare.hasValueHead).toBe(false);
+    const reference = await engine.referenceLogprobs(bare, rows, tokenizer.padId, 1);
+    expect(maxGap(reference, await responseLogprobs(bare, rows, tokenizer.padId))).toBeLessThan(1e-4);
+    bare.dispose();
     await engine.dispose();
     await expect(engine.sample(model, batch, options, new Rng(1))).rejects.toThrow(/released/);
     model.dispose();
