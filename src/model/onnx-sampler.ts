@@ -162,22 +162,26 @@ export class OnnxSampler {
 
   /**
    * log p(response token) at temperature T by teacher forcing, for rows of prompt + response (the
-   * reference model's log-probs of a batch of rollouts).
+   * reference model's log-probs of a batch of rollouts). Rows run in batches of similar length
+   * (sorted), so short rows are not padded to the longest.
    */
   async responseLogprobs(
     weights: EngineWeights,
     rows: readonly { prompt: readonly number[]; response: readonly number[] }[],
     padId: number,
     temperature = 1,
-    batchSize = 64,
+    batchSize = 16,
   ): Promise<number[][]> {
     this.check();
     const c = this.config;
     const V = c.vocabSize;
     const hd = c.hiddenSize / c.numHeads;
-    const out: number[][] = [];
-    for (let s = 0; s < rows.length; s += batchSize) {
-      const chunk = rows.slice(s, s + batchSize);
+    const out: number[][] = new Array(rows.length);
+    const length = (i: number) => rows[i].prompt.length + rows[i].response.length;
+    const order = rows.map((_, i) => i).sort((a, b) => length(b) - length(a) || a - b);
+    for (let s = 0; s < order.length; s += batchSize) {
+      const which = order.slice(s, s + batchSize);
+      const chunk = which.map((i) => rows[i]);
       const B = chunk.length;
       const W = Math.max(...chunk.map((r) => r.prompt.length + r.response.length));
       const ids = new Int32Array(B * W).fill(padId);
@@ -210,7 +214,9 @@ export class OnnxSampler {
       const logits = res.logits.data as Float32Array;
       chunk.forEach((r, b) => {
         const P = r.prompt.length;
-        out.push(r.response.map((tok, j) => logprobAt(logits, (b * W + P - 1 + j) * V, V, tok, temperature)));
+        out[which[b]] = r.response.map((tok, j) =>
+          logprobAt(logits, (b * W + P - 1 + j) * V, V, tok, temperature),
+        );
       });
     }
     return out;
