@@ -1,5 +1,6 @@
 // `npm run bench`: decode and training throughput of the lab's model per size and backend, written
-// to docs/BENCHMARKS.md with the command, the machine and the backend. Add --quick for a short run.
+// to docs/BENCHMARKS.md with the command, the machine and the backend, then the RL step's section
+// (bench/rl-step.ts, a process of its own). Add --quick for a short run.
 import * as tf from '@tensorflow/tfjs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -180,3 +181,6 @@ writeFileSync('docs/BENCHMARKS.md', lines.join('\n'));
 // The table is written unaligned; format it so that `npm run check` (prettier --check) passes.
 spawnSync('npx', ['prettier', '--write', 'docs/BENCHMARKS.md'], { stdio: 'inherit' });
 console.log('wrote docs/BENCHMARKS.md');
+// The RL step and its anchor, in a fresh process (its own tfjs state), added as its section.
+const rl = spawnSync('npx', ['tsx', 'bench/rl-step.ts', ...(quick ? ['--quick'] : [])], { stdio: 'inherit' });
+if (rl.status !== 0) process.exitCode = rl.status ?? 1;

@@ -8,6 +8,9 @@ import { PROMPT_FORMATS } from '../countdown/prompt';
 import { shippedRef } from '../model/checkpoint-ref';
 import { BACKENDS, countParameters, headProblem, MAX_PARAMETERS, SIZE_NAMES } from '../model/names';
 
+/** Kept here rather than imported from src/rl/rollout-engine.ts: this module stays free of TensorFlow.js. */
+export const ROLLOUT_ENGINES = ['auto', 'onnx', 'tfjs'] as const;
+
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 const share = z.number().min(0).max(1);
 
@@ -68,6 +71,11 @@ export const RlSchema = z
     minibatches: positiveInt(1024).default(2),
     rewardMode: z.enum(['strict', 'tinyzero']).default('strict'),
     formatScore: z.number().min(0).max(1).default(0.1),
+    /**
+     * What samples the rollouts: 'onnx' (onnxruntime, when the host has one: the CLI's
+     * onnxruntime-node), 'tfjs' (the lab's own sampler, on every host), or 'auto' (onnx where it can).
+     */
+    rolloutEngine: z.enum(ROLLOUT_ENGINES).default('auto'),
   })
   .strict();
 

@@ -41,6 +41,8 @@ import {
   type UpdateStats,
 } from '../rl/ppo';
 import { runSft } from '../rl/sft';
+import { createRolloutEngine, type RolloutEngine } from '../rl/rollout-engine';
+import type { OrtRuntime } from '../model/onnx-sampler';
 import { parseConfig, testProblems, type ExperimentConfig } from './config';
 import { describeIssues, importedArray, parseUntilFirstIssue } from './validate';
 import type {
@@ -78,6 +80,8 @@ export interface RunnerHost {
    * in memory after each step). The page sets it; the CLI runs on one backend.
    */
   failover?: boolean;
+  /** onnxruntime for the rollout engine (rl.rolloutEngine 'auto' or 'onnx'); without it rollouts use tfjs. */
+  onnxRuntime?: OrtRuntime;
 }
 
 /** Everything a resumed run needs, beyond the policy checkpoint files. */
@@ -104,7 +108,7 @@ const RunnerStateSchema = z.object({
 
 /** The PPO settings of a config. */
 function ppoConfig(c: ExperimentConfig): PpoConfig {
-  const { steps: _steps, ...rest } = c.rl;
+  const { steps: _steps, rolloutEngine: _engine, ...rest } = c.rl;
   return rest;
 }
 
@@ -320,6 +324,7 @@ export class ExperimentRunner {
     let policy: Transformer | null = null;
     let reference: Transformer | null = null;
     let optimizer: AdamW | null = null;
+    let engine: RolloutEngine | null = null;
     try {
       // Inside the try: a backend that cannot start ends the run in 'error', so the next run can start.
       this.backend = await this.chooseBackend();
@@ -375,6 +380,11 @@ export class ExperimentRunner {
         this.lastGood = { step: this.step, files };
       };
       if (!this.lastGood || this.lastGood.step !== this.step) await keep();
+      if (this.step < c.rl.steps) {
+        const made = await createRolloutEngine(c.rl.rolloutEngine, this.host.onnxRuntime, policy);
+        engine = made.engine;
+        if (made.note) this.status('rl', `note: ${made.note}`);
+      }
       while (this.step < c.rl.steps) {
         if (await this.gate()) return await this.finish('stopped', policy, reference, optimizer, tokenizer);
         const stepNumber = this.step + 1;
@@ -389,6 +399,7 @@ export class ExperimentRunner {
           ppo,
           c.promptFormat,
           this.rng('sample', stepNumber),
+          engine ?? undefined,
         );
         const sampleSeconds = (performance.now() - t0) / 1000;
         const { advantages, returns, kl } = computeAdvantages(rollouts, ppo);
@@ -444,6 +455,7 @@ export class ExperimentRunner {
         await this.evaluateNow(policy, tokenizer);
       return await this.finish('done', policy, reference, optimizer, tokenizer);
     } finally {
+      await engine?.dispose();
       policy?.dispose();
       reference?.dispose();
       optimizer?.dispose();

@@ -20,3 +20,19 @@ export function tokenEntropy(logits: tf.Tensor3D): tf.Tensor2D {
 export function maskedMean(x: tf.Tensor, mask: tf.Tensor): tf.Scalar {
   return tf.div(tf.sum(tf.mul(x, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
 }
+
+/**
+ * log p(target) and the entropy at every position from one log-softmax (the PPO loss needs both;
+ * computing them apart would run the [B, T, V] softmax and its gradient twice).
+ */
+export function tokenLogprobsAndEntropy(
+  logits: tf.Tensor3D,
+  targets: tf.Tensor2D,
+): { logprobs: tf.Tensor2D; entropy: tf.Tensor2D } {
+  const V = logits.shape[2];
+  const logp = tf.logSoftmax(logits);
+  return {
+    logprobs: tf.sum(tf.mul(logp, tf.oneHot(targets, V).cast('float32')), -1) as tf.Tensor2D,
+    entropy: tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1)) as tf.Tensor2D,
+  };
+}

@@ -24,11 +24,36 @@ import { parameterShapes, type ModelConfig } from './transformer';
 const onnx = (onnxProto as unknown as { onnx: typeof Onnx }).onnx;
 const F32 = onnx.TensorProto.DataType.FLOAT;
 const I64 = onnx.TensorProto.DataType.INT64;
+const I32 = onnx.TensorProto.DataType.INT32;
+
+const io = (name: string, type: number, dims: Onnx.TensorShapeProto.IDimension[]): Onnx.IValueInfoProto => ({
+  name,
+  type: { tensorType: { elemType: type, shape: { dim: dims } } },
+});
 
 export interface OnnxWeights {
   config: ModelConfig;
   /** Float32 data by Hugging Face name, in HF layouts. */
   weights: Map<string, Float32Array>;
+}
+
+/**
+ * The rollout engine's variant of the graph (src/model/onnx-sampler.ts): every weight is a graph
+ * input (fed at each run, so one session serves the policy after every update and the reference
+ * model), ids and positions are int32, the mask float32, and a value-head output is added.
+ */
+export interface EngineGraphOptions {
+  weightInputs: true;
+  values: boolean;
+}
+
+/** The graph input names and shapes of the weights in the engine graph; linears are fed as [in, out]. */
+export function engineWeightInputs(c: ModelConfig, values: boolean): { name: string; dims: number[] }[] {
+  return parameterShapes(c, values).map(([name, shape]) =>
+    shape.length === 2 && name !== 'model.embed_tokens.weight'
+      ? { name: `${name}.T`, dims: [shape[1], shape[0]] }
+      : { name, dims: shape },
+  );
 }
 
 class GraphBuilder {
@@ -108,11 +133,25 @@ function transpose2d(w: Float32Array, rows: number, cols: number): Float32Array 
   return out;
 }
 
-/** The ONNX model bytes for a checkpoint's weights. */
-export function exportOnnx({ config: c, weights }: OnnxWeights): Uint8Array {
-  for (const [name] of parameterShapes(c, false))
-    if (!weights.has(name)) throw new Error(`missing weight ${name}`);
+/** The ONNX model bytes for a checkpoint's weights (or, for the engine, a graph that takes them as inputs). */
+export function exportOnnx({ config: c, weights }: OnnxWeights, engine?: EngineGraphOptions): Uint8Array {
+  if (!engine)
+    for (const [name] of parameterShapes(c, false))
+      if (!weights.has(name)) throw new Error(`missing weight ${name}`);
   const g = new GraphBuilder();
+  const weightInputs: Onnx.IValueInfoProto[] = [];
+  // A weight: an initializer holding the data, or (engine) a graph input of the same name.
+  const weight = (name: string, dims: number[], data: () => Float32Array): string => {
+    if (!engine) return g.floats(name, dims, data());
+    weightInputs.push(
+      io(
+        name,
+        F32,
+        dims.map((d) => ({ dimValue: d })),
+      ),
+    );
+    return name;
+  };
   const D = c.hiddenSize;
   const H = c.numHeads;
   const hd = D / H;
@@ -120,7 +159,7 @@ export function exportOnnx({ config: c, weights }: OnnxWeights): Uint8Array {
   const V = c.vocabSize;
   const w = (name: string) => weights.get(name) as Float32Array;
   const linear = (x: string, name: string, out: number, inp: number) =>
-    g.node('MatMul', [x, g.floats(`${name}.T`, [inp, out], transpose2d(w(name), out, inp))]);
+    g.node('MatMul', [x, weight(`${name}.T`, [inp, out], () => transpose2d(w(name), out, inp))]);
 
   // Constants: rotary tables, rotate-half matrix, causal mask, scalars.
   const half = hd / 2;
@@ -186,14 +225,14 @@ export function exportOnnx({ config: c, weights }: OnnxWeights): Uint8Array {
       [intsAttr('axes', [-1]), intAttr('keepdims', 1)],
     );
     const normed = g.node('Div', [x, g.node('Sqrt', [g.node('Add', [ms, 'eps'])])]);
-    return g.node('Mul', [normed, g.floats(name, [D], w(name))]);
+    return g.node('Mul', [normed, weight(name, [D], () => w(name))]);
   };
   const heads = (x: string) =>
     g.node('Transpose', [g.node('Reshape', [x, 'heads_shape'])], [intsAttr('perm', [0, 2, 1, 3])]);
 
   let x = g.node(
     'Gather',
-    [g.floats('model.embed_tokens.weight', [V, D], w('model.embed_tokens.weight')), 'input_ids'],
+    [weight('model.embed_tokens.weight', [V, D], () => w('model.embed_tokens.weight')), 'input_ids'],
     [intAttr('axis', 0)],
   );
   for (let i = 0; i < c.numLayers; i++) {
@@ -231,17 +270,23 @@ export function exportOnnx({ config: c, weights }: OnnxWeights): Uint8Array {
     [],
     'logits',
   );
+  if (engine?.values)
+    g.node(
+      'Squeeze',
+      [
+        g.node('Add', [
+          g.node('MatMul', [hFinal, weight('value_head.weight.T', [D, 1], () => w('value_head.weight'))]),
+          weight('value_head.bias', [1], () => w('value_head.bias')),
+        ]),
+        g.ints('last_axis', [-1]),
+      ],
+      [],
+      'values',
+    );
 
   const dim = (p: string): Onnx.TensorShapeProto.IDimension => ({ dimParam: p });
   const cache = Array.from({ length: c.numLayers }, (_, i) => [`${i}.key`, `${i}.value`]).flat();
-  const io = (
-    name: string,
-    type: number,
-    dims: Onnx.TensorShapeProto.IDimension[],
-  ): Onnx.IValueInfoProto => ({
-    name,
-    type: { tensorType: { elemType: type, shape: { dim: dims } } },
-  });
+  const ids = engine ? I32 : I64;
   const model: Onnx.IModelProto = {
     irVersion: 8,
     producerName: 'habits-lab',
@@ -252,9 +297,9 @@ export function exportOnnx({ config: c, weights }: OnnxWeights): Uint8Array {
       node: g.nodes,
       initializer: g.initializers,
       input: [
-        io('input_ids', I64, [dim('batch_size'), dim('sequence_length')]),
-        io('attention_mask', I64, [dim('batch_size'), dim('total_sequence_length')]),
-        io('position_ids', I64, [dim('batch_size'), dim('sequence_length')]),
+        io('input_ids', ids, [dim('batch_size'), dim('sequence_length')]),
+        io('attention_mask', engine ? F32 : I64, [dim('batch_size'), dim('total_sequence_length')]),
+        io('position_ids', ids, [dim('batch_size'), dim('sequence_length')]),
         ...cache.map((name) =>
           io(`past_key_values.${name}`, F32, [
             dim('batch_size'),
@@ -263,9 +308,11 @@ export function exportOnnx({ config: c, weights }: OnnxWeights): Uint8Array {
             { dimValue: hd },
           ]),
         ),
+        ...weightInputs,
       ],
       output: [
         io('logits', F32, [dim('batch_size'), dim('sequence_length'), { dimValue: V }]),
+        ...(engine?.values ? [io('values', F32, [dim('batch_size'), dim('sequence_length')])] : []),
         ...cache.map((name) =>
           io(`present.${name}`, F32, [
             dim('batch_size'),

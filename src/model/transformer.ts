@@ -43,6 +43,27 @@ export const matMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradS
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
+/**
+ * Rows `ids` of the embedding E [V, D]: a gather forward; backward, dE = onehot(ids)^T @ dy as a
+ * plain product (the wasm backend cannot differentiate gather). A one-hot product forward would
+ * also cost a [N, V] x [V, D] product and, backward, a gradient for the one-hot that nothing reads.
+ * (oneHot with dtype 'float32' writes int bit patterns on the wasm backend in tfjs 4.22; an int32
+ * one-hot cast to float is correct everywhere.)
+ */
+function embedRows(embed: tf.Tensor, ids: tf.Tensor1D, vocab: number): tf.Tensor2D {
+  const lookup = tf.customGrad(((e: tf.Tensor, save: tf.GradSaveFunc) => {
+    // ids are saved too: the tape frees the forward's other tensors before the backward runs.
+    save([ids]);
+    return {
+      value: tf.gather(e, ids),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => [
+        tf.matMul(tf.transpose(tf.oneHot(saved[0], vocab).cast('float32')), dy as tf.Tensor),
+      ],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (e: tf.Tensor) => tf.Tensor;
+  return lookup(embed) as tf.Tensor2D;
+}
+
 export interface ModelConfig {
   vocabSize: number;
   hiddenSize: number; // D
@@ -253,10 +274,9 @@ export class Transformer {
       allowed = tf.logicalAnd(allowed, options.keyMask.cast('bool').reshape([B, 1, 1, Tk]));
     const bias = tf.where(allowed, tf.zeros([1]), tf.fill([1], -1e4));
 
-    // x [B*T, D]: the embedding as a one-hot matmul. (oneHot with dtype 'float32' writes int bit
-    // patterns on the wasm backend in tfjs 4.22; an int32 one-hot cast to float is correct everywhere.)
+    // x [B*T, D]: the embedding rows, gathered (see embedRows for its gradient).
     const embed = this.p('model.embed_tokens.weight'); // [V, D]
-    let x = matMul(tf.oneHot(ids.reshape([-1]), c.vocabSize).cast('float32'), embed) as tf.Tensor2D;
+    let x = embedRows(embed, ids.reshape([-1]) as tf.Tensor1D, c.vocabSize);
     // Weights are [out, in] (HF layout): y = x @ W^T, with W^T made explicitly (see matMul).
     const linear = (h: tf.Tensor2D, name: string): tf.Tensor2D =>
       matMul(h, tf.transpose(this.p(name))) as tf.Tensor2D;

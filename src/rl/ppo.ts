@@ -22,12 +22,13 @@ import {
   type RewardResult,
 } from '../countdown';
 import type { Rng } from '../util/rng';
-import { maskedMean, tokenEntropy, tokenLogprobs } from '../model/logprobs';
-import { sample } from '../model/sampling';
+import { maskedMean, tokenLogprobsAndEntropy } from '../model/logprobs';
 import type { Tokenizer } from '../model/tokenizer';
 import type { Transformer } from '../model/transformer';
 import { gae, groupAdvantages, klEstimate, tokenRewards, whiten, type KlEstimator } from './advantages';
 import { onGrid, pack, toTensors } from './batch';
+import { tfjsEngine, type RolloutEngine } from './rollout-engine';
+import { tempered } from './teacher-forcing';
 import { gradients } from './grads';
 import { ppoLosses } from './losses';
 import type { AdamW } from './optim';
@@ -78,46 +79,11 @@ export interface UpdateStats {
   tokensPerSecond: number;
 }
 
-/** The logits of the distribution sampled at temperature T (the sampler divides the same way). */
-function tempered(logits: tf.Tensor3D, temperature: number): tf.Tensor3D {
-  return temperature === 1 ? logits : tf.div(logits, temperature);
-}
-
-/** Log-probabilities a model gives each response token at temperature T, by teacher forcing (no gradients). */
-
-export async function responseLogprobs(
-  model: Transformer,
-  rows: readonly { prompt: readonly number[]; response: readonly number[] }[],
-  padId: number,
-  batchSize = 64,
-  temperature = 1,
-): Promise<number[][]> {
-  const out: number[][] = [];
-  for (let i = 0; i < rows.length; i += batchSize) {
-    const chunk = rows.slice(i, i + batchSize);
-    const packed = pack(
-      chunk.map((r) => ({ ids: [...r.prompt, ...r.response], lossFrom: r.prompt.length })),
-      padId,
-    );
-    const logpT = tf.tidy(() => {
-      const { inputs, targets } = toTensors(packed);
-      return tokenLogprobs(tempered(model.forward(inputs).logits, temperature), targets);
-    });
-    const logp = (await logpT.data()) as Float32Array;
-    logpT.dispose();
-    const W = packed.width - 1;
-    chunk.forEach((r, b) =>
-      out.push(
-        Array.from(
-          logp.subarray(b * W + r.prompt.length - 1, b * W + r.prompt.length - 1 + r.response.length),
-        ),
-      ),
-    );
-  }
-  return out;
-}
-
-/** Step 1-2: sample responses for the problems (each `samplesPerPrompt` times) and score them. */
+/**
+ * Step 1-2: sample responses for the problems (each `samplesPerPrompt` times) and score them. The
+ * engine samples (the tfjs sampler by default, or onnxruntime: src/rl/rollout-engine.ts) and gives
+ * the reference log-probs, once per batch.
+ */
 export async function collectRollouts(
   policy: Transformer,
   reference: Transformer,
@@ -126,10 +92,11 @@ export async function collectRollouts(
   config: PpoConfig,
   promptFormat: PromptFormat,
   rng: Rng,
+  engine: RolloutEngine = tfjsEngine,
 ): Promise<Rollout[]> {
   const expanded = problems.flatMap((p) => new Array<Problem>(config.samplesPerPrompt).fill(p));
   const prompts = expanded.map((p) => tokenizer.encode(formatPrompt(p, promptFormat)));
-  const sampled = await sample(
+  const sampled = await engine.sample(
     policy,
     prompts,
     {
@@ -141,11 +108,10 @@ export async function collectRollouts(
     },
     rng,
   );
-  const refLogprobs = await responseLogprobs(
+  const refLogprobs = await engine.referenceLogprobs(
     reference,
     prompts.map((prompt, i) => ({ prompt, response: sampled.tokens[i] })),
     tokenizer.padId,
-    64,
     config.temperature,
   );
   return expanded.map((problem, i) => {
@@ -199,7 +165,41 @@ export function computeAdvantages(
   return { advantages, returns, kl };
 }
 
-/** Step 4: PPO epochs over shuffled minibatches of the rollouts. */
+/**
+ * Padded tokens the update computes at once. A minibatch is cut into buckets of rows of similar
+ * length (sorted, longest first), each padded only to its own longest row, and their gradients are
+ * summed before one optimizer step; so short answers are not padded to the longest one. Larger
+ * buckets pay less per-op overhead, smaller ones less padding (measured: docs/BENCHMARKS.md).
+ */
+export const UPDATE_BUCKET_TOKENS = 2048;
+
+/** Rows of a minibatch (indices) in buckets of similar length, each at most `budget` padded tokens. */
+export function lengthBuckets(
+  lengths: readonly number[],
+  idx: readonly number[],
+  budget: number,
+): number[][] {
+  const sorted = [...idx].sort((a, b) => lengths[b] - lengths[a] || a - b);
+  const buckets: number[][] = [];
+  let current: number[] = [];
+  for (const i of sorted) {
+    // Sorted longest first: the bucket's width is its first row's length.
+    const width = current.length > 0 ? lengths[current[0]] : lengths[i];
+    if (current.length > 0 && (current.length + 1) * width > budget) {
+      buckets.push(current);
+      current = [];
+    }
+    current.push(i);
+  }
+  if (current.length > 0) buckets.push(current);
+  return buckets;
+}
+
+/**
+ * Step 4: PPO epochs over shuffled minibatches of the rollouts. The old log-probs and values are the
+ * rollout's (the sampler's, which agree with the policy's to float32 precision: with one epoch the
+ * policy has not moved since), so the update runs one forward and one backward pass per token.
+ */
 export async function ppoUpdate(
   policy: Transformer,
   optimizer: AdamW,
@@ -209,64 +209,103 @@ export async function ppoUpdate(
   config: PpoConfig,
   rng: Rng,
   padId: number,
+  bucketTokens = UPDATE_BUCKET_TOKENS,
 ): Promise<UpdateStats> {
   const useValues = config.advantage === 'gae' && policy.hasValueHead;
   const sums = { policyLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, clipFraction: 0, gradNorm: 0 };
   let updates = 0;
   let tokens = 0;
+  const lengths = rollouts.map((r) => r.prompt.length + r.response.length);
   const t0 = performance.now();
   for (let epoch = 0; epoch < config.epochs; epoch++) {
     const order = rng.shuffled(rollouts.map((_, i) => i));
     const size = Math.ceil(order.length / config.minibatches);
     for (let start = 0; start < order.length; start += size) {
-      const idx = order.slice(start, start + size);
-      const mb = idx.map((i) => rollouts[i]);
-      const packed = pack(
-        mb.map((r) => ({ ids: [...r.prompt, ...r.response], lossFrom: r.prompt.length })),
-        padId,
-      );
-      const starts = mb.map((r) => r.prompt.length);
-      const W = packed.width - 1;
-      const grid = (rows: readonly (readonly number[])[]) =>
-        tf.tensor2d(onGrid(rows, starts, packed.width), [mb.length, W]);
-      // The loss parts are kept out of the gradient tape's scope (tf.keep) to report them.
-      let parts: tf.Scalar[] = [];
-      const stats = tf.tidy(() => {
-        const { inputs, targets, mask } = toTensors(packed);
-        const oldLogprobs = grid(mb.map((r) => r.logprobs));
-        const adv = grid(idx.map((i) => advantages[i]));
-        const oldValues = grid(mb.map((r) => r.values));
-        const rets = grid(idx.map((i) => returns[i]));
-        const { grads } = gradients(
-          policy,
-          () => {
-            const out = policy.forward(inputs, { values: useValues });
-            const logits = tempered(out.logits, config.temperature);
-            const l = ppoLosses(
-              {
-                logprobs: tokenLogprobs(logits, targets),
-                oldLogprobs,
-                advantages: adv,
-                entropy: tokenEntropy(logits),
-                mask,
-                ...(useValues ? { values: out.values, oldValues, returns: rets } : {}),
-              },
-              config.clip,
-              config.valueClip,
-            );
-            parts = [l.policyLoss, l.valueLoss, l.entropy, l.approxKl, l.clipFraction].map((t) => tf.keep(t));
-            // loss = policy loss - c_ent * entropy + c_v * value loss
-            return tf.add(
-              tf.sub(l.policyLoss, tf.mul(config.entropyCoef, l.entropy)),
-              tf.mul(config.valueCoef, l.valueLoss),
-            ) as tf.Scalar;
-          },
-          useValues,
+      const minibatch = order.slice(start, start + size);
+      const counted = minibatch.reduce((n, i) => n + rollouts[i].response.length, 0);
+      let summed: Map<string, tf.Tensor> | null = null;
+      // The loss parts, token-weighted over the buckets: [policy, value, entropy, approxKl, clip].
+      let parts: tf.Tensor1D | null = null;
+      for (const idx of lengthBuckets(lengths, minibatch, bucketTokens)) {
+        const mb = idx.map((i) => rollouts[i]);
+        // Each bucket's means count its share of the minibatch's tokens: the summed gradient is the
+        // gradient of the minibatch's token means.
+        const share = mb.reduce((n, r) => n + r.response.length, 0) / Math.max(1, counted);
+        const packed = pack(
+          mb.map((r) => ({ ids: [...r.prompt, ...r.response], lossFrom: r.prompt.length })),
+          padId,
         );
-        const gradNorm = optimizer.apply(grads, config.lr);
-        return tf.stack([...parts, gradNorm]);
-      });
-      tf.dispose(parts);
+        const starts = mb.map((r) => r.prompt.length);
+        const W = packed.width - 1;
+        const grid = (rows: readonly (readonly number[])[]) =>
+          tf.tensor2d(onGrid(rows, starts, packed.width), [mb.length, W]);
+        let bucketParts: tf.Tensor1D | null = null;
+        // A plain object: tf.tidy keeps the tensors of the objects it returns, not of a Map's.
+        const byName = tf.tidy(() => {
+          const { inputs, targets, mask } = toTensors(packed);
+          const oldLogprobs = grid(mb.map((r) => r.logprobs));
+          const adv = grid(idx.map((i) => advantages[i]));
+          const oldValues = grid(mb.map((r) => r.values));
+          const rets = grid(idx.map((i) => returns[i]));
+          const { grads } = gradients(
+            policy,
+            () => {
+              const out = policy.forward(inputs, { values: useValues });
+              const { logprobs, entropy } = tokenLogprobsAndEntropy(
+                tempered(out.logits, config.temperature),
+                targets,
+              );
+              const l = ppoLosses(
+                {
+                  logprobs,
+                  oldLogprobs,
+                  advantages: adv,
+                  entropy,
+                  mask,
+                  ...(useValues ? { values: out.values, oldValues, returns: rets } : {}),
+                },
+                config.clip,
+                config.valueClip,
+              );
+              // Kept out of the gradient tape's scope (tf.keep) to report them.
+              bucketParts = tf.keep(
+                tf.mul(tf.stack([l.policyLoss, l.valueLoss, l.entropy, l.approxKl, l.clipFraction]), share),
+              ) as tf.Tensor1D;
+              // loss = policy loss - c_ent * entropy + c_v * value loss, weighted by the bucket's share
+              return tf.mul(
+                tf.add(
+                  tf.sub(l.policyLoss, tf.mul(config.entropyCoef, l.entropy)),
+                  tf.mul(config.valueCoef, l.valueLoss),
+                ),
+                share,
+              ) as tf.Scalar;
+            },
+            useValues,
+          );
+          return Object.fromEntries(grads);
+        });
+        const grads = new Map(Object.entries(byName));
+        if (summed === null) summed = grads;
+        else {
+          const previous: Map<string, tf.Tensor> = summed;
+          summed = new Map([...previous].map(([name, g]) => [name, tf.add(g, grads.get(name) as tf.Tensor)]));
+          tf.dispose([...previous.values(), ...grads.values()]);
+        }
+        const b = bucketParts as unknown as tf.Tensor1D;
+        if (parts === null) parts = b;
+        else {
+          const previous: tf.Tensor1D = parts;
+          parts = tf.add(previous, b);
+          tf.dispose([previous, b]);
+        }
+      }
+      if (summed === null || parts === null) continue;
+      const finalGrads: Map<string, tf.Tensor> = summed;
+      const finalParts: tf.Tensor1D = parts;
+      const stats = tf.tidy(() =>
+        tf.concat([finalParts, optimizer.apply(finalGrads, config.lr).reshape([1])]),
+      );
+      tf.dispose([...finalGrads.values(), finalParts]);
       const [pl, vl, ent, kl, cf, gn] = Array.from((await stats.data()) as Float32Array);
       stats.dispose();
       sums.policyLoss += pl;
@@ -276,7 +315,7 @@ export async function ppoUpdate(
       sums.clipFraction += cf;
       sums.gradNorm += gn;
       updates++;
-      tokens += packed.mask.flat().reduce((a, x) => a + x, 0);
+      tokens += counted;
     }
   }
   const n = Math.max(1, updates);

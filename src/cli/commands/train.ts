@@ -26,6 +26,7 @@ import {
 } from '../../lab';
 import { BACKENDS, selectBackend, SIZE_NAMES, type BackendName } from '../../model';
 import { readFolder, writeFolder } from '../../model/node-files';
+import { nodeOnnxRuntime } from '../../model/node-ort';
 import { evaluate } from '../../rl/evaluate';
 import { renderChartsPng } from '../chart-image';
 import { checkpointFolder, loadModelOption } from '../checkpoints';
@@ -165,6 +166,8 @@ function fileHost(
       if (started) flush();
     },
     written: () => started,
+    // The rollout engine's runtime (rl.rolloutEngine 'auto' or 'onnx'): one thread, as the run's one core.
+    onnxRuntime: nodeOnnxRuntime(1),
   };
 }
 
