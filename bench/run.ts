@@ -5,19 +5,8 @@ import * as tf from '@tensorflow/tfjs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { primeData } from '../src/behaviors';
-import { Rng } from '../src/util/rng';
-import {
-  maskedMean,
-  modelConfig,
-  sample,
-  sampleWithoutCache,
-  selectBackend,
-  tokenLogprobs,
-  Transformer,
-  type SizePreset,
-} from '../src/model';
-import { labTokenizer } from '../src/behaviors/vocabulary';
+import { modelConfig, selectBackend, Transformer, type SizePreset } from '../src/model';
+import { DECODE_BATCH, decodeRate, prompts, SEQ, tok, TRAIN_BATCH, trainRate } from './rates';
 
 const args = process.argv.slice(2);
 const unknown = args.filter((a) => a !== '--quick');
@@ -28,10 +17,6 @@ if (unknown.length) {
   process.exit(2);
 }
 const quick = args.includes('--quick');
-const tok = labTokenizer();
-const SEQ = 128; // a primed trace with its prompt is 60-150 tokens
-const TRAIN_BATCH = 32;
-const DECODE_BATCH = 4;
 const NEW_TOKENS = quick ? 50 : 200;
 
 interface Row {
@@ -43,50 +28,6 @@ interface Row {
   train?: number;
   batch?: number;
   torch1?: number;
-}
-
-// The decode prompts: the compact prompts of DECODE_BATCH problems (the batch is padded to the longest).
-const prompts = primeData({ condition: 'all_strategies', n: DECODE_BATCH, seed: 1, preset: 'paper' }).map(
-  (e) => tok.encode(e.query),
-);
-
-async function decodeRate(model: Transformer, cached: boolean): Promise<number> {
-  const options = { maxNewTokens: NEW_TOKENS, eosId: -1, padId: tok.padId };
-  const t0 = performance.now();
-  if (cached) await sample(model, prompts, options, new Rng(1));
-  else await sampleWithoutCache(model, prompts, options, new Rng(1));
-  return (DECODE_BATCH * NEW_TOKENS) / ((performance.now() - t0) / 1000);
-}
-
-async function trainRate(model: Transformer, TRAIN_BATCH: number): Promise<number> {
-  const ids = tf.tensor2d(
-    Array.from({ length: TRAIN_BATCH }, (_, b) =>
-      Array.from({ length: SEQ }, (_, t) => (b * 7 + t * 13) % tok.size),
-    ),
-    [TRAIN_BATCH, SEQ],
-    'int32',
-  );
-  const mask = tf.ones([TRAIN_BATCH, SEQ - 1]);
-  const opt = tf.train.adam(1e-3);
-  const loss = () => {
-    const { logits } = model.forward(ids.slice([0, 0], [TRAIN_BATCH, SEQ - 1]) as tf.Tensor2D);
-    return tf.neg(
-      maskedMean(tokenLogprobs(logits, ids.slice([0, 1], [TRAIN_BATCH, SEQ - 1]) as tf.Tensor2D), mask),
-    ) as tf.Scalar;
-  };
-  const step = async () => {
-    const l = opt.minimize(loss, true, model.variables(false)) as tf.Scalar;
-    await l.data();
-    l.dispose();
-  };
-  await step();
-  const steps = quick ? 1 : 3;
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) await step();
-  const rate = (TRAIN_BATCH * (SEQ - 1) * steps) / ((performance.now() - t0) / 1000);
-  tf.dispose([ids, mask]);
-  opt.dispose();
-  return rate;
 }
 
 function torchRate(size: SizePreset, batch: number): number | undefined {
@@ -122,12 +63,12 @@ for (const backend of ['wasm', 'cpu'] as const) {
   for (const size of sizes) {
     const model = Transformer.init(modelConfig(tok.size, size), 1);
     const row: Row = { backend, size, params: [...model.params.values()].reduce((n, v) => n + v.size, 0) };
-    row.cached = await decodeRate(model, true);
-    row.uncached = await decodeRate(model, false);
+    row.cached = await decodeRate(model, true, NEW_TOKENS);
+    row.uncached = await decodeRate(model, false, NEW_TOKENS);
     // A mini step of 32 x 128 tokens runs out of wasm memory ("memory access out of bounds" at about
     // 4 GB in tfjs 4.22): use 8 rows there.
     row.batch = size === 'mini' ? 8 : TRAIN_BATCH;
-    row.train = await trainRate(model, row.batch);
+    row.train = await trainRate(model, row.batch, quick ? 1 : 3);
     if (backend === 'wasm') row.torch1 = torchRate(size, row.batch);
     model.dispose();
     rows.push(row);
@@ -136,6 +77,10 @@ for (const backend of ['wasm', 'cpu'] as const) {
 }
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
+function browserVersion(): string {
+  const v = spawnSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', ['--version'], { encoding: 'utf8' });
+  return /[\d.]+/.exec(v.stdout ?? '')?.[0] ?? '';
+}
 const lines = [
   '# Benchmarks',
   '',
@@ -177,6 +122,50 @@ const lines = [
   '- `npx tsx bench/reward-adversarial.ts`: the reward on 100,000 random and adversarial inputs per mode, mean and worst time per input (docs/REWARD.md).',
   '',
 ];
+// The browser section: the same nano figures in Chromium's Web Worker (bench/browser.ts), beside
+// the Node wasm row of this run as the anchor.
+const browser = spawnSync('npx', ['tsx', 'bench/browser.ts', ...(quick ? ['--quick'] : [])], {
+  encoding: 'utf8',
+});
+const browserRows = browser.stdout
+  .split('\n')
+  .filter((l) => l.startsWith('{'))
+  .map(
+    (l) =>
+      JSON.parse(l) as {
+        label: string;
+        ok: boolean;
+        error?: string;
+        threads?: number;
+        cores?: number;
+        isolated?: boolean;
+        decode?: number;
+        train?: number;
+      },
+  );
+const nodeNano = rows.find((r) => r.backend === 'wasm' && r.size === 'nano');
+lines.splice(
+  lines.indexOf('## Other benchmarks'),
+  0,
+  '## In the browser',
+  '',
+  `Command: the same run (bench/browser.ts). Chromium ${browserVersion()} (Debian), the lab's flags (vite.config.ts), a production build of a cross-origin isolated page; each case in a Web Worker of its own, as the trainer runs. The nano model, the same decode (cached, ${DECODE_BATCH} prompts) and train step (${TRAIN_BATCH} × ${SEQ} tokens) as above. WebGPU here is SwiftShader, a software renderer on the CPU: a correctness check, not a GPU's speed.`,
+  '',
+  '| where | wasm threads | decode, cached (tokens/s) | train (tokens/s) |',
+  '| --- | --- | --- | --- |',
+  `| Node, wasm (the anchor, above) | 1 | ${fmt(nodeNano?.cached)} | ${fmt(nodeNano?.train)} |`,
+  ...browserRows.map((r) =>
+    r.ok
+      ? `| Chromium, ${r.label} | ${r.threads ?? '—'}${r.threads !== undefined ? ` of ${r.cores} cores` : ''} | ${fmt(r.decode)} | ${fmt(r.train)} |`
+      : `| Chromium, ${r.label} | — | failed: ${r.error} | — |`,
+  ),
+  ...(browserRows.length
+    ? []
+    : [`| Chromium | — | did not run: ${(browser.stderr || '').trim().split('\n').at(-1) ?? ''} | — |`]),
+  '',
+  "tfjs-wasm's threaded build is loaded when the page is cross-origin isolated, but here it reported one thread even when asked for every core (`setThreadsCount`), so the two wasm rows measure the same thing on this 2-core machine; tfjs's own default is half the cores, at most 4.",
+  '',
+);
 writeFileSync('docs/BENCHMARKS.md', lines.join('\n'));
 // The table is written unaligned; format it so that `npm run check` (prettier --check) passes.
 spawnSync('npx', ['prettier', '--write', 'docs/BENCHMARKS.md'], { stdio: 'inherit' });

@@ -24,6 +24,8 @@ import { loadCheckpointFiles, saveCheckpointFiles } from '../src/storage/db';
 import { probeStep } from '../src/model/probe';
 import type { Dimensions } from '../src/model/names';
 import { installFault, isFault } from './faults';
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import { webOnnxRuntime } from '../src/model/web-ort';
 
 const backendOptions = {
   wasmPaths: {
@@ -32,6 +34,8 @@ const backendOptions = {
     'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
   } as unknown as string,
 };
+
+const onnxRuntime = webOnnxRuntime({ wasmUrl: ortWasm });
 
 let runner: ExperimentRunner | null = null;
 // A test's fault (workers/faults.ts): sees each event of a run.
@@ -77,6 +81,8 @@ function host(runId: string, onEvent: (e: LabEvent) => void) {
     autosaveEvery: 10,
     measureBackends: true,
     failover: true,
+    // Rollouts on onnxruntime-web's wasm EP (rl.rolloutEngine auto or onnx); the update stays on tfjs.
+    onnxRuntime,
   };
 }
 

@@ -109,3 +109,10 @@ export function parameterShapes(c: ModelShape, withValueHead: boolean): [string,
 export function countParameters(c: ModelShape, withValueHead = false): number {
   return parameterShapes(c, withValueHead).reduce((n, [, shape]) => n + shape.reduce((a, b) => a * b, 1), 0);
 }
+
+/** The backend probe's pass (model/probe.ts): a batch shaped like a PPO minibatch of the default
+ * run (8 × 48). Here, free of tfjs, so that the page can scale the probe's time without loading it. */
+export const PROBE_BATCH = 8;
+export const PROBE_LENGTH = 48;
+/** Tokens in one probed pass. */
+export const PROBE_TOKENS = PROBE_BATCH * PROBE_LENGTH;

@@ -5,11 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { modelConfig, Transformer, type SizePreset } from './transformer';
 import type { Dimensions } from './names';
 
-/** The tokens per pass: a batch shaped like a PPO minibatch of the default run (8 × 48). */
-const BATCH = 8;
-const TOKENS = 48;
-/** Tokens in one probed pass. */
-export const PROBE_TOKENS = BATCH * TOKENS;
+import { PROBE_BATCH as BATCH, PROBE_TOKENS, PROBE_LENGTH as TOKENS } from './names';
+
+export { PROBE_TOKENS };
 
 export interface ProbeTiming {
   /** Milliseconds of the first pass (shader compilation on webgpu/webgl included). */

@@ -157,7 +157,10 @@ describe('a newcomer presses Train', () => {
     expect(steps.at(-1)).toBe(3);
     expect(steps.every((s, i) => i === 0 || s >= steps[i - 1])).toBe(true);
     const kept = Number(/from step (\d+)/.exec(notice)?.[1] ?? 0);
-    if (kept > 0) expect(r.timeline.find((m) => m.step === kept)?.status).toMatch(/Backend webgpu/);
+    // Step 1 was made on WebGPU and kept (the fault strikes after it); the status line said webgpu
+    // while it ran (the moment step 1 shows can already read wasm: the failure follows at once).
+    expect(kept).toBe(1);
+    expect(r.timeline.some((m) => /Backend webgpu/.test(m.status))).toBe(true);
     expect(r.status).toMatch(/Backend wasm/);
   }, 400_000);
 });

@@ -5,7 +5,7 @@
 import { primeData } from '../../behaviors';
 import type { ExperimentConfig } from '../../lab/config';
 import type { BackendReport } from '../../model/backend';
-import { PROBE_TOKENS } from '../../model/probe';
+import { PROBE_TOKENS } from '../../model/names';
 import { labTokenizer } from '../../behaviors/vocabulary';
 
 /** "wasm — measured: webgpu 41 ms, wasm 18 ms per pass — skipped webgl: ..." */

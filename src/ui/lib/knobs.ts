@@ -237,6 +237,13 @@ export const KNOBS = {
     section: 'advanced',
     help: HELP.gradClip,
   },
+  rolloutEngine: {
+    path: 'rl.rolloutEngine',
+    field: RlSchema.shape.rolloutEngine,
+    label: 'Rollout engine',
+    section: 'advanced',
+    help: HELP.rolloutEngine,
+  },
   epochs: {
     path: 'rl.epochs',
     field: RlSchema.shape.epochs,
