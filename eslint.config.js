@@ -33,7 +33,18 @@ const projectRules = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/', 'dist-bench/', 'node_modules/', 'public/', 'runs/', 'coverage/', 'test-artifacts/', 'tmp_*'] },
+  {
+    ignores: [
+      'dist/',
+      'dist-bench/',
+      'node_modules/',
+      'public/',
+      'runs/',
+      'coverage/',
+      'test-artifacts/',
+      'tmp_*',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...svelte.configs['flat/recommended'],

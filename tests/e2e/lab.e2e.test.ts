@@ -164,7 +164,9 @@ describe('Habits Lab in real Chromium', () => {
     for (const name of ['Train', 'Pause', 'Resume', 'Stop', 'Reset'])
       await expect(page.getByRole('button', { name, exact: true }).count()).resolves.toBe(1);
     const status = await page.locator('.status').innerText();
-    expect(status).toMatch(/Backend wasm — measured wasm \d+ ms.*skipped webgpu: a software renderer \(.*swiftshader/i);
+    expect(status).toMatch(
+      /Backend wasm — measured wasm \d+ ms.*skipped webgpu: a software renderer \(.*swiftshader/i,
+    );
     expect(await page.locator('.tip').count()).toBeGreaterThanOrEqual(15);
     expect(await page.locator('.tip').first().getAttribute('aria-label')).toMatch(/prime/i);
     expect(await page.locator('figure[data-chart]').count()).toBe(5);
