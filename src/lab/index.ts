@@ -2,6 +2,7 @@
 export * from './config';
 export * from './events';
 export * from './runner';
+export * from './step-metrics';
 export * from './charts';
 export * from './records';
 export * from './survey';

@@ -10,9 +10,7 @@
 // run resumed from a checkpoint continues exactly the same curve.
 
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
-import { classify, primeData } from '../behaviors';
-import { summarizeBehaviors, type BehaviorSummary } from '../behaviors/metrics';
+import { primeData } from '../behaviors';
 import { formatPrompt, trainingProblems, type Problem } from '../countdown';
 import { Rng } from '../util/rng';
 import {
@@ -24,37 +22,22 @@ import {
   type BackendReport,
 } from '../model/backend';
 import { probeStep } from '../model/probe';
-import { loadCheckpoint, saveCheckpoint, type CheckpointFiles } from '../model/checkpoint';
-import { readSafetensors, writeSafetensors } from '../model/safetensors';
+import { loadCheckpoint, type CheckpointFiles } from '../model/checkpoint';
+import { readSafetensors } from '../model/safetensors';
 import { Tokenizer } from '../model/tokenizer';
-import { RESUME_FILES, sizeMismatch, type Dimensions } from '../model/names';
+import { sizeMismatch, type Dimensions } from '../model/names';
 import { modelConfig, Transformer, type SizePreset } from '../model/transformer';
-import { evaluate, type EvalResult } from '../rl/evaluate';
-import { AdamW, type OptimizerState } from '../rl/optim';
-import {
-  collectRollouts,
-  computeAdvantages,
-  ppoUpdate,
-  tokenMean,
-  type PpoConfig,
-  type Rollout,
-  type UpdateStats,
-} from '../rl/ppo';
+import { evaluate } from '../rl/evaluate';
+import { AdamW } from '../rl/optim';
+import { collectRollouts, computeAdvantages, ppoUpdate, type PpoConfig } from '../rl/ppo';
 import { runSft } from '../rl/sft';
 import { createRolloutEngine, type RolloutEngine } from '../rl/rollout-engine';
 import type { OrtRuntime } from '../model/onnx-sampler';
 import { parseConfig, testProblems, type ExperimentConfig } from './config';
-import { describeIssues, importedArray, parseUntilFirstIssue } from './validate';
-import type {
-  EvalMetrics,
-  EvalSummary,
-  LabEvent,
-  RunSummary,
-  SampleView,
-  Stage,
-  StepMetrics,
-} from './events';
-import { isFinished, LabEventSchema } from './events';
+import { checkStateStep, readRunnerState, restoreTraining, writeResumeFiles } from './resume-state';
+import { sampleView, stepMetrics, summaryOf } from './step-metrics';
+import type { EvalMetrics, LabEvent, RunSummary, Stage } from './events';
+import { isFinished } from './events';
 import { labTokenizer } from '../behaviors/vocabulary';
 
 export interface RunnerHost {
@@ -84,44 +67,10 @@ export interface RunnerHost {
   onnxRuntime?: OrtRuntime;
 }
 
-/** Everything a resumed run needs, beyond the policy checkpoint files. */
-interface RunnerStateJson {
-  format: 'habits-lab-runner';
-  version: 1;
-  config: ExperimentConfig;
-  step: number;
-  optimizerStep: number;
-  history: LabEvent[];
-}
-
-const [STATE_FILE, REFERENCE_FILE, OPTIMIZER_FILE] = RESUME_FILES;
-
-/** What a resumed run trusts from runner_state.json (the config is checked by parseConfig). */
-const RunnerStateSchema = z.object({
-  format: z.literal('habits-lab-runner'),
-  version: z.literal(1),
-  config: z.unknown(),
-  step: z.number().int().min(0),
-  optimizerStep: z.number().int().min(0),
-  history: importedArray(LabEventSchema, 200_000),
-});
-
 /** The PPO settings of a config. */
 function ppoConfig(c: ExperimentConfig): PpoConfig {
   const { steps: _steps, rolloutEngine: _engine, ...rest } = c.rl;
   return rest;
-}
-
-function summaryOf(r: EvalResult): EvalSummary {
-  return {
-    accuracy: r.accuracy,
-    formatRate: r.formatRate,
-    truncatedRate: r.truncatedRate,
-    responseTokens: r.meanTokens,
-    responseChars: r.meanChars,
-    behaviors: r.behaviors.mean,
-    behaviorsPresent: r.behaviors.present,
-  };
 }
 
 export class ExperimentRunner {
@@ -151,32 +100,10 @@ export class ExperimentRunner {
 
   /** A runner that continues a stopped or checkpointed run from its saved files. */
   static fromCheckpoint(files: CheckpointFiles, host: RunnerHost): ExperimentRunner {
-    const raw = files.get(STATE_FILE);
-    if (!raw)
-      throw new Error(
-        `this checkpoint has no ${STATE_FILE}: it cannot be resumed (start a new run from it instead)`,
-      );
     // Everything a resume needs is checked here, before a model is built.
-    for (const name of [REFERENCE_FILE, OPTIMIZER_FILE])
-      if (!files.has(name)) throw new Error(`this checkpoint has no ${name}: it cannot be resumed`);
-    let json: unknown;
-    try {
-      json = JSON.parse(new TextDecoder().decode(raw));
-    } catch (err) {
-      throw new Error(`${STATE_FILE} is not valid JSON`, { cause: err });
-    }
-    const header = z
-      .object({ format: z.literal('habits-lab-runner'), version: z.literal(1) })
-      .safeParse(json);
-    if (!header.success) throw new Error(`${STATE_FILE} is not a Habits Lab runner state`);
-    const parsed = parseUntilFirstIssue(RunnerStateSchema, json);
-    if (!parsed.success) throw new Error(`${STATE_FILE} is damaged: ${describeIssues(parsed.issues)}`);
-    const state = parsed.data as RunnerStateJson;
+    const state = readRunnerState(files);
     const runner = new ExperimentRunner(state.config, host);
-    if (state.step > runner.config.rl.steps)
-      throw new Error(
-        `${STATE_FILE} is damaged: step ${state.step} is past the run's ${runner.config.rl.steps} steps`,
-      );
+    checkStateStep(state, runner.config.rl.steps);
     runner.step = state.step;
     runner.history = state.history;
     runner.resumeFiles = files;
@@ -233,7 +160,13 @@ export class ExperimentRunner {
   private status(stage: Stage, message: string): void {
     this.stage = stage;
     const shown: Stage = this.paused && !isFinished(stage) ? 'paused' : stage;
-    const e: LabEvent = { type: 'status', stage: shown, message, step: this.step, time: Date.now() };
+    const e: LabEvent = {
+      type: 'status',
+      stage: shown,
+      message,
+      step: this.step,
+      time: Date.now(),
+    };
     if (this.backend) e.backend = this.backend;
     this.host.emit(e);
   }
@@ -304,7 +237,11 @@ export class ExperimentRunner {
     this.deviceLost = null;
     if (report.backend === 'webgpu') {
       // A lost device throws nothing by itself: the step in progress is failed at its next check.
-      const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ message: string }> } }).device;
+      const device = (
+        tf.backend() as unknown as {
+          device?: { lost?: Promise<{ message: string }> };
+        }
+      ).device;
       void device?.lost?.then((info) => {
         if (this.backend === report)
           this.deviceLost = `the WebGPU device was lost: ${info.message || 'no reason given'}`;
@@ -339,7 +276,7 @@ export class ExperimentRunner {
       const prompts = [...pool, ...(c.eval.problems > 0 ? this.testSet() : [])];
       // --- Stage 1: the starting policy (resumed, primed, loaded, or fresh)
       if (this.resumeFiles) {
-        ({ policy, reference, optimizer, tokenizer } = this.restore(this.resumeFiles));
+        ({ policy, reference, optimizer, tokenizer } = restoreTraining(this.resumeFiles, c.rl.gradClip));
         this.checkFits(policy, tokenizer, prompts);
         this.status('rl', `resumed at step ${this.step} on ${this.backend.backend}`);
         // An evaluation due at this step that had not finished when a backend failed.
@@ -359,7 +296,10 @@ export class ExperimentRunner {
         if (this.stopRequested) return await this.finish('stopped', policy, null, null, tokenizer);
         policy.ensureValueHead();
         reference = policy.clone(false);
-        optimizer = new AdamW(policy.params, { gradClip: c.rl.gradClip, weightDecay: 0 });
+        optimizer = new AdamW(policy.params, {
+          gradClip: c.rl.gradClip,
+          weightDecay: 0,
+        });
         // The evaluation at step 0 waits until the first RL step is on the charts: it runs on the
         // reference, the step-0 policy unchanged (the same numbers), after that step.
       }
@@ -384,6 +324,11 @@ export class ExperimentRunner {
         const made = await createRolloutEngine(c.rl.rolloutEngine, this.host.onnxRuntime, policy);
         engine = made.engine;
         if (made.note) this.status('rl', `note: ${made.note}`);
+        else
+          this.status(
+            'rl',
+            `reinforcement learning, rollouts on ${engine.name === 'onnx' ? this.host.onnxRuntime?.name : 'the tfjs sampler'}`,
+          );
       }
       while (this.step < c.rl.steps) {
         if (await this.gate()) return await this.finish('stopped', policy, reference, optimizer, tokenizer);
@@ -402,7 +347,7 @@ export class ExperimentRunner {
           engine ?? undefined,
         );
         const sampleSeconds = (performance.now() - t0) / 1000;
-        const { advantages, returns, kl } = computeAdvantages(rollouts, ppo);
+        const { advantages, returns } = computeAdvantages(rollouts, ppo);
         const stats = await ppoUpdate(
           policy,
           optimizer as AdamW,
@@ -415,7 +360,12 @@ export class ExperimentRunner {
         );
         this.checkDevice();
         this.step = stepNumber;
-        const metrics = this.stepMetrics(rollouts, kl, stats, sampleSeconds, (performance.now() - t0) / 1000);
+        const metrics = stepMetrics(rollouts, stats, {
+          step: this.step,
+          lr: c.rl.lr,
+          sampleSeconds,
+          seconds: (performance.now() - t0) / 1000,
+        });
         // Kept before the step is told: a backend whose update broke the weights fails here, and
         // the next one redoes this step rather than recording it twice.
         await keep();
@@ -596,125 +546,17 @@ export class ExperimentRunner {
     return metrics;
   }
 
-  private stepMetrics(
-    rollouts: Rollout[],
-    kl: number[][],
-    stats: UpdateStats,
-    sampleSeconds: number,
-    seconds: number,
-  ): StepMetrics {
-    const n = Math.max(1, rollouts.length);
-    const behaviors: BehaviorSummary = summarizeBehaviors(
-      rollouts.map((r) => classify(r.text, r.problem).counts),
-    );
-    const tokens = rollouts.reduce((a, r) => a + r.response.length, 0);
-    return {
-      step: this.step,
-      accuracy: rollouts.filter((r) => r.reward.reason === 'correct').length / n,
-      meanReward: rollouts.reduce((a, r) => a + r.reward.score, 0) / n,
-      formatRate:
-        rollouts.filter((r) => r.reward.reason !== 'no_answer' && r.reward.reason !== 'truncated').length / n,
-      truncatedRate: rollouts.filter((r) => r.truncated).length / n,
-      responseTokens: tokens / n,
-      responseChars: rollouts.reduce((a, r) => a + r.text.length, 0) / n,
-      behaviors: behaviors.mean,
-      behaviorsPresent: behaviors.present,
-      policyLoss: stats.policyLoss,
-      valueLoss: stats.valueLoss,
-      entropy: stats.entropy,
-      klToReference: tokenMean(rollouts.map((r) => r.logprobs.map((lp, t) => lp - r.refLogprobs[t]))),
-      approxKl: stats.approxKl,
-      clipFraction: stats.clipFraction,
-      gradNorm: stats.gradNorm,
-      lr: this.config.rl.lr,
-      sampleTokensPerSecond: tokens / Math.max(1e-9, sampleSeconds),
-      trainTokensPerSecond: stats.tokensPerSecond,
-      stepSeconds: seconds,
-    };
-    void kl;
-  }
-
-  /** Checkpoint files that resume this run: the policy folder + reference + optimizer + state. */
-  private async snapshot(
+  /** Checkpoint files that resume this run (src/lab/resume-state.ts). */
+  private snapshot(
     policy: Transformer,
     reference: Transformer,
     optimizer: AdamW,
     tokenizer: Tokenizer,
   ): Promise<CheckpointFiles> {
-    const files = await saveCheckpoint(policy, tokenizer, {
-      made_by: 'habits-lab',
-      run: this.config.name,
-      step: this.step,
-      seed: this.config.seed,
-      prompt_format: this.config.promptFormat,
-      start: this.config.start,
-    });
-    const ref = await saveCheckpoint(reference, tokenizer);
-    files.set(REFERENCE_FILE, ref.get('model.safetensors') as Uint8Array);
-    const opt = await optimizer.getState();
-    const tensors = Object.keys(opt.m).flatMap((name) => [
-      { name: `m.${name}`, shape: [opt.m[name].length], data: opt.m[name] },
-      { name: `v.${name}`, shape: [opt.v[name].length], data: opt.v[name] },
-    ]);
-    files.set(OPTIMIZER_FILE, writeSafetensors(tensors, 'F32', { step: String(opt.step) }));
-    const state: RunnerStateJson = {
-      format: 'habits-lab-runner',
-      version: 1,
-      config: this.config,
-      step: this.step,
-      optimizerStep: opt.step,
-      history: this.history,
-    };
-    files.set(STATE_FILE, new TextEncoder().encode(JSON.stringify(state)));
-    return files;
-  }
-
-  private restore(files: CheckpointFiles): {
-    policy: Transformer;
-    reference: Transformer;
-    optimizer: AdamW;
-    tokenizer: Tokenizer;
-  } {
-    // Both present: fromCheckpoint, the only way to a resume, has checked.
-    const refBytes = files.get(REFERENCE_FILE) as Uint8Array;
-    const optBytes = files.get(OPTIMIZER_FILE) as Uint8Array;
-    // The optimizer file is read (and checked) before any tensor exists.
-    const saved = readSafetensors(optBytes, OPTIMIZER_FILE);
-    const state: OptimizerState = { step: Number(saved.metadata.step ?? 0), m: {}, v: {} };
-    for (const [name, t] of saved.tensors)
-      (name.startsWith('m.') ? state.m : state.v)[name.slice(2)] = t.data;
-    // Whatever was built before a later file fails is disposed: a failed resume leaves no tensors.
-    const built: { dispose(): void }[] = [];
-    try {
-      const loaded = loadCheckpoint(files);
-      const policy = loaded.model;
-      built.push(policy);
-      const refFiles = new Map(files);
-      refFiles.set('model.safetensors', refBytes);
-      refFiles.delete('value_head.safetensors');
-      let reference: Transformer;
-      try {
-        reference = loadCheckpoint(refFiles).model;
-      } catch (err) {
-        throw new Error(`${REFERENCE_FILE}: ${(err as Error).message}`, { cause: err });
-      }
-      built.push(reference);
-      for (const v of reference.params.values()) v.trainable = false;
-      policy.ensureValueHead();
-      const optimizer = new AdamW(policy.params, { gradClip: this.config.rl.gradClip, weightDecay: 0 });
-      built.push(optimizer);
-      try {
-        optimizer.setState(state);
-      } catch (err) {
-        throw new Error(`${OPTIMIZER_FILE} does not fit this model: ${(err as Error).message}`, {
-          cause: err,
-        });
-      }
-      return { policy, reference, optimizer, tokenizer: loaded.tokenizer };
-    } catch (err) {
-      for (const b of built) b.dispose();
-      throw err;
-    }
+    return writeResumeFiles(
+      { policy, reference, optimizer, tokenizer },
+      { config: this.config, step: this.step, history: this.history },
+    );
   }
 
   private async save(
@@ -768,20 +610,4 @@ export class ExperimentRunner {
     );
     return summary;
   }
-}
-
-/** A rollout as the UI shows it, with behavior spans. */
-export function sampleView(r: Rollout): SampleView {
-  const c = classify(r.text, r.problem);
-  return {
-    numbers: r.problem.numbers,
-    target: r.problem.target,
-    prompt: '',
-    response: r.text,
-    score: r.reward.score,
-    reason: r.reward.reason,
-    correct: r.reward.reason === 'correct',
-    behaviors: c.counts,
-    spans: c.spans,
-  };
 }

@@ -506,6 +506,31 @@ describe('Habits Lab in real Chromium', () => {
     await shot('08-webgpu-done');
   }, 660_000);
 
+  it('a run on the webgl backend trains in the worker (one backend at a time: no foreign kernels)', async () => {
+    await openAt(
+      fragment({
+        name: 'e2e webgl',
+        backend: 'webgl',
+        start: { kind: 'checkpoint', checkpoint: 'shipped:all_strategies' },
+        rl: { steps: 2, promptsPerStep: 2, samplesPerPrompt: 2, maxNewTokens: 6, minibatches: 1 },
+        eval: { problems: 0 },
+        examplesPerStep: 2,
+      }),
+    );
+    await page.getByRole('button', { name: 'Train', exact: true }).click();
+    await waitForStage(['done', 'error'], 300_000);
+    const status = await page.locator('.status').innerText();
+    expect(await stage(), status).toBe('done');
+    expect(status).toMatch(/Backend webgl/);
+    expect(await chartPoints('reward')).toBeGreaterThanOrEqual(2);
+    const trainer = page.workers().find((w) => w.url().includes('trainer'));
+    const backend = await trainer!.evaluate(
+      () => (globalThis as { _tfengine?: { backendName: string } })._tfengine?.backendName,
+    );
+    expect(backend).toBe('webgl');
+    await shot('08b-webgl-done');
+  }, 360_000);
+
   it('Paper replication trains the five shipped models one after another and overlays them', async () => {
     await openAt();
     const button = page.getByTestId('paper-replication');
