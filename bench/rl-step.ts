@@ -8,7 +8,6 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { Rng } from '../src/util/rng';
 import { parseConfig } from '../src/lab/config';
 import { MINIATURE } from '../src/lab/replication';
 import { trainingProblems } from '../src/countdown';
@@ -24,8 +23,7 @@ import {
 } from '../src/model';
 import { readFolder } from '../src/model/node-files';
 import { nodeOnnxRuntime } from '../src/model/node-ort';
-import { AdamW } from '../src/rl/optim';
-import { collectRollouts, computeAdvantages, ppoUpdate, type PpoConfig } from '../src/rl/ppo';
+import { meanSteps as meanStepsOf, type StepFigures, type StepSetup } from './ppo-step';
 import { createRolloutEngine, type RolloutEngine } from '../src/rl/rollout-engine';
 
 const quick = process.argv.includes('--quick');
@@ -107,58 +105,19 @@ async function ortDecodeSeconds(model: Transformer, tok: Tokenizer): Promise<{ w
   return seconds;
 }
 
-interface StepFigures {
-  seconds: number;
-  cpuSeconds: number;
-  rolloutSeconds: number;
-  updateSeconds: number;
-  rolloutTokensPerSecond: number;
-  updateTokensPerSecond: number;
-  responseTokens: number;
-}
-
-/** One PPO step as the runner makes it (lr 0, so every step starts from the same policy). */
-async function ppoStep(engine: RolloutEngine, prompts: number, step: number): Promise<StepFigures> {
-  const cfg: PpoConfig = { ...ppo, promptsPerStep: prompts, lr: 0 };
-  const rng = new Rng(step);
-  const problems = Array.from({ length: prompts }, () => rng.pick(pool));
-  const optimizer = new AdamW(policy.params, { gradClip: cfg.gradClip, weightDecay: 0 });
-  const t0 = performance.now();
-  const s0 = stamp();
-  const rollouts = await collectRollouts(policy, reference, tokenizer, problems, cfg, 'compact', rng, engine);
-  const t1 = performance.now();
-  const { advantages, returns } = computeAdvantages(rollouts, cfg);
-  const stats = await ppoUpdate(policy, optimizer, rollouts, advantages, returns, cfg, rng, tokenizer.padId);
-  const t2 = performance.now();
-  const cpuSeconds = since(s0).cpu;
-  optimizer.dispose();
-  const tokens = rollouts.reduce((n, r) => n + r.response.length, 0);
-  return {
-    seconds: (t2 - t0) / 1000,
-    cpuSeconds,
-    rolloutSeconds: (t1 - t0) / 1000,
-    updateSeconds: (t2 - t1) / 1000,
-    rolloutTokensPerSecond: tokens / ((t1 - t0) / 1000),
-    updateTokensPerSecond: stats.tokensPerSecond,
-    responseTokens: tokens / rollouts.length,
-  };
-}
-
-async function meanSteps(engine: RolloutEngine, prompts: number, n: number): Promise<StepFigures> {
-  await ppoStep(engine, prompts, 1000); // warm-up
-  const all: StepFigures[] = [];
-  for (let s = 0; s < n; s++) all.push(await ppoStep(engine, prompts, s + 1));
-  const mean = (f: (x: StepFigures) => number) => all.reduce((a, x) => a + f(x), 0) / all.length;
-  return {
-    seconds: mean((x) => x.seconds),
-    cpuSeconds: mean((x) => x.cpuSeconds),
-    rolloutSeconds: mean((x) => x.rolloutSeconds),
-    updateSeconds: mean((x) => x.updateSeconds),
-    rolloutTokensPerSecond: mean((x) => x.rolloutTokensPerSecond),
-    updateTokensPerSecond: mean((x) => x.updateTokensPerSecond),
-    responseTokens: mean((x) => x.responseTokens),
-  };
-}
+const setup: StepSetup = {
+  policy,
+  reference,
+  tokenizer,
+  pool,
+  ppo,
+  cpuClock: () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  },
+};
+const meanSteps = (engine: RolloutEngine, prompts: number, n: number) =>
+  meanStepsOf(setup, engine, prompts, n);
 
 /** The plain SFT step of bench/run.ts on the same model: 32 sequences of 128 tokens. */
 async function sftTokensPerSecond(model: Transformer): Promise<number> {
@@ -245,12 +204,26 @@ const torch = torchPpo(onnx64.responseTokens);
 const anchor = (anchorA.wall + anchorB.wall) / 2;
 const anchorCpu = (anchorA.cpu + anchorB.cpu) / 2;
 await onnx.dispose();
-const result = { anchor, anchorCpu, anchorA, anchorB, onnx64, tfjs64, onnx256, sft, torch, load };
+// The same step in Chromium's worker (bench/browser.ts --rl), in this run, beside this anchor.
+const browserRun = spawnSync('npx', ['tsx', 'bench/browser.ts', '--rl', ...(quick ? ['--quick'] : [])], {
+  encoding: 'utf8',
+});
+interface BrowserRl {
+  label: string;
+  ok: boolean;
+  error?: string;
+  steps?: { engine: string; episodes: number; figures: StepFigures }[];
+}
+const browser = browserRun.stdout
+  .split('\n')
+  .filter((l) => l.startsWith('{'))
+  .map((l) => JSON.parse(l) as BrowserRl);
+const result = { anchor, anchorCpu, anchorA, anchorB, onnx64, tfjs64, onnx256, sft, torch, load, browser };
 console.log(JSON.stringify(result));
 
 const f = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
 const row = (what: string, s: StepFigures, episodes: number) =>
-  `| ${what} | ${episodes} | ${f(s.responseTokens)} | ${f(s.seconds)} | ${(s.seconds / anchor).toFixed(2)}x | ${(s.cpuSeconds / anchorCpu).toFixed(2)}x | ${f(s.rolloutSeconds)} | ${f(s.rolloutTokensPerSecond)} | ${f(s.updateSeconds)} | ${f(s.updateTokensPerSecond)} |`;
+  `| ${what} | ${episodes} | ${f(s.responseTokens)} | ${f(s.seconds)} | ${(s.seconds / anchor).toFixed(2)}x | ${s.cpuSeconds === undefined ? '—' : `${(s.cpuSeconds / anchorCpu).toFixed(2)}x`} | ${f(s.rolloutSeconds)} | ${f(s.rolloutTokensPerSecond)} | ${f(s.updateSeconds)} | ${f(s.updateTokensPerSecond)} |`;
 const section = [
   '<!-- rl-step:start -->',
   '## RL step',
@@ -264,8 +237,24 @@ const section = [
   row('onnx (onnxruntime-node)', onnx64, 64),
   row('tfjs (the lab sampler)', tfjs64, 64),
   row('onnx (onnxruntime-node)', onnx256, 256),
+  ...browser.flatMap((b) =>
+    b.ok && b.steps
+      ? b.steps.map((x) =>
+          row(
+            `Chromium worker, tfjs ${b.label}: ${x.engine === 'tfjs' ? 'tfjs (the lab sampler)' : `onnx (${x.engine})`}`,
+            x.figures,
+            x.episodes,
+          ),
+        )
+      : [`| Chromium worker, ${b.label} | failed: ${b.error ?? 'no result'} | | | | | | | | |`],
+  ),
+  ...(browser.length
+    ? []
+    : [
+        `| Chromium worker | did not run: ${(browserRun.stderr || '').trim().split('\n').at(-1) ?? ''} | | | | | | | | |`,
+      ]),
   '',
-  `- 256 episodes per step cost ${(onnx256.seconds / onnx64.seconds).toFixed(2)}x what 64 cost (${(onnx256.cpuSeconds / onnx64.cpuSeconds).toFixed(2)}x in CPU time; target: at most 2.5x).`,
+  `- 256 episodes per step cost ${(onnx256.seconds / onnx64.seconds).toFixed(2)}x what 64 cost (${((onnx256.cpuSeconds ?? NaN) / (onnx64.cpuSeconds ?? NaN)).toFixed(2)}x in CPU time; target: at most 2.5x).`,
   `- The update's ${f(onnx64.updateTokensPerSecond)} response tokens/s against the plain SFT step (32 x 128 tokens, same model, same run): ${f(sft)} tokens/s (${(onnx64.updateTokensPerSecond / sft).toFixed(2)}x).`,
   torch === undefined
     ? '- PyTorch PPO update (bench/torch_ppo_step.py): not measured, python3 has no torch on this machine.'

@@ -81,7 +81,7 @@ function host(runId: string, onEvent: (e: LabEvent) => void) {
     autosaveEvery: 10,
     measureBackends: true,
     failover: true,
-    // Rollouts on onnxruntime-web's wasm EP (rl.rolloutEngine auto or onnx); the update stays on tfjs.
+    // onnxruntime-web's wasm EP for rl.rolloutEngine 'onnx' ('auto' keeps the faster tfjs sampler here).
     onnxRuntime,
   };
 }

@@ -1,10 +1,19 @@
 // One browser benchmark configuration, in a Web Worker as the lab's trainer runs: the backend (wasm
-// on 1 thread or on every thread, or webgpu), then nano decode and train rates (bench/rates.ts).
+// on 1 thread or on every thread, or webgpu), then nano decode and train rates (bench/rates.ts), or
+// the RL step of bench/rl-step.ts (bench/ppo-step.ts) with the worker's rollout engines.
 import * as tf from '@tensorflow/tfjs';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { modelConfig, Transformer } from '../../src/model';
+import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import { trainingProblems } from '../../src/countdown';
+import { parseConfig } from '../../src/lab/config';
+import { MINIATURE } from '../../src/lab/replication';
+import { loadCheckpoint, modelConfig, Transformer, type CheckpointFiles } from '../../src/model';
+import { MODEL_FILES } from '../../src/model/names';
+import { webOnnxRuntime } from '../../src/model/web-ort';
+import { createRolloutEngine } from '../../src/rl/rollout-engine';
+import { meanSteps, type StepFigures } from '../ppo-step';
 import { decodeRate, tok, TRAIN_BATCH, trainRate } from '../rates';
 
 export interface BrowserCase {
@@ -13,6 +22,39 @@ export interface BrowserCase {
   threads: number;
   newTokens: number;
   trainSteps: number;
+  /** Instead of the rates: the RL step of this shipped model with these engines, n steps each. */
+  rl?: { model: string; engines: ('onnx' | 'tfjs')[]; episodes: number[]; steps: number };
+}
+
+/** The RL step of bench/rl-step.ts here: the shipped model, the replication's settings, lr 0. */
+async function rlSteps(rl: NonNullable<BrowserCase['rl']>) {
+  const files: CheckpointFiles = new Map();
+  for (const file of MODEL_FILES) {
+    const res = await fetch(`/models/${rl.model}/${file}`);
+    if (res.ok) files.set(file, new Uint8Array(await res.arrayBuffer()));
+  }
+  const { model: policy, tokenizer } = loadCheckpoint(files);
+  policy.ensureValueHead();
+  const reference = policy.clone(false);
+  const config = parseConfig({ preset: MINIATURE.preset, ranges: MINIATURE.ranges, size: 'nano' });
+  const { steps: _steps, rolloutEngine: _engine, ...ppo } = config.rl;
+  const pool = trainingProblems(config.preset, config.ranges, { n: 5000, seed: 0 });
+  const setup = { policy, reference, tokenizer, pool, ppo };
+  const runtime = webOnnxRuntime({ wasmUrl: ortWasm });
+  const out: { engine: string; episodes: number; figures: StepFigures }[] = [];
+  for (const name of rl.engines) {
+    const { engine } = await createRolloutEngine(name, runtime, policy);
+    for (const episodes of name === 'onnx' ? rl.episodes : rl.episodes.slice(0, 1))
+      out.push({
+        engine: name === 'onnx' ? runtime.name : 'tfjs',
+        episodes,
+        figures: await meanSteps(setup, engine, episodes / ppo.samplesPerPrompt, rl.steps),
+      });
+    await engine.dispose();
+  }
+  policy.dispose();
+  reference.dispose();
+  return out;
 }
 
 self.onmessage = async (e: MessageEvent<BrowserCase>) => {
@@ -37,6 +79,11 @@ self.onmessage = async (e: MessageEvent<BrowserCase>) => {
       if (!(await tf.setBackend('webgpu'))) throw new Error('webgpu did not start');
     }
     await tf.ready();
+    if (c.rl) {
+      const steps = await rlSteps(c.rl);
+      self.postMessage({ ok: true, threads, cores: navigator.hardwareConcurrency, steps });
+      return;
+    }
     const model = Transformer.init(modelConfig(tok.size, 'nano'), 1);
     await decodeRate(model, true, 4); // compiles the GPU backends' shaders
     const decode = await decodeRate(model, true, c.newTokens);

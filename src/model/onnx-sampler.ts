@@ -27,6 +27,11 @@ export interface OrtSession {
 export interface OrtRuntime {
   /** A name for reports ("onnxruntime-node 1.30.0, 1 thread"). */
   name: string;
+  /**
+   * Whether rl.rolloutEngine 'auto' takes this runtime (default yes); 'onnx' always does. A host
+   * where the tfjs sampler measured faster says no (docs/BENCHMARKS.md, RL step).
+   */
+  auto?: boolean;
   createSession(model: Uint8Array): Promise<OrtSession>;
   tensor(type: 'float32', data: Float32Array, dims: readonly number[]): OrtTensor;
   tensor(type: 'int32', data: Int32Array, dims: readonly number[]): OrtTensor;

@@ -18,6 +18,9 @@ export function webOnnxRuntime(options: WebOrtOptions): OrtRuntime {
   const threads = options.threads ?? 0;
   return {
     name: `onnxruntime-web (wasm${threads ? `, ${threads} thread${threads === 1 ? '' : 's'}` : ''})`,
+    // Measured in Chromium's worker (docs/BENCHMARKS.md, RL step): its wasm kernels sample slower
+    // than tfjs-wasm's XNNPACK ones, so 'auto' keeps the tfjs sampler here; 'onnx' still chooses it.
+    auto: false,
     async createSession(model: Uint8Array): Promise<OrtSession> {
       if (!ort) {
         ort = await import('onnxruntime-web/wasm');

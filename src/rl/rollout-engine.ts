@@ -86,7 +86,8 @@ export class OnnxRolloutEngine implements RolloutEngine {
 
 /**
  * The engine a run asked for: 'onnx' needs a runtime from the host, 'auto' takes it when there is
- * one (and falls back to tfjs when the session cannot be made, saying why in `note`).
+ * one that is not marked `auto: false` (and falls back to tfjs when the session cannot be made,
+ * saying why in `note`).
  */
 export async function createRolloutEngine(
   choice: RolloutEngineChoice,
@@ -99,6 +100,7 @@ export async function createRolloutEngine(
       throw new Error('rl.rolloutEngine is "onnx" but this host has no onnxruntime: use "auto" or "tfjs"');
     return { engine: tfjsEngine };
   }
+  if (choice === 'auto' && runtime.auto === false) return { engine: tfjsEngine };
   try {
     return { engine: await OnnxRolloutEngine.create(runtime, policy) };
   } catch (err) {

@@ -138,7 +138,7 @@ describe('the ONNX rollout engine', () => {
     model.dispose();
   }, 120_000);
 
-  it('is chosen by rl.rolloutEngine: onnx needs a runtime, auto falls back to tfjs without one', async () => {
+  it('is chosen by rl.rolloutEngine: onnx needs a runtime, auto falls back to tfjs without one or with one marked auto: false', async () => {
     const { model } = shipped('empty_cot');
     expect((await createRolloutEngine('tfjs', runtime, model)).engine.name).toBe('tfjs');
     expect((await createRolloutEngine('auto', undefined, model)).engine.name).toBe('tfjs');
@@ -146,6 +146,12 @@ describe('the ONNX rollout engine', () => {
     const made = await createRolloutEngine('auto', runtime, model);
     expect(made.engine.name).toBe('onnx');
     await made.engine.dispose();
+    // A runtime that measured slower than tfjs on its host (onnxruntime-web in the page).
+    const slower = { ...runtime, auto: false } as typeof runtime;
+    expect((await createRolloutEngine('auto', slower, model)).engine.name).toBe('tfjs');
+    const chosen = await createRolloutEngine('onnx', slower, model);
+    expect(chosen.engine.name).toBe('onnx');
+    await chosen.engine.dispose();
     model.dispose();
   });
 });
@@ -228,7 +234,12 @@ describe('the PPO update in length buckets', () => {
 
 describe('RL with the rollout engine', () => {
   // The classroom's corner of the problems from the shipped empty_cot model (short answers).
-  async function run(engine: 'onnx' | 'tfjs', steps: number, probe?: (n: number) => void) {
+  async function run(
+    engine: 'onnx' | 'tfjs',
+    steps: number,
+    probe?: (n: number) => void,
+    small?: { promptsPerStep: number; samplesPerPrompt: number; maxNewTokens: number },
+  ) {
     const events: LabEvent[] = [];
     await new ExperimentRunner(
       {
@@ -247,6 +258,7 @@ describe('RL with the rollout engine', () => {
           lr: 3e-4,
           epochs: 1,
           rolloutEngine: engine,
+          ...small,
         },
         eval: { every: 0, problems: 100, greedy: false },
         examplesPerStep: 0,
@@ -285,10 +297,16 @@ describe('RL with the rollout engine', () => {
     expect(Math.abs(onnxEnd - tfjsEnd)).toBeLessThan(0.15);
   }, 600_000);
 
-  it('keeps tf.memory().numTensors flat over many RL steps with the engine', async () => {
+  // RL_MEMORY_STEPS=1000 runs the long check (small batches, about 2 minutes); the suite runs 60.
+  const memorySteps = Number(process.env.RL_MEMORY_STEPS ?? 60);
+  it(`keeps tf.memory().numTensors flat over ${memorySteps} RL steps with the engine, and releases its sessions`, async () => {
     const counts: number[] = [];
-    await run('onnx', 60, (step) => counts.push(step > 0 ? tf.memory().numTensors : 0));
-    expect(counts).toHaveLength(60);
+    const small = memorySteps > 60 ? { promptsPerStep: 2, samplesPerPrompt: 2, maxNewTokens: 8 } : undefined;
+    const before = tf.memory().numTensors;
+    await run('onnx', memorySteps, (step) => counts.push(step > 0 ? tf.memory().numTensors : 0), small);
+    expect(counts).toHaveLength(memorySteps);
     expect(new Set(counts.slice(2)).size).toBe(1);
-  }, 600_000);
+    // The run is over: its models, optimizer and ONNX sessions are gone.
+    expect(tf.memory().numTensors).toBe(before);
+  }, 1_800_000);
 });

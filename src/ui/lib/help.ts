@@ -49,7 +49,7 @@ export const HELP = {
   valueCoef: "Weight of the value head's loss beside the policy loss (gae only).",
   entropyCoef: 'Weight of the entropy bonus, which keeps sampling varied.',
   rolloutEngine:
-    "What samples the rollouts: onnxruntime (the fast inference engine, fed the policy's weights after every update), the lab's own tfjs sampler (the reference), or auto: onnxruntime where this host has it, else tfjs.",
+    "What samples the rollouts: onnxruntime (the fast inference engine, fed the policy's weights after every update), the lab's own tfjs sampler (the reference), or auto: onnxruntime where it is the faster (the command line), else tfjs (in this page tfjs samples faster than onnxruntime-web).",
   gradClip:
     'Largest norm of the gradient of an update; larger gradients are scaled down to it (0: no clipping).',
   epochs: 'Passes over the responses of a step, each split into minibatches, each one update.',
