@@ -224,6 +224,22 @@ console.log(JSON.stringify(result));
 const f = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
 const row = (what: string, s: StepFigures, episodes: number) =>
   `| ${what} | ${episodes} | ${f(s.responseTokens)} | ${f(s.seconds)} | ${(s.seconds / anchor).toFixed(2)}x | ${s.cpuSeconds === undefined ? '—' : `${(s.cpuSeconds / anchorCpu).toFixed(2)}x`} | ${f(s.rolloutSeconds)} | ${f(s.rolloutTokensPerSecond)} | ${f(s.updateSeconds)} | ${f(s.updateTokensPerSecond)} |`;
+// The arithmetic of a step against the anchor's (multiply-adds x 2 of the matrix products): what the
+// step would cost at the anchor's own FLOP rate. Prompts are ~20 tokens (the compact format).
+const flops = (() => {
+  const c = policy.config;
+  const h = c.hiddenSize;
+  const linear = 2 * (c.numLayers * (4 * h * h + 3 * h * c.intermediateSize) + h * c.vocabSize);
+  const attention = (context: number) => 2 * c.numLayers * 2 * context * h;
+  const PROMPT = 20;
+  const R = onnx64.responseTokens;
+  const anchorFlops = ROWS * TOKENS * (linear + attention(TOKENS / 2));
+  const sampling =
+    ROWS * (PROMPT * (linear + attention(PROMPT / 2)) + R * (linear + attention(PROMPT + R / 2)));
+  const forward = ROWS * (PROMPT + R) * (linear + attention((PROMPT + R) / 2)); // one teacher-forced pass
+  // Sampling, the reference model's forward pass, and the update's forward + backward (about 3 forwards).
+  return { anchorFlops, sampling, forward, floor: (sampling + forward + 3 * forward) / anchorFlops };
+})();
 const section = [
   '<!-- rl-step:start -->',
   '## RL step',
@@ -261,6 +277,18 @@ const section = [
     : `- PyTorch PPO update (bench/torch_ppo_step.py, the same update, one thread): ${f(torch)} response tokens/s; the lab's update is ${(onnx64.updateTokensPerSecond / torch).toFixed(2)}x that.`,
   "- Where the time goes (measured with `tf.profile` over one update of a 64-episode batch, loaded machine): about half of the update's kernel time is attention's batched products (`[rows x heads, T, 16] @ [.., 16, T]` and back), which tfjs-wasm runs at about 1.6 GFLOP/s against about 7 GFLOP/s for the 2-D products of the linear layers (XNNPACK); the linear layers, the vocabulary projection and the elementwise ops share the rest. A faster update needs a better attention kernel (or fewer rows x heads batches), not more batching.",
   `- The rollout column holds sampling with the ONNX engine (rows leave the batch as they finish), the reference log-probs (one teacher-forced run of the same graph) and scoring: ${(onnx64.rolloutSeconds / anchor).toFixed(2)}x the anchor in this run; the update ${(onnx64.updateSeconds / anchor).toFixed(2)}x. 256 episodes cost nearly 4x 64 because almost every part of the step is linear in tokens (decoding copies each row's cache at every token, the update is per token): there is no fixed cost left for batching to spread.`,
+  ...(() => {
+    const wasm = browser.find((b) => b.ok && b.label.startsWith('wasm'))?.steps ?? [];
+    const web = wasm.find((x) => x.engine !== 'tfjs' && x.episodes === 64);
+    const tf64 = wasm.find((x) => x.engine === 'tfjs');
+    const web256 = wasm.find((x) => x.engine !== 'tfjs' && x.episodes === 256);
+    return web && tf64
+      ? [
+          `- In Chromium's worker (the page's setting: a cross-origin isolated page, tfjs-wasm, one thread), onnxruntime-web's wasm kernels sample at ${f(web.figures.rolloutTokensPerSecond)} tokens/s against the tfjs sampler's ${f(tf64.figures.rolloutTokensPerSecond)} (tfjs-wasm's XNNPACK kernels; natively, onnxruntime-node is the faster by far), so the page's \`auto\` keeps the tfjs sampler: a 64-episode step costs ${f(tf64.figures.seconds)} s there, ${(tf64.figures.seconds / anchor).toFixed(2)}x the Node anchor${web256 ? `; 256 episodes on onnxruntime-web cost ${(web256.figures.seconds / web.figures.seconds).toFixed(2)}x its 64` : ''}. The webgpu row runs on SwiftShader, a software renderer: it shows the step works there, not a GPU's speed.`,
+        ]
+      : [];
+  })(),
+  `- The floor of the 64-episode step: its arithmetic is ${flops.floor.toFixed(1)}x the anchor's (the anchor decodes ${(flops.anchorFlops / 1e9).toFixed(2)} GFLOP, ${(flops.anchorFlops / 1e9 / anchor).toFixed(1)} GFLOP/s; the step samples ${(flops.sampling / 1e9).toFixed(2)}, runs the reference model forward over ${(flops.forward / 1e9).toFixed(2)} and the update forward and backward over about 3x that). At the anchor's own speed the step would cost ${flops.floor.toFixed(1)}x the anchor, so a target of 2.5x cannot be met by any engine with the replication's settings (without the reference pass, which a KL coefficient of 0 would make unnecessary, the floor would be ${((flops.sampling + 3 * flops.forward) / flops.anchorFlops).toFixed(1)}x).`,
   '',
   '<!-- rl-step:end -->',
   '',

@@ -549,6 +549,8 @@ describe('Habits Lab in real Chromium', () => {
     const progress = page.getByTestId('paper-progress');
     await progress.waitFor({ timeout: 30_000 });
     expect(await progress.innerText()).toMatch(/Paper replication 1 of 5: all_strategies/);
+    // The clock of a run that is starting never reads below zero (it said "Time -1s" here).
+    expect(await page.locator('.status').innerText()).toMatch(/Time \d+s/);
     await shot('10-paper-replication');
     await progress.waitFor({ state: 'detached', timeout: 400_000 });
     expect(await stage()).toBe('done');

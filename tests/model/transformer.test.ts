@@ -166,6 +166,54 @@ describe('transformer', () => {
     model.dispose();
   });
 
+  it('rows that finish leave the batch: the rest decode as if alone (cached logits = a full pass), the draws as without a cache', async () => {
+    const model = tinyModel(4);
+    for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.tidy(() => tf.mul(v, 5)));
+    const prompts = [
+      tokenizer.encode('Numbers: 3, 7, 25. Target: 46.\n<think>'),
+      tokenizer.encode('Numbers: 1, 2. Target: 3.\n<think>'),
+      tokenizer.encode('Numbers: 8, 9, 10, 11. Target: 30.\n<think>'),
+      [tokenizer.eosId + 5],
+    ];
+    const options = { maxNewTokens: 30, padId: tokenizer.padId };
+    const free = await sample(model, prompts, { ...options, eosId: -1 }, new Rng(3));
+    // An eos that row 1 writes early: rows stop at different steps (and the batch shrinks each time).
+    const eos = free.tokens[1][2];
+    const r = await sample(
+      model,
+      prompts,
+      { ...options, eosId: eos, keepLogits: true, values: true },
+      new Rng(3),
+    );
+    const lengths = r.tokens.map((t) => t.length);
+    expect(Math.min(...lengths)).toBeLessThan(30);
+    expect(new Set(lengths).size).toBeGreaterThan(1);
+    const V = tokenizer.size;
+    let maxDiff = 0;
+    let maxValueDiff = 0;
+    for (let b = 0; b < prompts.length; b++) {
+      expect(r.finished[b]).toBe(r.tokens[b].at(-1) === eos);
+      const full = [...prompts[b], ...r.tokens[b]];
+      const out = tf.tidy(() => {
+        const o = model.forward(tf.tensor2d([full], [1, full.length], 'int32'), { values: true });
+        return [o.logits, o.values as tf.Tensor];
+      });
+      const [all, values] = [(await out[0].data()) as Float32Array, (await out[1].data()) as Float32Array];
+      tf.dispose(out);
+      r.tokens[b].forEach((_, j) => {
+        const pos = prompts[b].length - 1 + j;
+        const cached = (r.logits as Float32Array[][])[b][j];
+        for (let k = 0; k < V; k++) maxDiff = Math.max(maxDiff, Math.abs(cached[k] - all[pos * V + k]));
+        maxValueDiff = Math.max(maxValueDiff, Math.abs((r.values as number[][])[b][j] - values[pos]));
+      });
+    }
+    expect(maxDiff).toBeLessThan(1e-4);
+    expect(maxValueDiff).toBeLessThan(1e-4);
+    const slow = await sampleWithoutCache(model, prompts, { ...options, eosId: eos }, new Rng(3));
+    expect(slow.tokens).toEqual(r.tokens);
+    model.dispose();
+  });
+
   it('greedy decoding is deterministic, and each row stops at its own eos while the others go on', async () => {
     const model = tinyModel(5);
     const prompts = [
