@@ -3,8 +3,7 @@
 // Prompts are left-padded to a common length; padding is masked out of attention and positions
 // count only real tokens, so each row is computed exactly as if it were alone. After one forward
 // pass over the prompts (the prefill), each step feeds one token per row and appends its keys and
-// values to the cache; a row that writes its eos leaves the batch (its cache rows are dropped), so
-// the late steps of a batch of mostly short answers cost only the long ones. Tokens are drawn on the host from downloaded logits with the seeded Rng
+// values to the cache. Tokens are drawn on the host from downloaded logits with the seeded Rng
 // (never tf.multinomial, which returns 0 for its first sample on webgpu), and tensors are only read
 // with `await data()`.
 
@@ -171,72 +170,46 @@ export async function sample(
     };
   });
 
-  // The rows still decoding (batch indices), in the order the cache holds them: a row that finishes
-  // leaves the batch (its cache rows are dropped), so late steps cost only the long answers.
-  let live = Array.from({ length: B }, (_, b) => b);
   try {
     for (let t = 0; t < options.maxNewTokens; t++) {
       const logits = (await step.logits.data()) as Float32Array;
       const values = wantValues ? ((await step.values.data()) as Float32Array) : null;
-      const keep: number[] = []; // positions in `live` of the rows that go on
-      for (let j = 0; j < live.length; j++) {
-        const b = live[j];
-        const { token, logprob } = drawToken(logits, j * V, V, rng, temperature, topK, greedy);
+      const feed: number[] = new Array(B).fill(options.padId);
+      for (let b = 0; b < B; b++) {
+        if (result.finished[b]) continue;
+        const { token, logprob } = drawToken(logits, b * V, V, rng, temperature, topK, greedy);
         result.tokens[b].push(token);
         result.logprobs[b].push(logprob);
-        if (values && result.values) result.values[b].push(values[j]);
-        if (result.logits) result.logits[b].push(logits.slice(j * V, (j + 1) * V));
+        if (values && result.values) result.values[b].push(values[b]);
+        if (result.logits) result.logits[b].push(logits.slice(b * V, (b + 1) * V));
         if (token === options.eosId) result.finished[b] = true;
-        else keep.push(j);
+        else feed[b] = token;
       }
-      if (keep.length === 0 || t === options.maxNewTokens - 1) break;
+      if (result.finished.every(Boolean) || t === options.maxNewTokens - 1) break;
+      // One decode step: rows that are done feed padding, masked out of every later attention.
+      for (let b = 0; b < B; b++) keyMask[b].push(result.finished[b] ? 0 : 1);
       const prev = step;
-      const shrink = keep.length < live.length;
-      live = keep.map((j) => live[j]);
-      const n = live.length;
-      for (const b of live) keyMask[b].push(1);
       step = tidyStep(() => {
-        const index = tf.tensor1d(keep, 'int32');
-        const cache: KVCache = shrink
-          ? {
-              length: prev.cache.length,
-              layers: prev.cache.layers.map(({ k, v }) => ({
-                k: tf.gather(k, index),
-                v: tf.gather(v, index),
-              })),
-            }
-          : prev.cache;
-        const out = model.forward(
-          tf.tensor2d(
-            live.map((b) => [result.tokens[b][result.tokens[b].length - 1]]),
-            [n, 1],
+        const out = model.forward(tf.tensor2d(feed, [B, 1], 'int32'), {
+          positions: tf.tensor2d(
+            nextPos.map((p) => [p]),
+            [B, 1],
             'int32',
           ),
-          {
-            positions: tf.tensor2d(
-              live.map((b) => [nextPos[b]]),
-              [n, 1],
-              'int32',
-            ),
-            keyMask: tf.tensor2d(
-              live.map((b) => keyMask[b]),
-              [n, keyMask[live[0]].length],
-              'int32',
-            ),
-            cache,
-            values: wantValues,
-          },
-        );
+          keyMask: tf.tensor2d(keyMask, [B, keyMask[0].length], 'int32'),
+          cache: prev.cache,
+          values: wantValues,
+        });
         return {
-          logits: out.logits.reshape([n, V]),
-          values: out.values ? out.values.reshape([n]) : tf.zeros([n]),
+          logits: out.logits.reshape([B, V]),
+          values: out.values ? out.values.reshape([B]) : tf.zeros([B]),
           cache: out.cache as KVCache,
         };
       });
       prev.logits.dispose();
       prev.values.dispose();
       disposeCache(prev.cache);
-      for (const b of live) nextPos[b]++;
+      for (let b = 0; b < B; b++) nextPos[b]++;
     }
   } finally {
     step.logits.dispose();

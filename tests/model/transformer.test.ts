@@ -166,7 +166,7 @@ describe('transformer', () => {
     model.dispose();
   });
 
-  it('rows that finish leave the batch: the rest decode as if alone (cached logits = a full pass), the draws as without a cache', async () => {
+  it('rows that finish at different steps: the rest decode as if alone (cached logits = a full pass), the draws as without a cache', async () => {
     const model = tinyModel(4);
     for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.tidy(() => tf.mul(v, 5)));
     const prompts = [
@@ -177,7 +177,7 @@ describe('transformer', () => {
     ];
     const options = { maxNewTokens: 30, padId: tokenizer.padId };
     const free = await sample(model, prompts, { ...options, eosId: -1 }, new Rng(3));
-    // An eos that row 1 writes early: rows stop at different steps (and the batch shrinks each time).
+    // An eos that row 1 writes early: rows stop at different steps, the rest go on beside them.
     const eos = free.tokens[1][2];
     const r = await sample(
       model,
