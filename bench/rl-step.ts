@@ -3,7 +3,6 @@
 // run: onnxruntime-node (one thread) decoding 64 rows x 160 tokens of the same model with the
 // exported transformers.js graph (KV cache, greedy, no early stop). Writes its section of
 // docs/BENCHMARKS.md (between the rl-step markers) and prints the figures as JSON.
-import * as tf from '@tensorflow/tfjs';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -14,15 +13,14 @@ import { trainingProblems } from '../src/countdown';
 import {
   exportOnnx,
   loadCheckpoint,
-  maskedMean,
   parameterShapes,
   selectBackend,
-  tokenLogprobs,
   Transformer,
   type Tokenizer,
 } from '../src/model';
 import { readFolder } from '../src/model/node-files';
 import { nodeOnnxRuntime } from '../src/model/node-ort';
+import { TRAIN_BATCH, trainRate } from './rates';
 import { meanSteps as meanStepsOf, type StepFigures, type StepSetup } from './ppo-step';
 import { createRolloutEngine, type RolloutEngine } from '../src/rl/rollout-engine';
 
@@ -119,40 +117,6 @@ const setup: StepSetup = {
 const meanSteps = (engine: RolloutEngine, prompts: number, n: number) =>
   meanStepsOf(setup, engine, prompts, n);
 
-/** The plain SFT step of bench/run.ts on the same model: 32 sequences of 128 tokens. */
-async function sftTokensPerSecond(model: Transformer): Promise<number> {
-  const B = 32;
-  const SEQ = 128;
-  const ids = tf.tensor2d(
-    Array.from({ length: B }, (_, b) =>
-      Array.from({ length: SEQ }, (_, t) => (b * 7 + t * 13) % tokenizer.size),
-    ),
-    [B, SEQ],
-    'int32',
-  );
-  const mask = tf.ones([B, SEQ - 1]);
-  const opt = tf.train.adam(0);
-  const loss = () => {
-    const { logits } = model.forward(ids.slice([0, 0], [B, SEQ - 1]) as tf.Tensor2D);
-    return tf.neg(
-      maskedMean(tokenLogprobs(logits, ids.slice([0, 1], [B, SEQ - 1]) as tf.Tensor2D), mask),
-    ) as tf.Scalar;
-  };
-  const step = async () => {
-    const l = opt.minimize(loss, true, model.variables(false)) as tf.Scalar;
-    await l.data();
-    l.dispose();
-  };
-  await step();
-  const steps = quick ? 1 : 3;
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) await step();
-  const rate = (B * (SEQ - 1) * steps) / ((performance.now() - t0) / 1000);
-  tf.dispose([ids, mask]);
-  opt.dispose();
-  return rate;
-}
-
 /** bench/torch_ppo_step.py on the same shapes, when Debian's python3 has torch (python3-torch). */
 function torchPpo(responseTokens: number): number | undefined {
   if (spawnSync('/usr/bin/python3', ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0)
@@ -198,7 +162,7 @@ const anchorA = await ortDecodeSeconds(policy, tokenizer);
 const onnx64 = await meanSteps(onnx, 16, n);
 const tfjs64 = await meanSteps(tfjs, 16, n);
 const onnx256 = await meanSteps(onnx, 64, quick ? 1 : 2);
-const sft = await sftTokensPerSecond(policy);
+const sft = await trainRate(policy, TRAIN_BATCH, quick ? 1 : 3); // the plain SFT step of bench/run.ts
 const anchorB = await ortDecodeSeconds(policy, tokenizer);
 const torch = torchPpo(onnx64.responseTokens);
 const anchor = (anchorA.wall + anchorB.wall) / 2;
