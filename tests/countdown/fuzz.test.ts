@@ -82,7 +82,7 @@ describe('reward fuzz', () => {
         expect([0, 0.1, 1]).toContain(computeScore(s, truth, { mode }).score);
       }
     }
-  });
+  }, 180_000); // about 50 s alone; longer beside another test file
 
   it('handles a 100 kB line and 10,000 nested parentheses in both modes', () => {
     const big = `Assistant: ${'x'.repeat(100_000)} <answer>2*3*4</answer>`;
