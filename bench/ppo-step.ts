@@ -1,7 +1,10 @@
 // One PPO step as the runner makes it, timed in parts: shared by bench/rl-step.ts (Node) and the
 // browser bench's worker (bench/browser/worker.ts), so that both measure the same step.
-import type { Problem } from '../src/countdown';
-import type { Tokenizer, Transformer } from '../src/model';
+import { trainingProblems, type Problem } from '../src/countdown';
+import { parseConfig } from '../src/lab/config';
+import { MINIATURE } from '../src/lab/replication';
+import { ppoConfig } from '../src/lab/runner';
+import { loadCheckpoint, type CheckpointFiles, type Tokenizer, type Transformer } from '../src/model';
 import { AdamW } from '../src/rl/optim';
 import { collectRollouts, computeAdvantages, ppoUpdate, type PpoConfig } from '../src/rl/ppo';
 import type { RolloutEngine } from '../src/rl/rollout-engine';
@@ -26,6 +29,16 @@ export interface StepSetup {
   ppo: PpoConfig;
   /** CPU seconds so far, where the host has such a clock. */
   cpuClock?: () => number;
+}
+
+/** The bench's step: a shipped model (its files), the replication's RL settings, the miniature's problems. */
+export function stepSetup(files: CheckpointFiles): StepSetup {
+  const { model: policy, tokenizer } = loadCheckpoint(files);
+  policy.ensureValueHead();
+  const reference = policy.clone(false);
+  const config = parseConfig({ preset: MINIATURE.preset, ranges: MINIATURE.ranges, size: 'nano' });
+  const pool = trainingProblems(config.preset, config.ranges, { n: 5000, seed: 0 });
+  return { policy, reference, tokenizer, pool, ppo: ppoConfig(config) };
 }
 
 /** One PPO step (lr 0, so that every step starts from the same policy). */

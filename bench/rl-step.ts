@@ -7,21 +7,11 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
-import { parseConfig } from '../src/lab/config';
-import { MINIATURE } from '../src/lab/replication';
-import { trainingProblems } from '../src/countdown';
-import {
-  exportOnnx,
-  loadCheckpoint,
-  parameterShapes,
-  selectBackend,
-  Transformer,
-  type Tokenizer,
-} from '../src/model';
+import { exportOnnx, parameterShapes, selectBackend, Transformer, type Tokenizer } from '../src/model';
 import { readFolder } from '../src/model/node-files';
 import { nodeOnnxRuntime } from '../src/model/node-ort';
 import { TRAIN_BATCH, trainRate } from './rates';
-import { meanSteps as meanStepsOf, type StepFigures, type StepSetup } from './ppo-step';
+import { meanSteps as meanStepsOf, stepSetup, type StepFigures, type StepSetup } from './ppo-step';
 import { createRolloutEngine, type RolloutEngine } from '../src/rl/rollout-engine';
 
 const quick = process.argv.includes('--quick');
@@ -40,12 +30,8 @@ const ROWS = 64;
 const TOKENS = 160;
 
 await selectBackend('wasm');
-const { model: policy, tokenizer } = loadCheckpoint(readFolder(`public/models/${MODEL}`));
-policy.ensureValueHead();
-const reference = policy.clone(false);
-const config = parseConfig({ preset: MINIATURE.preset, ranges: MINIATURE.ranges, size: 'nano' });
-const { steps: _steps, rolloutEngine: _engine, ...ppo } = config.rl;
-const pool = trainingProblems(config.preset, config.ranges, { n: 5000, seed: 0 });
+const shipped = stepSetup(readFolder(`public/models/${MODEL}`));
+const { policy, reference, tokenizer, ppo } = shipped;
 
 /** The anchor: onnxruntime-node, one thread, 64 rows x 160 tokens, the exported graph with its cache. */
 async function ortDecodeSeconds(model: Transformer, tok: Tokenizer): Promise<{ wall: number; cpu: number }> {
@@ -104,11 +90,7 @@ async function ortDecodeSeconds(model: Transformer, tok: Tokenizer): Promise<{ w
 }
 
 const setup: StepSetup = {
-  policy,
-  reference,
-  tokenizer,
-  pool,
-  ppo,
+  ...shipped,
   cpuClock: () => {
     const u = process.cpuUsage();
     return (u.user + u.system) / 1e6;

@@ -6,14 +6,11 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
-import { trainingProblems } from '../../src/countdown';
-import { parseConfig } from '../../src/lab/config';
-import { MINIATURE } from '../../src/lab/replication';
-import { loadCheckpoint, modelConfig, Transformer, type CheckpointFiles } from '../../src/model';
+import { modelConfig, Transformer, type CheckpointFiles } from '../../src/model';
 import { MODEL_FILES } from '../../src/model/names';
 import { webOnnxRuntime } from '../../src/model/web-ort';
 import { createRolloutEngine } from '../../src/rl/rollout-engine';
-import { meanSteps, type StepFigures } from '../ppo-step';
+import { meanSteps, stepSetup, type StepFigures } from '../ppo-step';
 import { decodeRate, tok, TRAIN_BATCH, trainRate } from '../rates';
 
 export interface BrowserCase {
@@ -33,13 +30,8 @@ async function rlSteps(rl: NonNullable<BrowserCase['rl']>) {
     const res = await fetch(`/models/${rl.model}/${file}`);
     if (res.ok) files.set(file, new Uint8Array(await res.arrayBuffer()));
   }
-  const { model: policy, tokenizer } = loadCheckpoint(files);
-  policy.ensureValueHead();
-  const reference = policy.clone(false);
-  const config = parseConfig({ preset: MINIATURE.preset, ranges: MINIATURE.ranges, size: 'nano' });
-  const { steps: _steps, rolloutEngine: _engine, ...ppo } = config.rl;
-  const pool = trainingProblems(config.preset, config.ranges, { n: 5000, seed: 0 });
-  const setup = { policy, reference, tokenizer, pool, ppo };
+  const setup = stepSetup(files);
+  const { policy, reference, ppo } = setup;
   const runtime = webOnnxRuntime({ wasmUrl: ortWasm });
   const out: { engine: string; episodes: number; figures: StepFigures }[] = [];
   for (const name of rl.engines) {

@@ -68,7 +68,7 @@ export interface RunnerHost {
 }
 
 /** The PPO settings of a config. */
-function ppoConfig(c: ExperimentConfig): PpoConfig {
+export function ppoConfig(c: ExperimentConfig): PpoConfig {
   const { steps: _steps, rolloutEngine: _engine, ...rest } = c.rl;
   return rest;
 }
