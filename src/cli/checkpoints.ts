@@ -7,7 +7,8 @@ import { parseCheckpointRef } from '../model/checkpoint-ref';
 import { readFolder } from '../model/node-files';
 import { UsageError } from './io';
 
-const SHIPPED_MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
+/** public/models: where `npm run models` puts the shipped models and their manifest. */
+export const SHIPPED_MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
 
 /** A checkpoint reference as a folder: "shipped:<name>" (as in the page) is public/models/<name>. */
 export function checkpointFolder(ref: string): string {

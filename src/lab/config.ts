@@ -83,6 +83,11 @@ export const EvalSchema = z
   .object({
     every: z.number().int().min(0).max(100_000).default(10),
     problems: z.number().int().min(0).max(100_000).default(100),
+    /**
+     * Samples per problem at T = 1: accuracy is over problems x samples, so more samples measure
+     * each model with less noise on the same problems (greedy is one per problem: it never varies).
+     */
+    samples: positiveInt(64).default(1),
     sampled: z.boolean().default(true),
     greedy: z.boolean().default(true),
     /** Seed of the held-out test set (default: the run's seed); fix it to compare runs with different seeds. */

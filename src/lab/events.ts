@@ -78,6 +78,8 @@ export type EvalSummary = z.infer<typeof EvalSummarySchema>;
 export const EvalMetricsSchema = z.object({
   step: z.number().int().min(0),
   problems: z.number().int().min(0),
+  /** Samples per problem of the sampled evaluation (absent in runs from before it: one). */
+  samples: z.number().int().min(1).optional(),
   sampled: EvalSummarySchema.optional(),
   greedy: EvalSummarySchema.optional(),
 });

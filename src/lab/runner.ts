@@ -519,18 +519,22 @@ export class ExperimentRunner {
     const c = this.config;
     const previous = this.stage;
     const problems = this.testSet();
-    this.status('eval', `evaluating on ${problems.length} held-out problems`);
+    const times = c.eval.samples > 1 ? ` × ${c.eval.samples} samples` : '';
+    this.status('eval', `evaluating on ${problems.length} held-out problems${times}`);
     const options = {
       temperature: 1,
       maxNewTokens: c.rl.maxNewTokens,
       promptFormat: c.promptFormat,
       rewardMode: c.rl.rewardMode,
     };
-    const metrics: EvalMetrics = { step: at, problems: problems.length };
-    if (c.eval.sampled)
+    const k = c.eval.samples;
+    const metrics: EvalMetrics = { step: at, problems: problems.length, ...(k > 1 ? { samples: k } : {}) };
+    if (c.eval.sampled) {
+      const repeated = k > 1 ? problems.flatMap((p) => Array.from({ length: k }, () => p)) : problems;
       metrics.sampled = summaryOf(
-        await evaluate(policy, tokenizer, problems, { ...options, greedy: false }, this.rng('eval', at)),
+        await evaluate(policy, tokenizer, repeated, { ...options, greedy: false }, this.rng('eval', at)),
       );
+    }
     if (c.eval.greedy)
       metrics.greedy = summaryOf(
         await evaluate(

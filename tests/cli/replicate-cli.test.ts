@@ -119,6 +119,42 @@ describe('habits-lab replicate (child processes)', () => {
     expect(other.stderr).toMatch(/holds a different replication plan/);
   }, 300_000);
 
+  it("starts RL from the shipped primed models when the plan's priming made them, and --prime primes again", () => {
+    const out = join(root, 'shipped');
+    // The default base and priming settings (the shipped models' recipe); only RL and evaluation are tiny.
+    const rlOnly = ['--set', 'rl.steps=1', 'rl.promptsPerStep=2', 'rl.samplesPerPrompt=2'];
+    const small = [...rlOnly, 'rl.maxNewTokens=12', 'rl.minibatches=1', 'eval.problems=4', 'eval.every=1'];
+    const args = ['replicate', '--out', out, '--conditions', 'empty_cot,dots', '--seeds', '1', ...small];
+    const r = cli([...args, '--quiet'], undefined, 120_000);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/RL starts from the shipped primed models of empty_cot, dots \(--prime/);
+    expect(existsSync(join(out, 'prime'))).toBe(false); // nothing was primed
+    const job = JSON.parse(readFileSync(join(out, 'rl', 'dots', 'seed-1', 'job.json'), 'utf8'));
+    expect(job.start.checkpoint).toBe('shipped:dots');
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    expect(results.primings).toEqual({ empty_cot: 'shipped:empty_cot', dots: 'shipped:dots' });
+    // --prime on the same folder would mix two primings in one table: refused, naming the run.
+    const mixed = cli([...args, '--prime', '--quiet']);
+    expect(mixed.status).toBe(2);
+    expect(mixed.stderr).toMatch(
+      /started from shipped:empty_cot, but this command would start it from .*prime/,
+    );
+    // Other priming settings are not the shipped models': those conditions are primed again, and said so.
+    const other = cli(
+      ['replicate', '--out', join(root, 'shipped-other'), '--conditions', 'dots', '--seeds', '1'].concat(
+        small,
+        ['prime.examples=16', 'prime.sft.epochs=1', '--quiet'],
+      ),
+      undefined,
+      120_000,
+    );
+    expect(other.status, other.stderr).toBe(0);
+    expect(other.stderr).toMatch(
+      /priming dots again: the shipped model was not made with this plan's priming settings/,
+    );
+    expect(existsSync(join(root, 'shipped-other', 'prime', 'dots', 'checkpoints', 'final'))).toBe(true);
+  }, 300_000);
+
   it('stops on Ctrl-C with resumable runs, and the same command finishes them', async () => {
     const out = join(root, 'stopped');
     const args = [

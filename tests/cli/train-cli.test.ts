@@ -180,6 +180,26 @@ describe('habits-lab CLI: train, prime, eval (child process)', () => {
       'backward_chaining',
     ]);
   }, 200_000);
+
+  it('eval --samples draws k samples per problem of the ranges asked for, and says how many problems any sample solved', () => {
+    const args = ['eval', '--model', 'shipped:empty_cot', '--n', '6', '--samples', '4', '--json'];
+    const ranges = ['--number-min', '1', '--number-max', '9', '--target-min', '10', '--target-max', '30'];
+    const e = cli([...args, ...ranges, '--max-new-tokens', '24'], undefined, 120_000);
+    expect(e.status, e.stderr).toBe(0);
+    const result = JSON.parse(e.stdout);
+    expect([result.problems, result.samples]).toEqual([6, 4]);
+    // Rates over 24 responses; a problem counts as solved when any of its 4 samples is right, so
+    // that share is at least the accuracy and at most 4 times it.
+    const correct = result.accuracy * 24;
+    expect(Math.abs(correct - Math.round(correct))).toBeLessThan(1e-9);
+    expect(result.solvedByAny).toBeGreaterThanOrEqual(result.accuracy - 1e-12);
+    expect(result.solvedByAny).toBeLessThanOrEqual(4 * result.accuracy + 1e-12);
+    const greedy = cli([...args, '--greedy'], undefined, 60_000);
+    expect(greedy.status).toBe(2);
+    expect(greedy.stderr).toMatch(/--greedy gives the same answer every time/);
+    const bad = cli(['eval', '--model', 'shipped:empty_cot', '--number-min', '9', '--number-max', '1']);
+    expect(bad.status).toBe(2);
+  }, 200_000);
 });
 
 describe('habits-lab train --resume (child processes)', () => {

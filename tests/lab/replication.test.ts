@@ -4,6 +4,8 @@ import {
   checkFindings,
   parseConfig,
   parseReplication,
+  primingRecipe,
+  PROXY_PLAN,
   replicationCharts,
   replicationJobs,
   resultsMarkdown,
@@ -74,6 +76,31 @@ describe('replication plan', () => {
     const other = parseReplication({ base: '/b', prime: { problems: 50 } });
     const prime = replicationJobs(other, (id) => id).find((j) => j.kind === 'prime');
     expect(parseConfig(prime!.config).start).toMatchObject({ problems: 50 });
+  });
+
+  it('a condition with a primed model already (the shipped one) is not primed again: its runs start there', () => {
+    const jobs = replicationJobs(plan, (id) => `/out/${id}/final`, { dots: 'shipped:dots' });
+    expect(jobs.filter((j) => j.kind === 'prime').map((j) => j.condition)).not.toContain('dots');
+    expect(jobs.filter((j) => j.kind === 'prime')).toHaveLength(6);
+    const dots = jobs.filter((j) => j.condition === 'dots');
+    expect(dots.map((j) => [j.kind, j.after, parseConfig(j.config).start])).toEqual(
+      plan.seeds.map(() => ['rl', undefined, { kind: 'checkpoint', checkpoint: 'shipped:dots' }]),
+    );
+    // The priming recipe the shipped manifest is compared with: the plan's, with every SFT setting.
+    expect(primingRecipe(plan)).toMatchObject({
+      world: { preset: 'easy', ranges: { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 } },
+      examples: 4000,
+      problems: 200,
+      sft: { epochs: 6, lr: 3e-3, batchSize: 32 },
+      seed: 0,
+    });
+  });
+
+  it('eval.samples reaches every run of the plan (the proxy asks for 5)', () => {
+    const proxy = parseReplication({ base: '/b', ...PROXY_PLAN });
+    expect(proxy.conditions).toEqual(['backtracking_verification', 'empty_cot']);
+    for (const j of replicationJobs(proxy, (id) => id)) expect(parseConfig(j.config).eval.samples).toBe(5);
+    expect(plan.eval.samples).toBe(1);
   });
 
   it("keeps the plan's own defaults beside a setting that is overridden (--set rl.lr=...)", () => {
@@ -207,6 +234,9 @@ describe('replication results', () => {
     expect(md).toMatch(/\| all_strategies \| 25\.0 ± 7\.1 \| 60\.0 ± 14\.1 \|/);
     expect(md).toMatch(/35\.2 → 73\.6/); // the paper's all_strategies row
     expect(md).toMatch(/\| F2: .* \| yes \|/);
+    expect(md).toMatch(/\(one sample each at temperature 1/);
+    const five = resultsMarkdown(parseReplication({ eval: { samples: 5 } }), summaries, []);
+    expect(five).toMatch(/\(5 samples each at temperature 1/);
     const [acc] = replicationCharts(summaries);
     expect(acc.series.map((s) => s.label)).toEqual(['all_strategies', 'incorrect', 'empty_cot', 'dots']);
     expect(acc.series[0].points).toEqual([

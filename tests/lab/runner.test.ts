@@ -146,6 +146,37 @@ describe('experiment runner (smoke preset, wasm)', () => {
     }
   });
 
+  it('eval.samples draws that many samples per held-out problem: accuracy over problems x samples', async () => {
+    const host = recorder({
+      loadCheckpoint: async (ref) => readFolder(join(MODELS, ref.slice('shipped:'.length))),
+    });
+    const config = withOverrides(smoke, {
+      preset: MINIATURE.preset,
+      ranges: MINIATURE.ranges,
+      start: { kind: 'checkpoint', checkpoint: 'shipped:empty_cot' },
+      rl: { steps: 1, promptsPerStep: 2, samplesPerPrompt: 2, maxNewTokens: 40 },
+      eval: { every: 0, problems: 5, samples: 7, greedy: false },
+      examplesPerStep: 0,
+    });
+    await new ExperimentRunner(config, host).run();
+    const evals = host.events.flatMap((e) => (e.type === 'eval' ? [e.metrics] : []));
+    expect(evals.map((m) => [m.step, m.problems, m.samples])).toEqual([
+      [0, 5, 7],
+      [1, 5, 7],
+    ]);
+    for (const m of evals) {
+      // 35 responses: every rate is a count over 35 (a rate over 5 would be a multiple of 0.2).
+      const correct = (m.sampled?.accuracy ?? NaN) * 35;
+      close(correct, Math.round(correct), 1e-9);
+    }
+    // Over 35 samples some rate is not a multiple of 1/5 (checked over both evaluations and three rates).
+    const rates = evals.flatMap((m) => [
+      m.sampled!.accuracy,
+      m.sampled!.formatRate,
+      m.sampled!.responseTokens,
+    ]);
+    expect(rates.some((r) => Math.abs(r * 5 - Math.round(r * 5)) > 1e-9)).toBe(true);
+  });
   it("a loaded model keeps its shape and the run says the config's size does not apply", async () => {
     const load = async (ref: string) => readFolder(join(MODELS, ref.slice('shipped:'.length)));
     const notes = (events: LabEvent[]) =>

@@ -8,6 +8,7 @@ import {
   makeRecord,
   parseConfig,
   parseReplication,
+  PROXY_PLAN,
   replicationCharts,
   replicationJobs,
   resultsMarkdown,
@@ -20,6 +21,7 @@ import { outputFolder, parseIntList, parseIntOption, parseSetting, readJsonObjec
 import { readEvents, runJobs } from '../jobs';
 import { BASE_REF } from '../../model/checkpoint-ref';
 import { checkpointFolder } from '../checkpoints';
+import { refuseMixedStarts, startingModels } from '../shipped-primings';
 import { checkPlanFolder, writePlan } from '../plan-folder';
 
 /** The shipped pretrained base model (built by `npm run models`). */
@@ -47,7 +49,7 @@ function readEarlierSeconds(path: string): number {
 export function replicateCommand(): Command {
   return new Command('replicate')
     .description(
-      "Reproduce the paper in miniature: prime one model per condition, run the same PPO on each over several seeds, and compare with the paper's table",
+      "Reproduce the paper in miniature: one primed model per condition (the shipped ones, or primed again), the same PPO on each over several seeds, and the paper's table beside the results",
     )
     .option('--out <dir>', 'folder for every run, the results table and the figure', 'runs/replication')
     .option('--plan <file>', 'a replication plan (JSON); the defaults are the tuned miniature')
@@ -58,13 +60,23 @@ export function replicateCommand(): Command {
     )
     .option('--base <dir>', 'pretrained base model to prime from', DEFAULT_BASE)
     .option('--set <key=value...>', 'override plan fields, e.g. --set rl.steps=20 eval.problems=100')
+    .option(
+      '--prime',
+      "prime every condition again from the base model (by default RL starts from the shipped primed models that this plan's priming made)",
+    )
+    .option(
+      '--proxy',
+      'the fast proxy: backtracking_verification against empty_cot, seed 1, 5 samples per test problem (--seeds, --conditions and --set still apply)',
+    )
     .option('--jobs <n>', 'runs at once (one CPU core each)', '2')
     .option('--quiet', 'no progress bar')
     .addHelpText(
       'after',
       '\nStop it with Ctrl-C: running RL runs save a checkpoint and the same command resumes them; a priming\n' +
         'that was still running starts over (finished primings and runs are kept).\n\n' +
-        'Examples:\n  habits-lab replicate --out runs/replication\n  habits-lab replicate --seeds 11,12,13 --out runs/other-seeds\n' +
+        'RL starts from the shipped primed models (public/models) when the plan primes as they were primed;\n' +
+        'other priming settings, another --base, or --prime prime those conditions first.\n\n' +
+        'Examples:\n  habits-lab replicate --out runs/replication\n  habits-lab replicate --prime --out runs/from-scratch\n  habits-lab replicate --seeds 11,12,13 --out runs/other-seeds\n' +
         '  habits-lab replicate --conditions all_strategies,empty_cot --seeds 1 --set rl.steps=10 --out runs/quick',
     )
     .action(async (opts, command: Command) => {
@@ -79,6 +91,12 @@ export function replicateCommand(): Command {
           if (!CONDITIONS.includes(c as Condition))
             throw new UsageError(`unknown condition "${c}"; choose from ${CONDITIONS.join(', ')}`);
         input.conditions = list;
+      }
+      if (opts.proxy) {
+        input.conditions ??= PROXY_PLAN.conditions;
+        input.seeds ??= PROXY_PLAN.seeds;
+        const given = input.eval as Record<string, unknown> | undefined;
+        input.eval = { ...PROXY_PLAN.eval, ...(given ?? {}) };
       }
       // A plan file's base stands unless --base is given on the command line.
       const baseGiven = command.getOptionValueSource('base') === 'cli';
@@ -97,7 +115,10 @@ export function replicateCommand(): Command {
       mkdirSync(out, { recursive: true });
       if (!checkPlanFolder(out, plan, '--out')) writePlan(out, plan);
 
-      const jobs = replicationJobs(plan, (id) => join(out, id, 'checkpoints', 'final'));
+      const { primed, messages } = startingModels(plan, out, Boolean(opts.prime));
+      for (const m of messages) process.stderr.write(`${m}\n`);
+      const jobs = replicationJobs(plan, (id) => join(out, id, 'checkpoints', 'final'), primed);
+      refuseMixedStarts(jobs, out);
       const { finished, failed, stopped, seconds } = await runJobs(jobs, out, {
         jobsAtOnce,
         quiet: Boolean(opts.quiet),
@@ -140,7 +161,9 @@ export function replicateCommand(): Command {
       const table = resultsMarkdown(plan, summaries, findings);
       writeFileSync(join(out, 'results.md'), table);
       const shared = { ...plan, base: plan.base && repoPath(plan.base) };
-      const results = { plan: shared, seconds: earlierSeconds + seconds, summaries, findings };
+      // Where each condition's RL runs started: a shipped model, or this folder's own priming.
+      const primings = Object.fromEntries(plan.conditions.map((c) => [c, primed[c] ?? `prime/${c}`]));
+      const results = { plan: shared, primings, seconds: earlierSeconds + seconds, summaries, findings };
       writeFileSync(join(out, 'results.json'), `${JSON.stringify(results, null, 1)}\n`);
       writeFileSync(
         join(out, 'figure.png'),

@@ -3,13 +3,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BEHAVIORS, CONDITIONS } from '../../behaviors';
-import {
-  generateProblems,
-  PRESET_NAMES,
-  problemSpec,
-  type PresetName,
-  type PromptFormat,
-} from '../../countdown';
+import { generateProblems, PRESET_NAMES, type PresetName, type PromptFormat } from '../../countdown';
 import { Rng } from '../../util/rng';
 import {
   chartSpecs,
@@ -30,6 +24,7 @@ import { nodeOnnxRuntime } from '../../model/node-ort';
 import { evaluate } from '../../rl/evaluate';
 import { renderChartsPng } from '../chart-image';
 import { checkpointFolder, loadModelOption } from '../checkpoints';
+import { addRangeOptions, checkedSpec, rangeOverrides } from '../problem-options';
 import {
   outputFolder,
   parseIntOption,
@@ -317,23 +312,35 @@ export function primeCommand(): Command {
 }
 
 export function evalCommand(): Command {
-  return new Command('eval')
+  const command = new Command('eval')
     .description('Evaluate a checkpoint on the held-out test problems: accuracy, format, length, behaviors')
     .requiredOption('--model <dir>', 'checkpoint folder')
     .addOption(new Option('--preset <name>', 'problem preset').choices(PRESET_NAMES).default('easy'))
     .option('--n <count>', 'how many test problems', '100')
+    .option('--samples <k>', 'samples per problem at T=1 (accuracy is over problems × samples)', '1')
     .option('--seed <int>', 'seed of the test set and of sampling', '0')
     .option('--greedy', 'greedy decoding instead of sampling at temperature 1')
-    .option('--max-new-tokens <n>', 'token budget per response', '160')
+    .option('--max-new-tokens <n>', 'token budget per response', '160');
+  return addRangeOptions(command)
     .addOption(
       new Option('--backend <name>', 'TensorFlow.js backend').choices(['auto', ...BACKENDS]).default('auto'),
     )
     .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      "\nExample (the replication's 80 test problems, 5 samples each):\n" +
+        '  habits-lab eval --model shipped:backtracking_verification --n 200 --samples 5 \\\n' +
+        '    --number-min 1 --number-max 9 --target-min 10 --target-max 30',
+    )
     .action(async (opts) => {
+      const spec = checkedSpec(opts.preset as PresetName, rangeOverrides(opts));
+      const samples = parseIntOption(opts.samples, '--samples', 1, 64);
+      if (opts.greedy && samples > 1)
+        throw new UsageError('--greedy gives the same answer every time: use --samples only when sampling');
       await selectBackend(opts.backend as BackendName | 'auto');
       const { model, tokenizer, meta } = loadModelOption(opts.model);
       const seed = parseIntOption(opts.seed, '--seed', 0, 2 ** 32 - 1);
-      const problems = generateProblems(problemSpec(opts.preset as PresetName), {
+      const problems = generateProblems(spec, {
         n: parseIntOption(opts.n, '--n', 1, 100_000),
         seed,
         split: 'test',
@@ -342,7 +349,7 @@ export function evalCommand(): Command {
       const r = await evaluate(
         model,
         tokenizer,
-        problems,
+        problems.flatMap((p) => Array.from({ length: samples }, () => p)),
         {
           greedy: Boolean(opts.greedy),
           temperature: 1,
@@ -358,15 +365,23 @@ export function evalCommand(): Command {
         new Rng(seed).fork('eval'),
       );
       model.dispose();
+      // Share of problems that at least one of their samples solved (pass@k with k = samples).
+      const solvedByAny =
+        problems.filter((_, i) =>
+          r.responses.slice(i * samples, (i + 1) * samples).some((x) => x.reason === 'correct'),
+        ).length / Math.max(1, problems.length);
       if (opts.json) {
         process.stdout.write(
-          `${JSON.stringify({ problems: problems.length, accuracy: r.accuracy, formatRate: r.formatRate, truncatedRate: r.truncatedRate, meanTokens: r.meanTokens, meanChars: r.meanChars, behaviors: r.behaviors })}\n`,
+          `${JSON.stringify({ problems: problems.length, samples, accuracy: r.accuracy, solvedByAny, formatRate: r.formatRate, truncatedRate: r.truncatedRate, meanTokens: r.meanTokens, meanChars: r.meanChars, behaviors: r.behaviors })}\n`,
         );
         return;
       }
       process.stdout.write(
-        `${problems.length} held-out ${opts.preset} problems, ${opts.greedy ? 'greedy' : 'sampled at T=1'}:\n` +
+        `${problems.length} held-out ${opts.preset} problems${samples > 1 ? ` × ${samples} samples` : ''}, ${opts.greedy ? 'greedy' : 'sampled at T=1'}:\n` +
           `  accuracy ${pct(r.accuracy)}, format ${pct(r.formatRate)}, cut by budget ${pct(r.truncatedRate)}, length ${r.meanTokens.toFixed(1)} tokens (${r.meanChars.toFixed(0)} chars)\n` +
+          (samples > 1
+            ? `  solved by at least one of ${samples} samples: ${pct(solvedByAny)} of the problems\n`
+            : '') +
           `  behaviors per response: ${BEHAVIORS.map((b) => `${b} ${r.behaviors.mean[b].toFixed(2)}`).join(', ')}\n`,
       );
     });

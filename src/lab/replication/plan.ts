@@ -135,6 +135,8 @@ export const ReplicationSchema = z.preprocess(
         .object({
           every: z.number().int().min(0).default(10),
           problems: z.number().int().min(1).max(100_000).default(200),
+          /** Samples per problem at T = 1 (the miniature has only 80 test problems). */
+          samples: z.number().int().min(1).max(64).default(1),
           /** One held-out test set for every run. */
           seed: z.number().int().min(0).default(0),
         })
@@ -145,6 +147,17 @@ export const ReplicationSchema = z.preprocess(
 );
 
 export type ReplicationPlan = z.infer<typeof ReplicationSchema>;
+
+/**
+ * The fast proxy (`replicate --proxy`): the best searcher against the direct answerer, one seed,
+ * five samples per test problem. Its F1 margin is what design changes are iterated on; its agreement
+ * with full replications is in docs/REPLICATION.md.
+ */
+export const PROXY_PLAN = {
+  conditions: ['backtracking_verification', 'empty_cot'] as Condition[],
+  seeds: [1],
+  eval: { samples: 5 },
+};
 
 export function parseReplication(input: unknown): ReplicationPlan {
   const r = ReplicationSchema.safeParse(input);
@@ -185,7 +198,13 @@ export function replicationRunConfig(
     seed,
     start: { kind: 'checkpoint', checkpoint },
     rl: plan.rl,
-    eval: { problems: plan.eval.problems, seed: plan.eval.seed, greedy: false, every: plan.eval.every },
+    eval: {
+      problems: plan.eval.problems,
+      samples: plan.eval.samples,
+      seed: plan.eval.seed,
+      greedy: false,
+      every: plan.eval.every,
+    },
     examplesPerStep: 2,
   };
 }
@@ -193,11 +212,13 @@ export function replicationRunConfig(
 /**
  * Every job of a plan: one priming run per condition (no RL, evaluated once), then one RL run per
  * condition and seed from that primed model. `checkpointOf(primeJobId)` says where a prime job's
- * final checkpoint will be, as the runner's host will read it.
+ * final checkpoint will be, as the runner's host will read it. A condition in `primed` (a checkpoint
+ * reference, e.g. the shipped model this plan's priming made) is not primed again: its RL runs start there.
  */
 export function replicationJobs(
   plan: ReplicationPlan,
   checkpointOf: (primeJob: string) => string,
+  primed: Partial<Record<Condition, string>> = {},
 ): ReplicationJob[] {
   const common = {
     preset: plan.preset,
@@ -205,7 +226,12 @@ export function replicationJobs(
     size: plan.size,
     backend: 'auto' as const,
   };
-  const evalSettings = { problems: plan.eval.problems, seed: plan.eval.seed, greedy: false };
+  const evalSettings = {
+    problems: plan.eval.problems,
+    samples: plan.eval.samples,
+    seed: plan.eval.seed,
+    greedy: false,
+  };
   const jobs: ReplicationJob[] = [];
   for (const condition of plan.conditions) {
     const prime: ReplicationJob = {
@@ -233,17 +259,35 @@ export function replicationJobs(
         examplesPerStep: 0,
       },
     };
-    jobs.push(prime);
+    const ready = primed[condition];
+    if (ready === undefined) jobs.push(prime);
     for (const seed of plan.seeds) {
       jobs.push({
         id: `rl/${condition}/seed-${seed}`,
         kind: 'rl',
         condition,
         seed,
-        after: prime.id,
-        config: replicationRunConfig(plan, condition, seed, checkpointOf(prime.id)),
+        ...(ready === undefined ? { after: prime.id } : {}),
+        config: replicationRunConfig(plan, condition, seed, ready ?? checkpointOf(prime.id)),
       });
     }
   }
   return jobs;
+}
+
+/**
+ * How a plan primes one condition, as the shipped manifest records it (`habits-lab models`): a shipped
+ * model with this recipe, in this plan's world, is the model this plan's priming job would make.
+ */
+export function primingRecipe(plan: ReplicationPlan): Record<string, unknown> {
+  return {
+    world: { preset: plan.preset, ranges: plan.ranges ?? null, size: plan.size },
+    examples: plan.prime.examples,
+    problems: plan.prime.problems,
+    phrasing: plan.prime.phrasing,
+    maxFailedAttempts: plan.prime.maxFailedAttempts,
+    tokenBudget: plan.prime.tokenBudget,
+    sft: SftSchema.parse(plan.prime.sft),
+    seed: plan.prime.seed,
+  };
 }

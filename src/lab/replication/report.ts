@@ -17,7 +17,7 @@ export function resultsMarkdown(
   findings: readonly Finding[],
 ): string {
   const lines = [
-    `Accuracy on ${summaries[0]?.problems ?? plan.eval.problems} held-out problems (one sample each at temperature 1, test seed ${plan.eval.seed}), mean ± sd over seeds ${plan.seeds.join(', ')}; behaviors are average counts per response (verification/backtracking/subgoal setting/backward chaining). Paper: Llama-3.2-3B after priming, steps 0 and 250.`,
+    `Accuracy on ${summaries[0]?.problems ?? plan.eval.problems} held-out problems (${plan.eval.samples === 1 ? 'one sample' : `${plan.eval.samples} samples`} each at temperature 1, test seed ${plan.eval.seed}), mean ± sd over seeds ${plan.seeds.join(', ')}; behaviors are average counts per response (verification/backtracking/subgoal setting/backward chaining). Paper: Llama-3.2-3B after priming, steps 0 and 250.`,
     '',
     '| condition | accuracy % at 0 | accuracy % at end | behaviors at 0 | behaviors at end | length (chars) 0 → end | paper accuracy 0 → 250 | paper behaviors 0 → 250 |',
     '| --- | --- | --- | --- | --- | --- | --- | --- |',

@@ -1,0 +1,115 @@
+// The shipped primed models (public/models, built by `npm run models` with the replication's default
+// plan) stand for a plan's priming jobs when the manifest says they were made with the same recipe,
+// world and base model: then `replicate` starts RL from them instead of priming again.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import type { Condition } from '../behaviors/types';
+import { primingRecipe, SftSchema, type ReplicationJob, type ReplicationPlan } from '../lab';
+import { shippedRef } from '../model/checkpoint-ref';
+import { SHIPPED_MODELS } from './checkpoints';
+import { readJsonObject, UsageError } from './io';
+
+export interface ShippedPrimings {
+  /** Conditions whose shipped model is this plan's priming, as checkpoint references. */
+  primed: Partial<Record<Condition, string>>;
+  /** Why the other conditions are primed again (empty when every condition is shipped). */
+  notes: string[];
+}
+
+interface ManifestLike {
+  problems?: { preset?: unknown; ranges?: unknown; size?: unknown };
+  models?: { name?: unknown; training?: Record<string, unknown> }[];
+}
+
+export function shippedPrimings(plan: ReplicationPlan, modelsDir: string): ShippedPrimings {
+  const none = (why: string): ShippedPrimings => ({ primed: {}, notes: [why] });
+  if (!plan.base || resolve(plan.base) !== resolve(modelsDir, 'base'))
+    return none('priming every condition: the plan names another base model than the shipped one');
+  let manifest: ManifestLike;
+  try {
+    manifest = JSON.parse(readFileSync(join(modelsDir, 'manifest.json'), 'utf8')) as ManifestLike;
+  } catch (err) {
+    return none(
+      `priming every condition: no readable manifest.json in ${modelsDir} (${(err as Error).message})`,
+    );
+  }
+  const wanted = primingRecipe(plan);
+  const world = manifest.problems ?? {};
+  const primed: ShippedPrimings['primed'] = {};
+  const again: Condition[] = [];
+  for (const condition of plan.conditions) {
+    const entry = manifest.models?.find((m) => m.name === condition);
+    const t = entry?.training;
+    const sft = t && SftSchema.safeParse(t.sft);
+    const recipe = t && {
+      world: { preset: world.preset, ranges: world.ranges ?? null, size: world.size },
+      examples: t.examples,
+      problems: t.problems,
+      phrasing: t.phrasing,
+      maxFailedAttempts: t.maxFailedAttempts,
+      tokenBudget: t.tokenBudget,
+      sft: sft?.success ? sft.data : null,
+      seed: t.seed,
+    };
+    if (
+      recipe &&
+      isDeepStrictEqual(recipe, wanted) &&
+      existsSync(join(modelsDir, condition, 'model.safetensors'))
+    )
+      primed[condition] = shippedRef(condition);
+    else again.push(condition);
+  }
+  const notes =
+    again.length === 0
+      ? []
+      : [
+          `priming ${again.join(', ')} again: the shipped model${again.length > 1 ? 's were' : ' was'} not made with this plan's priming settings`,
+        ];
+  return { primed, notes };
+}
+
+/**
+ * Where a replication in `out` starts each condition: the shipped primed model where it is this plan's
+ * priming, unless `prime` (--prime) or `out` already primed that condition itself (its RL runs must all
+ * start from the same model). `messages` say which, for the terminal.
+ */
+export function startingModels(
+  plan: ReplicationPlan,
+  out: string,
+  prime: boolean,
+  modelsDir = SHIPPED_MODELS,
+): { primed: ShippedPrimings['primed']; messages: string[] } {
+  if (prime) return { primed: {}, messages: [] };
+  const shipped = shippedPrimings(plan, modelsDir);
+  const primed = Object.fromEntries(
+    Object.entries(shipped.primed).filter(([c]) => !existsSync(join(out, 'prime', c, 'job.json'))),
+  );
+  const reused = Object.keys(primed);
+  const messages = [
+    ...(reused.length > 0
+      ? [`RL starts from the shipped primed models of ${reused.join(', ')} (--prime primes them again)`]
+      : []),
+    ...shipped.notes,
+  ];
+  return { primed, messages };
+}
+
+/**
+ * An RL run already begun keeps its starting model: --prime given now but not then (or the other way
+ * round) would mix runs from two primings in one table, so that is refused, naming the run.
+ */
+export function refuseMixedStarts(jobs: readonly ReplicationJob[], out: string): void {
+  for (const job of jobs) {
+    const path = join(out, job.id, 'job.json');
+    if (job.kind !== 'rl' || !existsSync(path)) continue;
+    const began = (readJsonObject(path, 'job') as { start?: { checkpoint?: unknown } }).start?.checkpoint;
+    const now = (job.config.start as { checkpoint?: string }).checkpoint;
+    if (began !== now)
+      throw new UsageError(
+        `${join(out, job.id)} started from ${String(began)}, but this command would start it from ${now}: ` +
+          'give --prime as when these runs began, or use another --out',
+      );
+  }
+}
