@@ -297,6 +297,7 @@ export function verlMapping(
       'greedy',
       "veRL's validation decodes greedily (do_sample False)",
     ),
+    m('eval.samples', config.eval.samples, null, 1, "veRL's validation answers each test prompt once"),
     m(
       'checkpointEvery',
       config.checkpointEvery,
