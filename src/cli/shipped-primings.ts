@@ -37,23 +37,22 @@ export function shippedPrimings(plan: ReplicationPlan, modelsDir: string): Shipp
   }
   const wanted = primingRecipe(plan);
   const world = manifest.problems ?? {};
+  const sameWorld = isDeepStrictEqual(
+    { preset: world.preset, ranges: world.ranges ?? null, size: world.size },
+    { preset: plan.preset, ranges: plan.ranges ?? null, size: plan.size },
+  );
   const primed: ShippedPrimings['primed'] = {};
   const again: Condition[] = [];
   for (const condition of plan.conditions) {
-    const entry = manifest.models?.find((m) => m.name === condition);
-    const t = entry?.training;
-    const sft = t && SftSchema.safeParse(t.sft);
-    const recipe = t && {
-      world: { preset: world.preset, ranges: world.ranges ?? null, size: world.size },
-      examples: t.examples,
-      problems: t.problems,
-      phrasing: t.phrasing,
-      maxFailedAttempts: t.maxFailedAttempts,
-      tokenBudget: t.tokenBudget,
-      sft: sft?.success ? sft.data : null,
-      seed: t.seed,
-    };
+    const t = manifest.models?.find((m) => m.name === condition)?.training;
+    // The manifest's recipe read the way primingRecipe writes it (its SFT settings filled in).
+    const recipe =
+      t &&
+      Object.fromEntries(
+        Object.keys(wanted).map((k) => [k, k === 'sft' ? SftSchema.safeParse(t.sft).data : t[k]]),
+      );
     if (
+      sameWorld &&
       recipe &&
       isDeepStrictEqual(recipe, wanted) &&
       existsSync(join(modelsDir, condition, 'model.safetensors'))

@@ -88,7 +88,6 @@ describe('replication plan', () => {
     );
     // The priming recipe the shipped manifest is compared with: the plan's, with every SFT setting.
     expect(primingRecipe(plan)).toMatchObject({
-      world: { preset: 'easy', ranges: { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 } },
       examples: 4000,
       problems: 200,
       sft: { epochs: 6, lr: 3e-3, batchSize: 32 },

@@ -21,6 +21,15 @@ import { timeless } from './helpers';
 const smoke = presetConfig('smoke');
 const MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
 const close = (a: number, b: number, tol: number) => expect(Math.abs(a - b)).toBeLessThan(tol);
+const loadShipped = async (ref: string) => readFolder(join(MODELS, ref.slice('shipped:'.length)));
+/** The smoke preset run from a shipped model, in the miniature's world (the shipped models'). */
+const fromShipped = (name: string, overrides: Record<string, unknown>) =>
+  withOverrides(smoke, {
+    preset: MINIATURE.preset,
+    ranges: MINIATURE.ranges,
+    start: { kind: 'checkpoint', checkpoint: `shipped:${name}` },
+    ...overrides,
+  });
 
 /** The step numbers of a run's step events, in order. */
 const steps = (events: readonly LabEvent[]) =>
@@ -111,13 +120,8 @@ describe('experiment runner (smoke preset, wasm)', () => {
 
   it("a primed model's step metrics agree with each other and with the reward", async () => {
     // The shipped all_strategies model answers some problems right, so the metrics are not all 0.
-    const host = recorder({
-      loadCheckpoint: async (ref) => readFolder(join(MODELS, ref.slice('shipped:'.length))),
-    });
-    const config = withOverrides(smoke, {
-      preset: MINIATURE.preset,
-      ranges: MINIATURE.ranges,
-      start: { kind: 'checkpoint', checkpoint: 'shipped:all_strategies' },
+    const host = recorder({ loadCheckpoint: loadShipped });
+    const config = fromShipped('all_strategies', {
       rl: { steps: 2, promptsPerStep: 8, samplesPerPrompt: 2, maxNewTokens: 160 },
       eval: { every: 0, problems: 0 },
       examplesPerStep: 16,
@@ -147,13 +151,8 @@ describe('experiment runner (smoke preset, wasm)', () => {
   });
 
   it('eval.samples draws that many samples per held-out problem: accuracy over problems x samples', async () => {
-    const host = recorder({
-      loadCheckpoint: async (ref) => readFolder(join(MODELS, ref.slice('shipped:'.length))),
-    });
-    const config = withOverrides(smoke, {
-      preset: MINIATURE.preset,
-      ranges: MINIATURE.ranges,
-      start: { kind: 'checkpoint', checkpoint: 'shipped:empty_cot' },
+    const host = recorder({ loadCheckpoint: loadShipped });
+    const config = fromShipped('empty_cot', {
       rl: { steps: 1, promptsPerStep: 2, samplesPerPrompt: 2, maxNewTokens: 40 },
       eval: { every: 0, problems: 5, samples: 7, greedy: false },
       examplesPerStep: 0,
@@ -178,7 +177,7 @@ describe('experiment runner (smoke preset, wasm)', () => {
     expect(rates.some((r) => Math.abs(r * 5 - Math.round(r * 5)) > 1e-9)).toBe(true);
   });
   it("a loaded model keeps its shape and the run says the config's size does not apply", async () => {
-    const load = async (ref: string) => readFolder(join(MODELS, ref.slice('shipped:'.length)));
+    const load = loadShipped;
     const notes = (events: LabEvent[]) =>
       events.flatMap((e) => (e.type === 'status' && e.message.startsWith('note:') ? [e.message] : []));
     for (const start of [

@@ -10,6 +10,7 @@ import {
   MINIATURE,
   parseConfig,
   parseReplication,
+  primingRecipe,
   replicationJobs,
   replicationRunConfig,
   type EvalSummary,
@@ -230,23 +231,13 @@ export function modelsCommand(): Command {
         const files = readFolder(folder);
         writeShipped(join(out, job.condition), files);
         const before = await profileBeforeRl(plan, job.condition, folder);
-        const start = job.config.start as Record<string, unknown>;
         entries.push({
           name: job.condition,
           condition: job.condition,
           description: CONDITION_DESCRIPTIONS[job.condition],
           parameters: parametersOf(files),
           onnx: true,
-          training: {
-            base: 'base',
-            examples: start.examples,
-            problems: start.problems,
-            phrasing: start.phrasing,
-            maxFailedAttempts: start.maxFailedAttempts,
-            tokenBudget: start.tokenBudget,
-            sft: start.sft,
-            seed: job.config.seed,
-          },
+          training: { base: 'base', ...primingRecipe(plan) },
           beforeRl: before,
         });
       }

@@ -276,12 +276,12 @@ export function replicationJobs(
 }
 
 /**
- * How a plan primes one condition, as the shipped manifest records it (`habits-lab models`): a shipped
- * model with this recipe, in this plan's world, is the model this plan's priming job would make.
+ * How a plan primes each condition, as the shipped manifest records it (`habits-lab models` writes
+ * it; `replicate` compares it): a shipped model with this recipe, from the shipped base model in this
+ * plan's world, is the model this plan's priming job would make.
  */
 export function primingRecipe(plan: ReplicationPlan): Record<string, unknown> {
   return {
-    world: { preset: plan.preset, ranges: plan.ranges ?? null, size: plan.size },
     examples: plan.prime.examples,
     problems: plan.prime.problems,
     phrasing: plan.prime.phrasing,
