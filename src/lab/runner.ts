@@ -529,12 +529,16 @@ export class ExperimentRunner {
     };
     const k = c.eval.samples;
     const metrics: EvalMetrics = { step: at, problems: problems.length, ...(k > 1 ? { samples: k } : {}) };
-    if (c.eval.sampled) {
-      const repeated = k > 1 ? problems.flatMap((p) => Array.from({ length: k }, () => p)) : problems;
+    if (c.eval.sampled)
       metrics.sampled = summaryOf(
-        await evaluate(policy, tokenizer, repeated, { ...options, greedy: false }, this.rng('eval', at)),
+        await evaluate(
+          policy,
+          tokenizer,
+          problems,
+          { ...options, greedy: false, samples: k },
+          this.rng('eval', at),
+        ),
       );
-    }
     if (c.eval.greedy)
       metrics.greedy = summaryOf(
         await evaluate(

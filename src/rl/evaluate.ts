@@ -27,6 +27,8 @@ export interface EvalOptions {
   promptFormat: PromptFormat;
   rewardMode: RewardMode;
   batchSize?: number;
+  /** Samples per problem (default 1): the rates are over problems x samples. */
+  samples?: number;
 }
 
 export async function evaluate(
@@ -37,11 +39,13 @@ export async function evaluate(
   rng: Rng,
 ): Promise<EvalResult> {
   const batch = options.batchSize ?? 64;
+  const k = options.samples ?? 1;
+  const all = k > 1 ? problems.flatMap((p) => Array.from({ length: k }, () => p)) : problems;
   const responses: EvalResult['responses'] = [];
   let truncated = 0;
   let tokens = 0;
-  for (let i = 0; i < problems.length; i += batch) {
-    const chunk = problems.slice(i, i + batch);
+  for (let i = 0; i < all.length; i += batch) {
+    const chunk = all.slice(i, i + batch);
     const r = await sample(
       model,
       chunk.map((p) => tokenizer.encode(formatPrompt(p, options.promptFormat))),

@@ -349,8 +349,9 @@ export function evalCommand(): Command {
       const r = await evaluate(
         model,
         tokenizer,
-        problems.flatMap((p) => Array.from({ length: samples }, () => p)),
+        problems,
         {
+          samples,
           greedy: Boolean(opts.greedy),
           temperature: 1,
           maxNewTokens: parseIntOption(
