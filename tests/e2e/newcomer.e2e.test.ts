@@ -59,15 +59,24 @@ async function trainAndWatch(
   const timeline: Moment[] = [];
   const t0 = Date.now();
   await train.click();
+  let last: Moment;
   for (;;) {
-    const m: Moment = {
+    // One read of the three fields: read one by one, the run could finish between them and the
+    // timeline would end on a stale stage.
+    const seen = await page.evaluate(() => ({
+      stage: document.querySelector('[data-testid="stage"]')?.textContent ?? '',
+      step: Number(document.querySelector('[data-testid="step"]')?.textContent ?? 0),
+      status: (document.querySelector('.status') as HTMLElement | null)?.innerText ?? '',
+    }));
+    last = {
       t: Date.now() - t0,
-      stage: await page.getByTestId('stage').innerText(),
-      step: Number(await page.getByTestId('step').innerText()),
-      status: (await page.locator('.status').innerText()).replace(/\s+/g, ' ').replace(/ Time \d+s/, ''),
+      ...seen,
+      status: seen.status.replace(/\s+/g, ' ').replace(/ Time \d+s/, ''),
     };
-    if (timeline.at(-1)?.status !== m.status) timeline.push(m);
-    if (done(m) || ['done', 'error', 'stopped'].includes(m.stage) || m.t > timeoutMs) break;
+    const prev = timeline.at(-1);
+    if (prev?.status !== last.status || prev?.stage !== last.stage || prev?.step !== last.step)
+      timeline.push(last);
+    if (done(last) || ['done', 'error', 'stopped'].includes(last.stage) || last.t > timeoutMs) break;
     await page.waitForTimeout(200);
   }
   const result = {
@@ -78,7 +87,7 @@ async function trainAndWatch(
   };
   await page.screenshot({ path: `${ARTIFACTS}/newcomer-${name}.png`, fullPage: true });
   writeFileSync(`${ARTIFACTS}/newcomer-${name}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  if (!['done', 'error', 'stopped'].includes(timeline.at(-1)?.stage ?? '')) {
+  if (!['done', 'error', 'stopped'].includes(last.stage)) {
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.waitForFunction(
       () => !document.querySelector('button.primary')?.hasAttribute('disabled'),
