@@ -24,9 +24,7 @@ if (args.length === 0 || !Number.isInteger(samples) || !Number.isInteger(budget)
 
 await selectBackend('wasm');
 const spec = problemSpec(MINIATURE.preset, MINIATURE.ranges);
-const problems = generateProblems(spec, { n: 200, seed: 0, split: 'test', allowFewer: true }).flatMap((p) =>
-  Array.from({ length: samples }, () => p),
-);
+const problems = generateProblems(spec, { n: 200, seed: 0, split: 'test', allowFewer: true });
 // An attempt's last value and the verdict on it: "= 16, not" or "= 14. That works" (also with a
 // restated target, "= 16, target 14: not").
 const ATTEMPT = /= (\d+)(?:, target \d+:|[.,])? ?(not|That works)/g;
@@ -34,7 +32,13 @@ const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 for (const ref of args) {
   const { model, tokenizer } = loadModelOption(ref);
-  const options = { greedy: false, temperature: 1, maxNewTokens: budget, promptFormat: 'compact' as const };
+  const options = {
+    greedy: false,
+    temperature: 1,
+    maxNewTokens: budget,
+    promptFormat: 'compact' as const,
+    samples,
+  };
   const r = await evaluate(model, tokenizer, problems, { ...options, rewardMode: 'strict' }, new Rng(3));
   model.dispose();
   let attempts = 0;
@@ -55,8 +59,8 @@ for (const ref of args) {
   }
   const per = (x: number, of: number) => (of > 0 ? pct(x / of) : '-');
   process.stdout.write(
-    `${ref}: accuracy ${pct(r.accuracy)} (${problems.length} samples, ${budget} tokens), ` +
-      `${(attempts / problems.length).toFixed(1)} attempts per response, ${per(hits, attempts)} of attempts hit the target, ` +
+    `${ref}: accuracy ${pct(r.accuracy)} (${r.responses.length} samples, ${budget} tokens), ` +
+      `${(attempts / r.responses.length).toFixed(1)} attempts per response, ${per(hits, attempts)} of attempts hit the target, ` +
       `false "works" on ${per(falseWorks, attempts)} of attempts (${per(falseWorks, stops)} of stops), ` +
       `${per(passedOver, hits)} of hits passed over\n`,
   );
