@@ -17,7 +17,11 @@ const option = (name: string, fallback: number): number => {
 };
 const samples = option('--samples', 3);
 const budget = option('--budget', 192);
-if (args.length === 0 || !Number.isInteger(samples) || !Number.isInteger(budget)) {
+if (
+  args.length === 0 ||
+  !(Number.isInteger(samples) && samples >= 1) ||
+  !(Number.isInteger(budget) && budget >= 1)
+) {
   process.stderr.write('usage: npx tsx bench/search-diagnostic.ts MODEL... [--samples 3] [--budget 192]\n');
   process.exit(2);
 }

@@ -2,7 +2,7 @@
 // plan) stand for a plan's priming jobs when the manifest says they were made with the same recipe,
 // world and base model: then `replicate` starts RL from them instead of priming again.
 
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Condition } from '../behaviors/types';
@@ -30,6 +30,13 @@ export function shippedPrimings(plan: ReplicationPlan, modelsDir: string): Shipp
   let manifest: ManifestLike;
   try {
     manifest = JSON.parse(readFileSync(join(modelsDir, 'manifest.json'), 'utf8')) as ManifestLike;
+    const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    if (
+      !isObject(manifest) ||
+      !(manifest.problems === undefined || isObject(manifest.problems)) ||
+      !(manifest.models === undefined || Array.isArray(manifest.models))
+    )
+      throw new Error('not a models manifest');
   } catch (err) {
     return none(
       `priming every condition: no readable manifest.json in ${modelsDir} (${(err as Error).message})`,
@@ -44,10 +51,11 @@ export function shippedPrimings(plan: ReplicationPlan, modelsDir: string): Shipp
   const primed: ShippedPrimings['primed'] = {};
   const again: Condition[] = [];
   for (const condition of plan.conditions) {
-    const t = manifest.models?.find((m) => m.name === condition)?.training;
+    const t = manifest.models?.find((m) => m?.name === condition)?.training;
     // The manifest's recipe read the way primingRecipe writes it (its SFT settings filled in).
     const recipe =
-      t &&
+      typeof t === 'object' &&
+      t !== null &&
       Object.fromEntries(
         Object.keys(wanted).map((k) => [k, k === 'sft' ? SftSchema.safeParse(t.sft).data : t[k]]),
       );
@@ -95,20 +103,40 @@ export function startingModels(
   return { primed, messages };
 }
 
+/** What a start is, whatever the folder's path: a shipped model or the folder's own priming. */
+const startKind = (ref: unknown) =>
+  typeof ref === 'string' && ref.startsWith('shipped:') ? 'a shipped model' : "the folder's own priming";
+
 /**
- * An RL run already begun keeps its starting model: --prime given now but not then (or the other way
- * round) would mix runs from two primings in one table, so that is refused, naming the run.
+ * A replication folder keeps the way it began: --prime given now but not then (or the other way
+ * round) would mix models from two primings in one table, so that is refused. The choice is recorded
+ * in `starts.json` at the first command (a folder stopped during its primings, before any RL run,
+ * must not be finished the other way); for folders from before that file, every RL run already begun
+ * is checked. Kinds of start are compared, not paths, so a moved folder still resumes.
  */
-export function refuseMixedStarts(jobs: readonly ReplicationJob[], out: string): void {
+export function checkStarts(jobs: readonly ReplicationJob[], out: string, prime: boolean): void {
+  const file = join(out, 'starts.json');
+  const flag = (p: boolean) => (p ? 'with --prime' : 'without --prime');
+  if (existsSync(file)) {
+    const began = (readJsonObject(file, 'starts') as { prime?: unknown }).prime;
+    if (typeof began !== 'boolean')
+      throw new UsageError(`${file} is not a replication's starts file: it lacks "prime" (true or false)`);
+    if (began !== prime)
+      throw new UsageError(
+        `${out} was begun ${flag(began)}: run it ${flag(began)} again to go on, or use another --out`,
+      );
+    return;
+  }
   for (const job of jobs) {
     const path = join(out, job.id, 'job.json');
     if (job.kind !== 'rl' || !existsSync(path)) continue;
     const began = (readJsonObject(path, 'job') as { start?: { checkpoint?: unknown } }).start?.checkpoint;
     const now = (job.config.start as { checkpoint?: string }).checkpoint;
-    if (began !== now)
+    if (startKind(began) !== startKind(now))
       throw new UsageError(
-        `${join(out, job.id)} started from ${String(began)}, but this command would start it from ${now}: ` +
-          'give --prime as when these runs began, or use another --out',
+        `${join(out, job.id)} started from ${startKind(began)} (${String(began)}), but this command would ` +
+          `start it from ${startKind(now)}: give --prime as when these runs began, or use another --out`,
       );
   }
+  writeFileSync(file, `${JSON.stringify({ prime }, null, 2)}\n`);
 }

@@ -1,5 +1,5 @@
-// Evaluation on a fixed held-out test set, the paper's way: one sample per problem at temperature
-// 1 (and optionally greedy); accuracy is the share scoring 1, with no credit for format.
+// Evaluation on a fixed held-out test set, the paper's way: samples at temperature 1 (one per problem
+// by default, `samples` for more; or greedy); accuracy is the share scoring 1, with no credit for format.
 
 import { formatPrompt, scoreResponse, type Problem, type PromptFormat, type RewardMode } from '../countdown';
 import type { Rng } from '../util/rng';

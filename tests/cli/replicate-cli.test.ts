@@ -136,9 +136,25 @@ describe('habits-lab replicate (child processes)', () => {
     // --prime on the same folder would mix two primings in one table: refused, naming the run.
     const mixed = cli([...args, '--prime', '--quiet']);
     expect(mixed.status).toBe(2);
-    expect(mixed.stderr).toMatch(
-      /started from shipped:empty_cot, but this command would start it from .*prime/,
+    expect(mixed.stderr).toMatch(/was begun without --prime: run it without --prime again/);
+    // --proxy over a plan file (this folder's, which names other conditions and 1 sample): the
+    // proxy's pair and 5 samples; --set still applies.
+    const proxyOut = join(root, 'proxy-over-plan');
+    const proxy = cli(
+      ['replicate', '--plan', join(out, 'plan.json'), '--proxy', '--out', proxyOut, '--quiet'].concat(
+        '--set',
+        'rl.steps=0',
+        'eval.problems=2',
+      ),
+      undefined,
+      120_000,
     );
+    expect(proxy.status, proxy.stderr).toBe(0);
+    const proxyPlan = JSON.parse(readFileSync(join(proxyOut, 'plan.json'), 'utf8'));
+    expect(proxyPlan.conditions).toEqual(['backtracking_verification', 'empty_cot']);
+    expect(proxyPlan.seeds).toEqual([1]);
+    expect(proxyPlan.eval).toMatchObject({ samples: 5, problems: 2 });
+    expect(proxyPlan.rl.steps).toBe(0);
     // Other priming settings are not the shipped models': those conditions are primed again, and said so.
     const other = cli(
       ['replicate', '--out', join(root, 'shipped-other'), '--conditions', 'dots', '--seeds', '1'].concat(

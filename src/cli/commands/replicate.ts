@@ -21,7 +21,7 @@ import { outputFolder, parseIntList, parseIntOption, parseSetting, readJsonObjec
 import { readEvents, runJobs } from '../jobs';
 import { BASE_REF } from '../../model/checkpoint-ref';
 import { checkpointFolder } from '../checkpoints';
-import { refuseMixedStarts, startingModels } from '../shipped-primings';
+import { checkStarts, startingModels } from '../shipped-primings';
 import { checkPlanFolder, writePlan } from '../plan-folder';
 
 /** The shipped pretrained base model (built by `npm run models`). */
@@ -66,7 +66,7 @@ export function replicateCommand(): Command {
     )
     .option(
       '--proxy',
-      'the fast proxy: backtracking_verification against empty_cot, seed 1, 5 samples per test problem (--seeds, --conditions and --set still apply)',
+      'the fast proxy: backtracking_verification against empty_cot, seed 1, 5 samples per test problem, over the settings of a --plan file (--seeds, --conditions and --set still apply)',
     )
     .option('--jobs <n>', 'runs at once (one CPU core each)', '2')
     .option('--quiet', 'no progress bar')
@@ -93,10 +93,11 @@ export function replicateCommand(): Command {
         input.conditions = list;
       }
       if (opts.proxy) {
-        input.conditions ??= PROXY_PLAN.conditions;
-        input.seeds ??= PROXY_PLAN.seeds;
+        // The proxy's settings go over a plan file's; --seeds, --conditions and --set over the proxy's.
+        if (opts.conditions === undefined) input.conditions = PROXY_PLAN.conditions;
+        if (opts.seeds === undefined) input.seeds = PROXY_PLAN.seeds;
         const given = input.eval as Record<string, unknown> | undefined;
-        input.eval = { ...PROXY_PLAN.eval, ...(given ?? {}) };
+        input.eval = { ...(given ?? {}), ...PROXY_PLAN.eval };
       }
       // A plan file's base stands unless --base is given on the command line.
       const baseGiven = command.getOptionValueSource('base') === 'cli';
@@ -118,7 +119,7 @@ export function replicateCommand(): Command {
       const { primed, messages } = startingModels(plan, out, Boolean(opts.prime));
       for (const m of messages) process.stderr.write(`${m}\n`);
       const jobs = replicationJobs(plan, (id) => join(out, id, 'checkpoints', 'final'), primed);
-      refuseMixedStarts(jobs, out);
+      checkStarts(jobs, out, Boolean(opts.prime));
       const { finished, failed, stopped, seconds } = await runJobs(jobs, out, {
         jobsAtOnce,
         quiet: Boolean(opts.quiet),
