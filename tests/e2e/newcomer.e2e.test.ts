@@ -12,6 +12,8 @@ import { configToFragment, parseConfig } from '../../src/lab/config';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../vite.config';
 
 const ARTIFACTS = 'test-artifacts';
+/** The stages a run ends in: Stop is disabled there. */
+const ENDED = ['done', 'error', 'stopped'];
 let server: PreviewServer;
 let origin = '';
 const browsers: Browser[] = [];
@@ -76,7 +78,7 @@ async function trainAndWatch(
     const prev = timeline.at(-1);
     if (prev?.status !== last.status || prev?.stage !== last.stage || prev?.step !== last.step)
       timeline.push(last);
-    if (done(last) || ['done', 'error', 'stopped'].includes(last.stage) || last.t > timeoutMs) break;
+    if (done(last) || ENDED.includes(last.stage) || last.t > timeoutMs) break;
     await page.waitForTimeout(200);
   }
   const result = {
@@ -87,7 +89,7 @@ async function trainAndWatch(
   };
   await page.screenshot({ path: `${ARTIFACTS}/newcomer-${name}.png`, fullPage: true });
   writeFileSync(`${ARTIFACTS}/newcomer-${name}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  if (!['done', 'error', 'stopped'].includes(last.stage)) {
+  if (!ENDED.includes(last.stage)) {
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await page.waitForFunction(
       () => !document.querySelector('button.primary')?.hasAttribute('disabled'),
