@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Condition } from '../behaviors/types';
 import { primingRecipe, SftSchema, type ReplicationJob, type ReplicationPlan } from '../lab';
-import { shippedRef } from '../model/checkpoint-ref';
+import { shippedName, shippedRef } from '../model/checkpoint-ref';
 import { SHIPPED_MODELS } from './checkpoints';
 import { readJsonObject, UsageError } from './io';
 
@@ -105,7 +105,7 @@ export function startingModels(
 
 /** What a start is, whatever the folder's path: a shipped model or the folder's own priming. */
 const startKind = (ref: unknown) =>
-  typeof ref === 'string' && ref.startsWith('shipped:') ? 'a shipped model' : "the folder's own priming";
+  typeof ref === 'string' && shippedName(ref) !== null ? 'a shipped model' : "the folder's own priming";
 
 /**
  * A replication folder keeps the way it began: --prime given now but not then (or the other way

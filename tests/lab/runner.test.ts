@@ -12,6 +12,7 @@ import {
   type RunnerHost,
 } from '../../src/lab';
 import { readFolder } from '../../src/model/node-files';
+import { parseCheckpointRef } from '../../src/model/checkpoint-ref';
 import type { CheckpointFiles } from '../../src/model';
 import { MODEL_FILES, RESUME_FILES } from '../../src/model/names';
 import { readSafetensors, writeSafetensors } from '../../src/model/safetensors';
@@ -20,8 +21,14 @@ import { timeless } from './helpers';
 
 const smoke = presetConfig('smoke');
 const MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
+/** The shipped model a reference names (these tests load nothing else). */
+const parseShipped = (ref: string) => {
+  const r = parseCheckpointRef(ref);
+  if (r.kind !== 'shipped') throw new Error(`not a shipped model: ${ref}`);
+  return r.name;
+};
 const close = (a: number, b: number, tol: number) => expect(Math.abs(a - b)).toBeLessThan(tol);
-const loadShipped = async (ref: string) => readFolder(join(MODELS, ref.slice('shipped:'.length)));
+const loadShipped = async (ref: string) => readFolder(join(MODELS, parseShipped(ref)));
 /** The smoke preset run from a shipped model, in the miniature's world (the shipped models'). */
 const fromShipped = (name: string, overrides: Record<string, unknown>) =>
   withOverrides(smoke, {
