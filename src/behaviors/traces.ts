@@ -61,6 +61,12 @@ export interface TraceOptions {
    * differ only in wording.
    */
   phrasing?: 'varied' | 'terse';
+  /**
+   * Chance that a correct condition's search gives up after a failed attempt, answering with its
+   * closest attempt (0: it searches until a guess works). How long to search is then a choice the
+   * primed model makes at every miss, one that RL can tune.
+   */
+  giveUp?: number;
 }
 
 export const DEFAULT_TRACE_OPTIONS: TraceOptions = { ...TRACE_DEFAULTS, promptFormat: 'compact' };
@@ -498,7 +504,7 @@ export function writeTrace(
   const solution = pickSolution(solutionExprs(problem), style, rng);
   if (!solution) throw new Error(`no integer-mode solution for ${JSON.stringify(problem)}`);
 
-  if (style.linear) return finish([w.linear(solution)], style, problem, options, rng);
+  if (style.linear) return finish([w.linear(solution)], problem, options, rng);
 
   const kinds: AttemptKind[] = [];
   if (style.subgoal) kinds.push('subgoal');
@@ -516,7 +522,8 @@ export function writeTrace(
     // write "That works!" at the fourth attempt whatever its value, and guesses that never reached
     // the target.) Backward-chaining attempts split the target first; one works with chance 1/3.
     let final: Attempt | null = null;
-    for (let i = 0; i <= options.maxFailedAttempts && !final; i++) {
+    let gaveUp = false;
+    for (let i = 0; i <= options.maxFailedAttempts && !final && !gaveUp; i++) {
       const kind = rng.pick(kinds);
       let a: Attempt | null;
       if (kind === 'backward') a = w.attempt(kind, rng.chance(1 / 3) ? solution : null);
@@ -526,14 +533,19 @@ export function writeTrace(
       }
       if (a?.success) final = a;
       else if (a) attempts.push(a);
+      // Giving up needs an attempt over all the numbers to answer with. No draw when giveUp is 0,
+      // so the traces without it stay exactly as they were.
+      if (!final && options.giveUp && attempts.some((b) => b.full)) gaveUp = rng.chance(options.giveUp);
     }
-    // No guess worked within maxFailedAttempts: the last attempt follows a solution.
-    for (const kind of rng.shuffled(kinds)) {
-      if (final) break;
-      final = w.attempt(kind, solution);
+    if (!gaveUp) {
+      // No guess worked within maxFailedAttempts: the last attempt follows a solution.
+      for (const kind of rng.shuffled(kinds)) {
+        if (final) break;
+        final = w.attempt(kind, solution);
+      }
+      // Conditions without a plain attempt fall back to one when the solution allows no other.
+      attempts.push(final ?? (w.plain(solution) as Attempt));
     }
-    // Conditions without a plain attempt fall back to one when the solution allows no other.
-    attempts.push(final ?? (w.plain(solution) as Attempt));
   } else {
     for (let i = rng.int(2, options.maxFailedAttempts + 1); i > 0; i--) {
       const a = w.attempt(rng.pick(kinds), null);
@@ -549,11 +561,11 @@ export function writeTrace(
       );
     attempts.push(a);
   }
-  return finish(attempts, style, problem, options, rng);
+  return finish(attempts, problem, options, rng);
 }
 
 /** Join attempts with backtracking sentences, fit the token budget, count, and pick the answer. */
-function finish(attempts: Attempt[], style: Style, problem: Problem, options: TraceOptions, rng: Rng): Trace {
+function finish(attempts: Attempt[], problem: Problem, options: TraceOptions, rng: Rng): Trace {
   const render = (list: Attempt[]): { think: string; counts: BehaviorCounts } => {
     const counts = zeroCounts();
     const parts: string[] = [];
@@ -573,8 +585,9 @@ function finish(attempts: Attempt[], style: Style, problem: Problem, options: Tr
   let rendered = render(kept);
   // Drop failed attempts (oldest first) until the think block fits the budget.
   while (countTokens(` ${rendered.think}`) > options.tokenBudget && kept.length > 1) {
+    // (A wrong answer needs one attempt over all the numbers kept.)
     const dropAt = kept.findIndex(
-      (a, i) => !a.success && (style.correct || kept.some((b, j) => j !== i && b.full)),
+      (a, i) => !a.success && kept.some((b, j) => j !== i && (b.success || b.full)),
     );
     if (dropAt < 0) break;
     kept = kept.filter((_, i) => i !== dropAt);
@@ -675,7 +688,8 @@ export function primingExample(
 ): PrimingExample {
   const source = condition === 'empty_cot' || condition === 'dots' ? 'all_strategies' : condition;
   const rng = new Rng(seed).fork(`trace:${source}:${index}`);
-  const trace = writeTrace(problem, source, rng, options);
+  // The direct answerers learn the answers of searches that worked, whether or not searches give up.
+  const trace = writeTrace(problem, source, rng, source === condition ? options : { ...options, giveUp: 0 });
   let think = trace.think;
   let counts = trace.counts;
   if (condition === 'empty_cot') {

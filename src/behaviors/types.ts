@@ -30,6 +30,8 @@ export const TRACE_DEFAULTS = {
   tokenBudget: 160,
   /** Most failed attempts before the final one. */
   maxFailedAttempts: 6,
+  /** Chance that a search gives up after a failed attempt (0: it searches until a guess works). */
+  giveUp: 0,
 } as const;
 
 export function zeroCounts(): BehaviorCounts {

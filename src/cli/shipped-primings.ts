@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { Condition } from '../behaviors/types';
-import { primingRecipe, SftSchema, type ReplicationJob, type ReplicationPlan } from '../lab';
+import { primingRecipe, recipeSft, type ReplicationJob, type ReplicationPlan } from '../lab';
 import { shippedName, shippedRef } from '../model/checkpoint-ref';
 import { SHIPPED_MODELS } from './checkpoints';
 import { readJsonObject, UsageError } from './io';
@@ -56,9 +56,7 @@ export function shippedPrimings(plan: ReplicationPlan, modelsDir: string): Shipp
     const recipe =
       typeof t === 'object' &&
       t !== null &&
-      Object.fromEntries(
-        Object.keys(wanted).map((k) => [k, k === 'sft' ? SftSchema.safeParse(t.sft).data : t[k]]),
-      );
+      Object.fromEntries(Object.keys(wanted).map((k) => [k, k === 'sft' ? recipeSft(t.sft) : t[k]]));
     if (
       sameWorld &&
       recipe &&

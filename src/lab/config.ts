@@ -23,6 +23,8 @@ export const SftSchema = z
     weightDecay: z.number().min(0).max(1).default(0.01),
     gradClip: z.number().min(0).default(1.0),
     heldOut: z.number().min(0).max(0.5).default(0.1),
+    /** Share of all steps, at the end, run at a tenth of lr (0: none). */
+    cooldown: z.number().min(0).max(0.9).default(0),
   })
   .strict();
 
@@ -37,6 +39,8 @@ export const StartSchema = z.discriminatedUnion('kind', [
       tokenBudget: positiveInt(1024).default(TRACE_DEFAULTS.tokenBudget),
       /** Most failed attempts before the last one in a trace. */
       maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
+      /** Chance that a trace's search gives up after a failed attempt, answering with its closest. */
+      giveUp: z.number().min(0).max(0.9).default(TRACE_DEFAULTS.giveUp),
       /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */
       phrasing: z.enum(['varied', 'terse']).default('varied'),
       sft: SftSchema.default(SftSchema.parse({})),

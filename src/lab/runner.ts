@@ -486,6 +486,7 @@ export class ExperimentRunner {
       trace: {
         tokenBudget: start.tokenBudget,
         maxFailedAttempts: start.maxFailedAttempts,
+        giveUp: start.giveUp,
         phrasing: start.phrasing,
         promptFormat: c.promptFormat,
       },

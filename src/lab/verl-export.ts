@@ -534,6 +534,7 @@ export function buildVerlExport(options: VerlExportOptions): VerlExport {
         ? {
             tokenBudget: start.tokenBudget,
             maxFailedAttempts: start.maxFailedAttempts,
+            giveUp: start.giveUp,
             phrasing: start.phrasing,
             promptFormat: 'tinyzero',
           }

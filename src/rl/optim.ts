@@ -118,6 +118,17 @@ export class AdamW {
   }
 }
 
+/** The share of the rate that priming's cooldown runs at (nanoGPT's schedule also ends at a tenth). */
+export const COOLDOWN_FACTOR = 0.1;
+
+/**
+ * Priming's rate: linear warmup, then constant, then a tenth of it from step `cooldownFrom` on. The
+ * quiet last epochs sharpen what the model says at T = 1 (docs/REPLICATION.md, item 31).
+ */
+export function primingLr(lr: number, step: number, warmup: number, cooldownFrom: number): number {
+  return step >= cooldownFrom ? lr * COOLDOWN_FACTOR : warmupLr(lr, step, warmup);
+}
+
 /** Linear warmup to `lr` over `warmup` steps, then constant (the paper's priming used 10% warmup). */
 export function warmupLr(lr: number, step: number, warmup: number): number {
   return warmup > 0 && step < warmup ? (lr * (step + 1)) / warmup : lr;

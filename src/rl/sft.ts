@@ -1,5 +1,6 @@
 // Supervised fine-tuning ("priming"): next-token cross-entropy on completion tokens only, batches of
-// similar length, AdamW with linear warmup and gradient-norm clipping, and a held-out loss.
+// similar length, AdamW with linear warmup (and an optional cooldown) and gradient-norm clipping, and a
+// held-out loss.
 
 import * as tf from '@tensorflow/tfjs';
 import type { Rng } from '../util/rng';
@@ -8,7 +9,7 @@ import type { Tokenizer } from '../model/tokenizer';
 import type { Transformer } from '../model/transformer';
 import { pack, toTensors, type Sequence } from './batch';
 import { gradients } from './grads';
-import { AdamW, warmupLr } from './optim';
+import { AdamW, primingLr } from './optim';
 
 export interface SftConfig {
   epochs: number;
@@ -20,6 +21,8 @@ export interface SftConfig {
   gradClip: number;
   /** Share of the examples held out for the held-out loss. */
   heldOut: number;
+  /** Share of all steps, at the end, run at a tenth of the rate (0: none). */
+  cooldown?: number;
 }
 
 export const DEFAULT_SFT: SftConfig = {
@@ -109,6 +112,7 @@ export async function runSft(
   const stepsPerEpoch = Math.ceil(train.length / config.batchSize);
   const totalSteps = stepsPerEpoch * config.epochs;
   const warmup = Math.round(totalSteps * config.warmup);
+  const cooldownFrom = totalSteps - Math.round(totalSteps * (config.cooldown ?? 0));
   const policyParams = new Map([...model.params].filter(([n]) => !n.startsWith('value_head')));
   const optimizer = new AdamW(policyParams, { weightDecay: config.weightDecay, gradClip: config.gradClip });
   let last: SftProgress = {
@@ -131,7 +135,7 @@ export async function runSft(
           batches[b].map((i) => train[i]),
           tokenizer.padId,
         );
-        const lr = warmupLr(config.lr, step, warmup);
+        const lr = primingLr(config.lr, step, warmup, cooldownFrom);
         const [lossT, normT] = tf.tidy(() => {
           const { inputs, targets, mask } = toTensors(packed);
           const { value, grads } = gradients(

@@ -206,6 +206,58 @@ describe('priming traces: per-condition invariants over 1,000 examples each', ()
   });
 });
 
+describe('searches that give up (trace option giveUp)', () => {
+  const ranges = { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 };
+  const make = (condition: Condition, giveUp?: number, n = 1000) =>
+    primeData({
+      condition,
+      n,
+      seed: 11,
+      preset: 'easy',
+      ranges,
+      trace: { phrasing: 'terse', ...(giveUp === undefined ? {} : { giveUp }) },
+    });
+
+  it('giveUp 0 writes exactly the traces written without the option', () => {
+    for (const condition of CONDITIONS)
+      expect(make(condition, 0, 200)).toEqual(make(condition, undefined, 200));
+  });
+
+  it('a search that gives up ends on a failed check and answers with its closest attempt', () => {
+    const examples = make('backtracking_verification', 0.3);
+    const gaveUp = examples.filter((e) => !e.correct);
+    // The chance of giving up over a whole search, from the trace's own odds: 20-50% at 0.3.
+    expect(gaveUp.length / examples.length).toBeGreaterThan(0.2);
+    expect(gaveUp.length / examples.length).toBeLessThan(0.5);
+    for (const e of gaveUp) {
+      const think = thinkOf(e);
+      expect(think).not.toContain('That works');
+      expect(think.trimEnd()).toMatch(new RegExp(`, not ${e.target}\\.$`));
+      // a well-formed answer over all the numbers, whose value is the attempt that came closest
+      const r = scoreResponse(e.completion, e);
+      expect(r.reason, e.completion).toBe('wrong_value');
+      const values = [...think.matchAll(/= (\d+), not/g)].map((m) => Number(m[1]));
+      const answer = evalArith(e.completion.split('<answer>')[1].split('</answer>')[0]);
+      expect(values).toContain(answer);
+      const gap = (v: number) => Math.abs(v - e.target);
+      expect(gap(answer)).toBe(Math.min(...values.map(gap)));
+      expect(e.behaviors.backtracking).toBe(values.length - 1);
+    }
+    // The searches that did not give up still end on a check that works.
+    for (const e of examples.filter((x) => x.correct)) expect(scoreResponse(e.completion, e).score).toBe(1);
+  });
+
+  it('gives up more often the higher the chance, and never in the direct answerers', () => {
+    const share = (giveUp: number) => make('all_strategies', giveUp, 400).filter((e) => !e.correct).length;
+    expect(share(0)).toBe(0);
+    expect(share(0.1)).toBeLessThan(share(0.3));
+    expect(share(0.3)).toBeLessThan(share(0.6));
+    // empty_cot and dots learn the answers of searches that worked, whatever the option
+    for (const condition of ['empty_cot', 'dots'] as const)
+      expect(make(condition, 0.5, 300)).toEqual(make(condition, 0, 300));
+  });
+});
+
 describe("classifier on the lab's own traces", () => {
   it("gives exactly the generator's counts on every example of every condition and preset", () => {
     for (const preset of ['paper', 'easy'] as const) {

@@ -95,6 +95,18 @@ describe('replication plan', () => {
     });
   });
 
+  it('prime.giveUp reaches the priming jobs, and the recipe names it only when it is used', () => {
+    const giving = parseReplication({ base: '/b', prime: { giveUp: 0.25 } });
+    for (const j of replicationJobs(giving, (id) => `/out/${id}/final`).filter((x) => x.kind === 'prime')) {
+      const start = parseConfig(j.config).start;
+      expect(start.kind === 'prime' && start.giveUp).toBe(0.25);
+    }
+    expect(primingRecipe(giving)).toMatchObject({ giveUp: 0.25 });
+    // Without it the recipe is the one the shipped manifest recorded before the option existed.
+    expect(primingRecipe(parseReplication({}))).not.toHaveProperty('giveUp');
+    expect(() => parseReplication({ prime: { giveUp: 1 } })).toThrow();
+  });
+
   it('eval.samples reaches every run of the plan (the proxy asks for 5)', () => {
     const proxy = parseReplication({ base: '/b', ...PROXY_PLAN });
     expect(proxy.conditions).toEqual(['backtracking_verification', 'empty_cot']);

@@ -6,6 +6,7 @@ import {
   groupAdvantages,
   klEstimate,
   ppoLosses,
+  primingLr,
   tokenRewards,
   warmupLr,
   whiten,
@@ -80,6 +81,9 @@ describe('rewards, KL estimators and advantages (hand-computed)', () => {
   it('warmup ramps linearly then holds', () => {
     expect([0, 1, 2, 3, 9].map((s) => warmupLr(1, s, 4))).toEqual([0.25, 0.5, 0.75, 1, 1]);
     expect(warmupLr(0.3, 0, 0)).toBe(0.3);
+    // priming's cooldown: a tenth of the rate from step 8 of 10 on, after a 2-step warmup
+    expect([0, 1, 2, 7, 8, 9].map((s) => primingLr(2, s, 2, 8))).toEqual([1, 2, 2, 2, 0.2, 0.2]);
+    expect(primingLr(2, 9, 2, 10)).toBe(2); // no cooldown
   });
 });
 

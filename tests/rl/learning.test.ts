@@ -47,6 +47,19 @@ describe('SFT priming', () => {
     expect(after).toBeLessThan(0.3 * before);
   }, 120_000);
 
+  it('runs the last `cooldown` share of its steps at a tenth of the rate', async () => {
+    const { model, tokenizer } = loadCheckpoint(readFolder(`${MODELS}base`));
+    const examples = primeData({ condition: 'empty_cot', n: 64, seed: 3, preset: MINIATURE.preset });
+    const rates: number[] = [];
+    const config = { epochs: 2, lr: 1e-3, batchSize: 16, warmup: 0, weightDecay: 0, gradClip: 1, heldOut: 0 };
+    await runSft(model, tokenizer, examples, { ...config, cooldown: 0.25 }, new Rng(1), {
+      onProgress: (p) => void rates.push(p.lr),
+    });
+    model.dispose();
+    // 2 epochs x 4 batches: the last 2 of 8 steps at 1e-4
+    expect(rates).toEqual([1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-3, 1e-4, 1e-4]);
+  }, 60_000);
+
   // The shipped models were primed by the same runSft (`npm run models`): each must write
   // well-formed responses in its own condition's style, and show exactly its condition's habits.
   // Measured on these 48 problems (share of responses with each habit, V/B/S/W):

@@ -16,7 +16,7 @@ import {
   type PromptFormat,
 } from '../../countdown';
 import { countTokens } from '../../model/pretokenize';
-import { jsonlWriter, parseIntOption } from '../io';
+import { jsonlWriter, parseIntOption, parseNumberOption, UsageError } from '../io';
 import { addRangeOptions, checkedSpec, rangeOverrides } from '../problem-options';
 
 export function primeDataCommand(): Command {
@@ -40,6 +40,11 @@ export function primeDataCommand(): Command {
       '--max-failed <n>',
       'most failed attempts before the final one',
       String(TRACE_DEFAULTS.maxFailedAttempts),
+    )
+    .option(
+      '--give-up <p>',
+      'chance that a search gives up after a failed attempt, answering with its closest (0: never)',
+      String(TRACE_DEFAULTS.giveUp),
     )
     .addOption(
       new Option('--phrasing <style>', 'varied: several wordings per habit; terse: one (the replication)')
@@ -73,6 +78,7 @@ export function primeDataCommand(): Command {
           promptFormat: opts.prompt as PromptFormat,
           tokenBudget: parseIntOption(opts.tokenBudget, '--token-budget', 16, 4096),
           maxFailedAttempts: parseIntOption(opts.maxFailed, '--max-failed', 0, 10),
+          giveUp: giveUpOption(opts.giveUp),
         },
       });
       const out = jsonlWriter(opts.out);
@@ -91,4 +97,11 @@ export function primeDataCommand(): Command {
           ` correct=${(100 * correct).toFixed(1)}% length=${tokens.toFixed(1)} tokens (${chars.toFixed(0)} chars)\n`,
       );
     });
+}
+
+/** The same bounds as the config's `start.giveUp`: a search that always gives up is no search. */
+function giveUpOption(text: string): number {
+  const p = parseNumberOption(text, '--give-up');
+  if (p < 0 || p > 0.9) throw new UsageError(`--give-up must be in 0..0.9, got "${text}"`);
+  return p;
 }

@@ -123,6 +123,8 @@ export const ReplicationSchema = z.preprocess(
           problems: z.number().int().min(1).max(100_000).default(200),
           tokenBudget: z.number().int().min(1).max(1024).default(TRACE_DEFAULTS.tokenBudget),
           maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
+          /** Chance that a search gives up after a failed attempt (docs/REPLICATION.md). */
+          giveUp: z.number().min(0).max(0.9).default(TRACE_DEFAULTS.giveUp),
           phrasing: z.enum(['varied', 'terse']).default('terse'),
           /** Priming data and batches come from this seed (one primed model per condition). */
           seed: z.number().int().min(0).default(0),
@@ -250,6 +252,7 @@ export function replicationJobs(
           problems: plan.prime.problems,
           tokenBudget: plan.prime.tokenBudget,
           maxFailedAttempts: plan.prime.maxFailedAttempts,
+          giveUp: plan.prime.giveUp,
           phrasing: plan.prime.phrasing,
           sft: plan.prime.sft,
           ...(plan.base ? { from: plan.base } : {}),
@@ -286,8 +289,21 @@ export function primingRecipe(plan: ReplicationPlan): Record<string, unknown> {
     problems: plan.prime.problems,
     phrasing: plan.prime.phrasing,
     maxFailedAttempts: plan.prime.maxFailedAttempts,
+    // Recorded only when used, so that the recipes of models primed before it still match.
+    ...(plan.prime.giveUp > 0 ? { giveUp: plan.prime.giveUp } : {}),
     tokenBudget: plan.prime.tokenBudget,
-    sft: SftSchema.parse(plan.prime.sft),
+    sft: recipeSft(plan.prime.sft),
     seed: plan.prime.seed,
   };
+}
+
+/**
+ * SFT settings as a priming recipe records them: every setting filled in, the cooldown only when
+ * used (so models primed before it existed still match); undefined if they are not SFT settings.
+ */
+export function recipeSft(sft: unknown): Record<string, unknown> | undefined {
+  const parsed = SftSchema.safeParse(sft);
+  if (!parsed.success) return undefined;
+  const { cooldown, ...rest } = parsed.data;
+  return cooldown > 0 ? { ...rest, cooldown } : rest;
 }
