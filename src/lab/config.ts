@@ -14,6 +14,9 @@ export const ROLLOUT_ENGINES = ['auto', 'onnx', 'tfjs'] as const;
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 const share = z.number().min(0).max(1);
 
+/** Chance that a trace's search gives up after a failed attempt (below 1: a search that always gives up is none). */
+export const GiveUpSchema = z.number().min(0).max(0.9);
+
 export const SftSchema = z
   .object({
     epochs: positiveInt(100).default(3),
@@ -40,7 +43,7 @@ export const StartSchema = z.discriminatedUnion('kind', [
       /** Most failed attempts before the last one in a trace. */
       maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
       /** Chance that a trace's search gives up after a failed attempt, answering with its closest. */
-      giveUp: z.number().min(0).max(0.9).default(TRACE_DEFAULTS.giveUp),
+      giveUp: GiveUpSchema.default(TRACE_DEFAULTS.giveUp),
       /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */
       phrasing: z.enum(['varied', 'terse']).default('varied'),
       sft: SftSchema.default(SftSchema.parse({})),

@@ -80,6 +80,31 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
     expect(bad.stdout).toBe('');
   });
 
+  it('prime-data --give-up writes the searches that give up, and refuses a chance out of 0..0.9', () => {
+    const args = ['--condition', 'backtracking_verification', '--n', '30', '--preset', 'easy'];
+    const r = cli(['prime-data', ...args, '--give-up', '0.4']);
+    expect(r.status).toBe(0);
+    expect(jsonLines(r.stdout)).toEqual(
+      primeData({
+        condition: 'backtracking_verification',
+        n: 30,
+        seed: 0,
+        preset: 'easy',
+        trace: { giveUp: 0.4 },
+      }),
+    );
+    for (const [chance, why] of [
+      ['0.95', 'must be in 0..0.9'],
+      ['-0.1', 'must be in 0..0.9'],
+      ['often', 'must be a number'],
+    ]) {
+      const bad = cli(['prime-data', ...args, '--give-up', chance]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain(`--give-up ${why}`);
+      expect(bad.stdout).toBe('');
+    }
+  });
+
   it('prime-data refuses an unknown condition with the list of conditions', () => {
     const r = cli(['prime-data', '--condition', 'everything', '--n', '3']);
     expect(r.status).not.toBe(0);

@@ -15,6 +15,7 @@ import {
   type PresetName,
   type PromptFormat,
 } from '../../countdown';
+import { GiveUpSchema } from '../../lab/config';
 import { countTokens } from '../../model/pretokenize';
 import { jsonlWriter, parseIntOption, parseNumberOption, UsageError } from '../io';
 import { addRangeOptions, checkedSpec, rangeOverrides } from '../problem-options';
@@ -99,9 +100,12 @@ export function primeDataCommand(): Command {
     });
 }
 
-/** The same bounds as the config's `start.giveUp`: a search that always gives up is no search. */
+/** Within the config's bounds for `start.giveUp` (GiveUpSchema). */
 function giveUpOption(text: string): number {
   const p = parseNumberOption(text, '--give-up');
-  if (p < 0 || p > 0.9) throw new UsageError(`--give-up must be in 0..0.9, got "${text}"`);
+  if (!GiveUpSchema.safeParse(p).success)
+    throw new UsageError(
+      `--give-up must be in ${GiveUpSchema.minValue}..${GiveUpSchema.maxValue}, got "${text}"`,
+    );
   return p;
 }

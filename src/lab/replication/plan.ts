@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { CONDITIONS, TRACE_DEFAULTS, type Condition } from '../../behaviors/types';
 import { PRESET_NAMES, problemSpec } from '../../countdown/problems';
 import { SIZE_NAMES } from '../../model/names';
-import { RangesSchema, RlSchema, SftSchema, type ExperimentInput } from '../config';
+import { GiveUpSchema, RangesSchema, RlSchema, SftSchema, type ExperimentInput } from '../config';
 
 // ---------------------------------------------------------------------------------------------
 // The miniature: problems, model and base model
@@ -124,7 +124,7 @@ export const ReplicationSchema = z.preprocess(
           tokenBudget: z.number().int().min(1).max(1024).default(TRACE_DEFAULTS.tokenBudget),
           maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
           /** Chance that a search gives up after a failed attempt (docs/REPLICATION.md). */
-          giveUp: z.number().min(0).max(0.9).default(TRACE_DEFAULTS.giveUp),
+          giveUp: GiveUpSchema.default(TRACE_DEFAULTS.giveUp),
           phrasing: z.enum(['varied', 'terse']).default('terse'),
           /** Priming data and batches come from this seed (one primed model per condition). */
           seed: z.number().int().min(0).default(0),
