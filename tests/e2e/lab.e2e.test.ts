@@ -235,9 +235,13 @@ describe('Habits Lab in real Chromium', () => {
     await page.getByRole('button', { name: 'Stop', exact: true }).click();
     await waitForStage(['stopped'], 60_000);
     expect(await steps()).toBeLessThan(40);
-    await expect(
-      page.locator('.runs tbody tr[data-run="e2e pause"]').getByRole('button', { name: 'resume' }).count(),
-    ).resolves.toBe(1);
+    // The stage comes from the worker's status event; the runs list shows the stopped run once the
+    // page has saved it after the worker's reply, a moment later (a CI run read the list before that).
+    const resume = page
+      .locator('.runs tbody tr[data-run="e2e pause"]')
+      .getByRole('button', { name: 'resume' });
+    await resume.first().waitFor({ timeout: 30_000 });
+    expect(await resume.count()).toBe(1);
   }, 300_000);
 
   it('after a reload the runs are listed and can be overlaid on the charts', async () => {
