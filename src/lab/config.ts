@@ -16,6 +16,10 @@ const share = z.number().min(0).max(1);
 
 /** Chance that a trace's search gives up after a failed attempt (below 1: a search that always gives up is none). */
 export const GiveUpSchema = z.number().min(0).max(0.9);
+/** Most failed attempts before the last one in a trace. */
+export const MaxFailedSchema = z.number().int().min(0).max(10);
+/** Tokens a whole priming trace may take. */
+export const TraceBudgetSchema = positiveInt(1024);
 
 export const SftSchema = z
   .object({
@@ -39,9 +43,8 @@ export const StartSchema = z.discriminatedUnion('kind', [
       examples: positiveInt(100_000).default(1000),
       /** Distinct training problems the examples are drawn from (default: as many as examples). */
       problems: positiveInt(100_000).optional(),
-      tokenBudget: positiveInt(1024).default(TRACE_DEFAULTS.tokenBudget),
-      /** Most failed attempts before the last one in a trace. */
-      maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
+      tokenBudget: TraceBudgetSchema.default(TRACE_DEFAULTS.tokenBudget),
+      maxFailedAttempts: MaxFailedSchema.default(TRACE_DEFAULTS.maxFailedAttempts),
       /** Chance that a trace's search gives up after a failed attempt, answering with its closest. */
       giveUp: GiveUpSchema.default(TRACE_DEFAULTS.giveUp),
       /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */

@@ -7,7 +7,15 @@ import { z } from 'zod';
 import { CONDITIONS, TRACE_DEFAULTS, type Condition } from '../../behaviors/types';
 import { PRESET_NAMES, problemSpec } from '../../countdown/problems';
 import { SIZE_NAMES } from '../../model/names';
-import { GiveUpSchema, RangesSchema, RlSchema, SftSchema, type ExperimentInput } from '../config';
+import {
+  GiveUpSchema,
+  MaxFailedSchema,
+  RangesSchema,
+  RlSchema,
+  SftSchema,
+  TraceBudgetSchema,
+  type ExperimentInput,
+} from '../config';
 
 // ---------------------------------------------------------------------------------------------
 // The miniature: problems, model and base model
@@ -121,8 +129,8 @@ export const ReplicationSchema = z.preprocess(
            * training problem teaches empty_cot the direct answers of the whole small world.
            */
           problems: z.number().int().min(1).max(100_000).default(200),
-          tokenBudget: z.number().int().min(1).max(1024).default(TRACE_DEFAULTS.tokenBudget),
-          maxFailedAttempts: z.number().int().min(0).max(10).default(TRACE_DEFAULTS.maxFailedAttempts),
+          tokenBudget: TraceBudgetSchema.default(TRACE_DEFAULTS.tokenBudget),
+          maxFailedAttempts: MaxFailedSchema.default(TRACE_DEFAULTS.maxFailedAttempts),
           /** Chance that a search gives up after a failed attempt (docs/REPLICATION.md). */
           giveUp: GiveUpSchema.default(TRACE_DEFAULTS.giveUp),
           phrasing: z.enum(['varied', 'terse']).default('terse'),
