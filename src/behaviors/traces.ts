@@ -67,6 +67,12 @@ export interface TraceOptions {
    * primed model makes at every miss, one that RL can tune.
    */
   giveUp?: number;
+  /**
+   * Draw the give-up chance once, at the first failed attempt, instead of after every one: the
+   * search either stops after its first miss or goes on until a guess works, so the primed model
+   * searches as well as one primed without giving up, and how often it starts is one choice.
+   */
+  giveUpOnce?: boolean;
 }
 
 export const DEFAULT_TRACE_OPTIONS: TraceOptions = { ...TRACE_DEFAULTS, promptFormat: 'compact' };
@@ -523,6 +529,7 @@ export function writeTrace(
     // the target.) Backward-chaining attempts split the target first; one works with chance 1/3.
     let final: Attempt | null = null;
     let gaveUp = false;
+    let drawn = false;
     for (let i = 0; i <= options.maxFailedAttempts && !final && !gaveUp; i++) {
       const kind = rng.pick(kinds);
       let a: Attempt | null;
@@ -535,7 +542,10 @@ export function writeTrace(
       else if (a) attempts.push(a);
       // Giving up needs an attempt over all the numbers to answer with. No draw when giveUp is 0,
       // so the traces without it stay exactly as they were.
-      if (!final && options.giveUp && attempts.some((b) => b.full)) gaveUp = rng.chance(options.giveUp);
+      if (!final && options.giveUp && !drawn && attempts.some((b) => b.full)) {
+        gaveUp = rng.chance(options.giveUp);
+        drawn = !!options.giveUpOnce;
+      }
     }
     if (!gaveUp) {
       // No guess worked within maxFailedAttempts: the last attempt follows a solution.

@@ -32,6 +32,8 @@ export const TRACE_DEFAULTS = {
   maxFailedAttempts: 6,
   /** Chance that a search gives up after a failed attempt (0: it searches until a guess works). */
   giveUp: 0,
+  /** Draw that chance once, at the first miss: a search then stops there or goes on to the end. */
+  giveUpOnce: false,
 } as const;
 
 export function zeroCounts(): BehaviorCounts {

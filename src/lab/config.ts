@@ -47,6 +47,8 @@ export const StartSchema = z.discriminatedUnion('kind', [
       maxFailedAttempts: MaxFailedSchema.default(TRACE_DEFAULTS.maxFailedAttempts),
       /** Chance that a trace's search gives up after a failed attempt, answering with its closest. */
       giveUp: GiveUpSchema.default(TRACE_DEFAULTS.giveUp),
+      /** Draw giveUp once, at the first miss: the search stops there or goes on to the end. */
+      giveUpOnce: z.boolean().default(TRACE_DEFAULTS.giveUpOnce),
       /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */
       phrasing: z.enum(['varied', 'terse']).default('varied'),
       sft: SftSchema.default(SftSchema.parse({})),

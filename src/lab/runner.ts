@@ -487,6 +487,7 @@ export class ExperimentRunner {
         tokenBudget: start.tokenBudget,
         maxFailedAttempts: start.maxFailedAttempts,
         giveUp: start.giveUp,
+        giveUpOnce: start.giveUpOnce,
         phrasing: start.phrasing,
         promptFormat: c.promptFormat,
       },

@@ -535,6 +535,7 @@ export function buildVerlExport(options: VerlExportOptions): VerlExport {
             tokenBudget: start.tokenBudget,
             maxFailedAttempts: start.maxFailedAttempts,
             giveUp: start.giveUp,
+            giveUpOnce: start.giveUpOnce,
             phrasing: start.phrasing,
             promptFormat: 'tinyzero',
           }

@@ -256,6 +256,40 @@ describe('searches that give up (trace option giveUp)', () => {
     for (const condition of ['empty_cot', 'dots'] as const)
       expect(make(condition, 0.5, 300)).toEqual(make(condition, 0, 300));
   });
+
+  it('giveUpOnce stops only at the first miss: a search that goes on never gives up later', () => {
+    const once = (giveUp: number) =>
+      primeData({
+        condition: 'backtracking_verification',
+        n: 1000,
+        seed: 11,
+        preset: 'easy',
+        ranges,
+        trace: { phrasing: 'terse', giveUp, giveUpOnce: true },
+      });
+    const examples = once(0.6);
+    const firstHit = make('backtracking_verification', 0).filter((e) => e.behaviors.backtracking === 0);
+    for (const e of examples) {
+      // every wrong answer is a search stopped after one attempt
+      if (!e.correct) expect(e.behaviors.backtracking, e.completion).toBe(0);
+    }
+    // searches that hit at once are the same share; of the others, about 40% go on (and work)
+    const n = examples.length;
+    const hitAtOnce = examples.filter((e) => e.correct && e.behaviors.backtracking === 0).length / n;
+    expect(Math.abs(hitAtOnce - firstHit.length / n)).toBeLessThan(0.05);
+    const missed = 1 - hitAtOnce;
+    const goOn = examples.filter((e) => e.behaviors.backtracking > 0).length / n / missed;
+    expect(goOn).toBeGreaterThan(0.3);
+    expect(goOn).toBeLessThan(0.5);
+    // the searches that go on are as long as those that never give up
+    const mean = (xs: { behaviors: { backtracking: number } }[]) =>
+      xs.reduce((a, e) => a + e.behaviors.backtracking, 0) / xs.length;
+    const longOnce = mean(examples.filter((e) => e.behaviors.backtracking > 0));
+    const longNever = mean(make('backtracking_verification', 0).filter((e) => e.behaviors.backtracking > 0));
+    expect(Math.abs(longOnce - longNever)).toBeLessThan(0.4);
+    // and giveUp 0 with giveUpOnce writes the plain traces
+    expect(once(0).slice(0, 200)).toEqual(make('backtracking_verification', 0, 200));
+  });
 });
 
 describe("classifier on the lab's own traces", () => {

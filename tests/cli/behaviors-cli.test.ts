@@ -80,9 +80,10 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
     expect(bad.stdout).toBe('');
   });
 
-  it('prime-data --give-up writes the searches that give up, and refuses a chance out of 0..0.9', () => {
+  it('prime-data --give-up (--give-up-once) writes the searches that give up, and refuses a chance out of 0..0.9', () => {
     const args = ['--condition', 'backtracking_verification', '--n', '30', '--preset', 'easy'];
-    const r = cli(['prime-data', ...args, '--give-up', '0.4']);
+    // (one run covers both flags: the ones without --give-up-once are the other prime-data tests)
+    const r = cli(['prime-data', ...args, '--give-up', '0.4', '--give-up-once']);
     expect(r.status).toBe(0);
     expect(jsonLines(r.stdout)).toEqual(
       primeData({
@@ -90,7 +91,7 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
         n: 30,
         seed: 0,
         preset: 'easy',
-        trace: { giveUp: 0.4 },
+        trace: { giveUp: 0.4, giveUpOnce: true },
       }),
     );
     for (const [chance, why] of [

@@ -96,14 +96,15 @@ describe('replication plan', () => {
   });
 
   it('prime.giveUp reaches the priming jobs, and the recipe names it only when it is used', () => {
-    const giving = parseReplication({ base: '/b', prime: { giveUp: 0.25 } });
+    const giving = parseReplication({ base: '/b', prime: { giveUp: 0.25, giveUpOnce: true } });
     for (const j of replicationJobs(giving, (id) => `/out/${id}/final`).filter((x) => x.kind === 'prime')) {
       const start = parseConfig(j.config).start;
-      expect(start.kind === 'prime' && start.giveUp).toBe(0.25);
+      expect(start.kind === 'prime' && [start.giveUp, start.giveUpOnce]).toEqual([0.25, true]);
     }
-    expect(primingRecipe(giving)).toMatchObject({ giveUp: 0.25 });
-    // Without it the recipe is the one the shipped manifest recorded before the option existed.
+    expect(primingRecipe(giving)).toMatchObject({ giveUp: 0.25, giveUpOnce: true });
+    // Without them the recipe is the one the shipped manifest recorded before the options existed.
     expect(primingRecipe(parseReplication({}))).not.toHaveProperty('giveUp');
+    expect(primingRecipe(parseReplication({}))).not.toHaveProperty('giveUpOnce');
     expect(() => parseReplication({ prime: { giveUp: 1 } })).toThrow();
   });
 

@@ -47,6 +47,10 @@ export function primeDataCommand(): Command {
       'chance that a search gives up after a failed attempt, answering with its closest (0: never)',
       String(TRACE_DEFAULTS.giveUp),
     )
+    .option(
+      '--give-up-once',
+      'draw --give-up once, at the first failed attempt: a search stops there or goes on until a guess works',
+    )
     .addOption(
       new Option('--phrasing <style>', 'varied: several wordings per habit; terse: one (the replication)')
         .choices(['varied', 'terse'])
@@ -80,6 +84,7 @@ export function primeDataCommand(): Command {
           tokenBudget: parseIntOption(opts.tokenBudget, '--token-budget', 16, 4096),
           maxFailedAttempts: parseIntOption(opts.maxFailed, '--max-failed', 0, 10),
           giveUp: giveUpOption(opts.giveUp),
+          giveUpOnce: Boolean(opts.giveUpOnce),
         },
       });
       const out = jsonlWriter(opts.out);

@@ -133,6 +133,7 @@ export const ReplicationSchema = z.preprocess(
           maxFailedAttempts: MaxFailedSchema.default(TRACE_DEFAULTS.maxFailedAttempts),
           /** Chance that a search gives up after a failed attempt (docs/REPLICATION.md). */
           giveUp: GiveUpSchema.default(TRACE_DEFAULTS.giveUp),
+          giveUpOnce: z.boolean().default(TRACE_DEFAULTS.giveUpOnce),
           phrasing: z.enum(['varied', 'terse']).default('terse'),
           /** Priming data and batches come from this seed (one primed model per condition). */
           seed: z.number().int().min(0).default(0),
@@ -261,6 +262,7 @@ export function replicationJobs(
           tokenBudget: plan.prime.tokenBudget,
           maxFailedAttempts: plan.prime.maxFailedAttempts,
           giveUp: plan.prime.giveUp,
+          giveUpOnce: plan.prime.giveUpOnce,
           phrasing: plan.prime.phrasing,
           sft: plan.prime.sft,
           ...(plan.base ? { from: plan.base } : {}),
@@ -299,6 +301,7 @@ export function primingRecipe(plan: ReplicationPlan): Record<string, unknown> {
     maxFailedAttempts: plan.prime.maxFailedAttempts,
     // Recorded only when used, so that the recipes of models primed before it still match.
     ...(plan.prime.giveUp > 0 ? { giveUp: plan.prime.giveUp } : {}),
+    ...(plan.prime.giveUpOnce ? { giveUpOnce: true } : {}),
     tokenBudget: plan.prime.tokenBudget,
     sft: recipeSft(plan.prime.sft),
     seed: plan.prime.seed,
