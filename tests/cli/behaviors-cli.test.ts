@@ -80,10 +80,9 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
     expect(bad.stdout).toBe('');
   });
 
-  it('prime-data --give-up (--give-up-once) writes the searches that give up, and refuses a chance out of 0..0.9', () => {
+  it('prime-data --give-up writes the searches that give up, and refuses a chance out of 0..0.9', () => {
     const args = ['--condition', 'backtracking_verification', '--n', '30', '--preset', 'easy'];
-    // (one run covers both flags: the ones without --give-up-once are the other prime-data tests)
-    const r = cli(['prime-data', ...args, '--give-up', '0.4', '--give-up-once']);
+    const r = cli(['prime-data', ...args, '--give-up', '0.4']);
     expect(r.status).toBe(0);
     expect(jsonLines(r.stdout)).toEqual(
       primeData({
@@ -91,7 +90,7 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
         n: 30,
         seed: 0,
         preset: 'easy',
-        trace: { giveUp: 0.4, giveUpOnce: true },
+        trace: { giveUp: 0.4 },
       }),
     );
     for (const [chance, why] of [
@@ -104,6 +103,21 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
       expect(bad.stderr).toContain(`--give-up ${why}`);
       expect(bad.stdout).toBe('');
     }
+  });
+
+  it('prime-data --give-up-once draws the give-up chance once, at the first miss', () => {
+    const args = ['--condition', 'backtracking_verification', '--n', '30', '--preset', 'easy'];
+    const r = cli(['prime-data', ...args, '--give-up', '0.4', '--give-up-once']);
+    expect(r.status).toBe(0);
+    expect(jsonLines(r.stdout)).toEqual(
+      primeData({
+        condition: 'backtracking_verification',
+        n: 30,
+        seed: 0,
+        preset: 'easy',
+        trace: { giveUp: 0.4, giveUpOnce: true },
+      }),
+    );
   });
 
   it('prime-data refuses an unknown condition with the list of conditions', () => {
