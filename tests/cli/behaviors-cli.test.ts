@@ -80,25 +80,32 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
     expect(bad.stdout).toBe('');
   });
 
-  it('prime-data --give-up writes the searches that give up, and refuses a chance out of 0..0.9', () => {
-    const args = ['--condition', 'backtracking_verification', '--n', '30', '--preset', 'easy'];
-    const r = cli(['prime-data', ...args, '--give-up', '0.4']);
+  // The give-up flags on 30 backtracking_verification examples: the CLI writes what primeData does.
+  const giveUpArgs = [
+    'prime-data',
+    '--condition',
+    'backtracking_verification',
+    '--n',
+    '30',
+    '--preset',
+    'easy',
+  ];
+  const expectGiveUpData = (flags: string[], trace: { giveUp: number; giveUpOnce?: boolean }) => {
+    const r = cli([...giveUpArgs, ...flags]);
     expect(r.status).toBe(0);
     expect(jsonLines(r.stdout)).toEqual(
-      primeData({
-        condition: 'backtracking_verification',
-        n: 30,
-        seed: 0,
-        preset: 'easy',
-        trace: { giveUp: 0.4 },
-      }),
+      primeData({ condition: 'backtracking_verification', n: 30, seed: 0, preset: 'easy', trace }),
     );
+  };
+
+  it('prime-data --give-up writes the searches that give up, and refuses a chance out of 0..0.9', () => {
+    expectGiveUpData(['--give-up', '0.4'], { giveUp: 0.4 });
     for (const [chance, why] of [
       ['0.95', 'must be in 0..0.9'],
       ['-0.1', 'must be in 0..0.9'],
       ['often', 'must be a number'],
     ]) {
-      const bad = cli(['prime-data', ...args, '--give-up', chance]);
+      const bad = cli([...giveUpArgs, '--give-up', chance]);
       expect(bad.status).toBe(2);
       expect(bad.stderr).toContain(`--give-up ${why}`);
       expect(bad.stdout).toBe('');
@@ -106,18 +113,7 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
   });
 
   it('prime-data --give-up-once draws the give-up chance once, at the first miss', () => {
-    const args = ['--condition', 'backtracking_verification', '--n', '30', '--preset', 'easy'];
-    const r = cli(['prime-data', ...args, '--give-up', '0.4', '--give-up-once']);
-    expect(r.status).toBe(0);
-    expect(jsonLines(r.stdout)).toEqual(
-      primeData({
-        condition: 'backtracking_verification',
-        n: 30,
-        seed: 0,
-        preset: 'easy',
-        trace: { giveUp: 0.4, giveUpOnce: true },
-      }),
-    );
+    expectGiveUpData(['--give-up', '0.4', '--give-up-once'], { giveUp: 0.4, giveUpOnce: true });
   });
 
   it('prime-data refuses an unknown condition with the list of conditions', () => {
