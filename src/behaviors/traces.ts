@@ -73,6 +73,12 @@ export interface TraceOptions {
    * searches as well as one primed without giving up, and how often it starts is one choice.
    */
   giveUpOnce?: boolean;
+  /**
+   * incorrect only: write all_strategies' search (the same checks, give-ups and hits) and answer
+   * with a missed attempt, so the traces differ from all_strategies' in their answers alone (the
+   * paper's incorrect condition: behavior-rich traces with wrong final answers).
+   */
+  searchedIncorrect?: boolean;
 }
 
 export const DEFAULT_TRACE_OPTIONS: TraceOptions = { ...TRACE_DEFAULTS, promptFormat: 'compact' };
@@ -518,7 +524,8 @@ export function writeTrace(
   if (kinds.length === 0 || condition === 'all_strategies' || condition === 'incorrect') kinds.push('plain');
 
   const attempts: Attempt[] = [];
-  if (style.correct) {
+  const searched = condition === 'incorrect' && !!options.searchedIncorrect;
+  if (style.correct || searched) {
     // The search a searcher would make: guesses drawn from one distribution (random chains heading
     // for the target, or a solution outright), each checked, until one reaches the target. So the
     // failed attempts and the one that works look alike, how many fail depends only on the luck of
@@ -562,6 +569,15 @@ export function writeTrace(
       if (a) attempts.push(a);
     }
   }
+  if (searched && !attempts.some((a) => !a.success && a.full)) {
+    // A wrong answer needs a missed attempt over all the numbers: one before the hit.
+    const a = w.plain(null) ?? w.plain(null, true);
+    if (!a)
+      throw new Error(
+        `cannot write a wrong answer for ${JSON.stringify(problem)}: every path reaches the target`,
+      );
+    attempts.unshift(a);
+  }
   if (!style.correct && !attempts.some((a) => a.full !== null)) {
     // A wrong final answer needs one attempt over all the numbers.
     const a = w.plain(null) ?? w.plain(null, true);
@@ -571,11 +587,20 @@ export function writeTrace(
       );
     attempts.push(a);
   }
-  return finish(attempts, problem, options, rng);
+  return finish(attempts, problem, options, rng, !style.correct);
 }
 
-/** Join attempts with backtracking sentences, fit the token budget, count, and pick the answer. */
-function finish(attempts: Attempt[], problem: Problem, options: TraceOptions, rng: Rng): Trace {
+/**
+ * Join attempts with backtracking sentences, fit the token budget, count, and pick the answer: the
+ * hit, or with `wrong` (or no hit) the missed attempt over all the numbers that came closest.
+ */
+function finish(
+  attempts: Attempt[],
+  problem: Problem,
+  options: TraceOptions,
+  rng: Rng,
+  wrong = false,
+): Trace {
   const render = (list: Attempt[]): { think: string; counts: BehaviorCounts } => {
     const counts = zeroCounts();
     const parts: string[] = [];
@@ -597,18 +622,19 @@ function finish(attempts: Attempt[], problem: Problem, options: TraceOptions, rn
   while (countTokens(` ${rendered.think}`) > options.tokenBudget && kept.length > 1) {
     // (A wrong answer needs one attempt over all the numbers kept.)
     const dropAt = kept.findIndex(
-      (a, i) => !a.success && kept.some((b, j) => j !== i && (b.success || b.full)),
+      (a, i) =>
+        !a.success && kept.some((b, j) => j !== i && (wrong ? !b.success && b.full : b.success || b.full)),
     );
     if (dropAt < 0) break;
     kept = kept.filter((_, i) => i !== dropAt);
     rendered = render(kept);
   }
-  const success = kept.find((a) => a.success);
+  const success = wrong ? undefined : kept.find((a) => a.success);
   let answerExpr: Expr;
   if (success?.full) answerExpr = success.full;
   else {
-    // A wrong answer: the full attempt that came closest to the target.
-    const fulls = kept.filter((a) => a.full).map((a) => a.full as Expr);
+    // A wrong answer: the missed attempt over all the numbers that came closest to the target.
+    const fulls = kept.filter((a) => a.full && !a.success).map((a) => a.full as Expr);
     fulls.sort((a, b) => Math.abs(val(a) - problem.target) - Math.abs(val(b) - problem.target));
     answerExpr = fulls[0];
   }

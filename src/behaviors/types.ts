@@ -34,6 +34,8 @@ export const TRACE_DEFAULTS = {
   giveUp: 0,
   /** Draw that chance once, at the first miss: a search then stops there or goes on to the end. */
   giveUpOnce: false,
+  /** incorrect only: all_strategies' search, answered with a missed attempt. */
+  searchedIncorrect: false,
 } as const;
 
 export function zeroCounts(): BehaviorCounts {

@@ -49,6 +49,8 @@ export const StartSchema = z.discriminatedUnion('kind', [
       giveUp: GiveUpSchema.default(TRACE_DEFAULTS.giveUp),
       /** Draw giveUp once, at the first miss: the search stops there or goes on to the end. */
       giveUpOnce: z.boolean().default(TRACE_DEFAULTS.giveUpOnce),
+      /** incorrect only: all_strategies' search, answered with a missed attempt. */
+      searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
       /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */
       phrasing: z.enum(['varied', 'terse']).default('varied'),
       sft: SftSchema.default(SftSchema.parse({})),

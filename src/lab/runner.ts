@@ -488,6 +488,7 @@ export class ExperimentRunner {
         maxFailedAttempts: start.maxFailedAttempts,
         giveUp: start.giveUp,
         giveUpOnce: start.giveUpOnce,
+        searchedIncorrect: start.searchedIncorrect,
         phrasing: start.phrasing,
         promptFormat: c.promptFormat,
       },

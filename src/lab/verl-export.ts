@@ -536,6 +536,7 @@ export function buildVerlExport(options: VerlExportOptions): VerlExport {
             maxFailedAttempts: start.maxFailedAttempts,
             giveUp: start.giveUp,
             giveUpOnce: start.giveUpOnce,
+            searchedIncorrect: start.searchedIncorrect,
             phrasing: start.phrasing,
             promptFormat: 'tinyzero',
           }

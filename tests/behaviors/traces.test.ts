@@ -291,6 +291,43 @@ describe('searches that give up (trace option giveUp)', () => {
     // and giveUp 0 with giveUpOnce writes the plain traces
     expect(once(0)).toEqual(plain);
   });
+
+  it("searchedIncorrect: all_strategies' search, every answer wrong and taken from a missed attempt", () => {
+    const trace = { phrasing: 'terse' as const, giveUp: 0.6, giveUpOnce: true };
+    const write = (condition: 'incorrect' | 'all_strategies', searchedIncorrect: boolean) =>
+      primeData({
+        condition,
+        n: 1000,
+        seed: 11,
+        preset: 'easy',
+        ranges,
+        trace: { ...trace, searchedIncorrect },
+      });
+    const wrong = write('incorrect', true);
+    const right = write('all_strategies', false);
+    const share = (xs: PrimingExample[], f: (e: PrimingExample) => boolean) =>
+      xs.filter(f).length / xs.length;
+    const hits = (e: PrimingExample) => e.completion.includes('That works!');
+    for (const e of wrong) {
+      expect(e.correct, e.completion).toBe(false);
+      const [think, answer] = e.completion.split('</think>');
+      const expr = answer.match(/<answer>(.*)<\/answer>/)![1].trim();
+      expect(evalArith(expr)).not.toBe(e.target);
+      // the answer is an attempt the trace checked and found wanting
+      expect(think, expr).toMatch(/not \d+\./);
+    }
+    // the same search as all_strategies': as many reach a hit, with every habit in it
+    expect(Math.abs(share(wrong, hits) - share(right, hits))).toBeLessThan(0.05);
+    for (const b of BEHAVIORS)
+      expect(
+        share(wrong, (e) => e.behaviors[b] > 0),
+        b,
+      ).toBeGreaterThan(0.2);
+    // off by default: incorrect's own traces stay as they were
+    expect(write('incorrect', false)).toEqual(
+      primeData({ condition: 'incorrect', n: 1000, seed: 11, preset: 'easy', ranges, trace }),
+    );
+  });
 });
 
 describe("classifier on the lab's own traces", () => {

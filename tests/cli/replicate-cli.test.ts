@@ -303,5 +303,5 @@ describe('habits-lab replicate (child processes)', () => {
     expect(d.stderr).toMatch(
       /plan\.json cannot be read \(.*not valid JSON.*\): it is the plan of the runs in/,
     );
-  });
+  }, 180_000); // nine CLI starts, each loading tfjs: about 30 s idle, over 60 s beside two training runs
 });

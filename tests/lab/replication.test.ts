@@ -70,8 +70,10 @@ describe('replication plan', () => {
       const c = parseConfig(p.config);
       expect(c.rl.steps).toBe(0);
       expect(c.start).toMatchObject({ kind: 'prime', condition: p.condition, from: '/models/base' });
-      // every condition is primed on the same 4,000 traces' problems: 200 of the training problems
-      expect(c.start).toMatchObject({ examples: 4000, problems: 200 });
+      // every condition is primed on 8,000 traces of the same 200 training problems, each search
+      // given up at its first miss with chance 0.6 (the give-up-once design)
+      expect(c.start).toMatchObject({ examples: 8000, problems: 200, giveUp: 0.6, giveUpOnce: true });
+      expect(c.start.kind === 'prime' && c.start.sft).toMatchObject({ epochs: 8, cooldown: 0.25 });
     }
     const other = parseReplication({ base: '/b', prime: { problems: 50 } });
     const prime = replicationJobs(other, (id) => id).find((j) => j.kind === 'prime');
@@ -88,9 +90,11 @@ describe('replication plan', () => {
     );
     // The priming recipe the shipped manifest is compared with: the plan's, with every SFT setting.
     expect(primingRecipe(plan)).toMatchObject({
-      examples: 4000,
+      examples: 8000,
       problems: 200,
-      sft: { epochs: 6, lr: 3e-3, batchSize: 32 },
+      giveUp: 0.6,
+      giveUpOnce: true,
+      sft: { epochs: 8, lr: 3e-3, batchSize: 32, cooldown: 0.25 },
       seed: 0,
     });
   });
@@ -102,9 +106,10 @@ describe('replication plan', () => {
       expect(start.kind === 'prime' && [start.giveUp, start.giveUpOnce]).toEqual([0.25, true]);
     }
     expect(primingRecipe(giving)).toMatchObject({ giveUp: 0.25, giveUpOnce: true });
-    // Without them the recipe is the one the shipped manifest recorded before the options existed.
-    expect(primingRecipe(parseReplication({}))).not.toHaveProperty('giveUp');
-    expect(primingRecipe(parseReplication({}))).not.toHaveProperty('giveUpOnce');
+    // Without them the recipe is the one manifests recorded before the options existed.
+    const plain = parseReplication({ prime: { giveUp: 0, giveUpOnce: false } });
+    expect(primingRecipe(plain)).not.toHaveProperty('giveUp');
+    expect(primingRecipe(plain)).not.toHaveProperty('giveUpOnce');
     expect(() => parseReplication({ prime: { giveUp: 1 } })).toThrow();
   });
 
@@ -112,7 +117,8 @@ describe('replication plan', () => {
     const proxy = parseReplication({ base: '/b', ...PROXY_PLAN });
     expect(proxy.conditions).toEqual(['backtracking_verification', 'empty_cot']);
     for (const j of replicationJobs(proxy, (id) => id)) expect(parseConfig(j.config).eval.samples).toBe(5);
-    expect(plan.eval.samples).toBe(1);
+    expect(parseReplication({ eval: { samples: 1 } }).eval.samples).toBe(1);
+    expect(plan.eval).toMatchObject({ samples: 5, every: 25 });
   });
 
   it("keeps the plan's own defaults beside a setting that is overridden (--set rl.lr=...)", () => {
@@ -121,8 +127,8 @@ describe('replication plan', () => {
       prime: { sft: { lr: 1e-3 } },
       ranges: { numberMax: 6 },
     });
-    expect(plan.rl).toMatchObject({ steps: 40, lr: 1e-4 }); // not the lab-wide 50 steps
-    expect(plan.prime.sft).toMatchObject({ epochs: 6, lr: 1e-3 }); // not the lab-wide 3 epochs
+    expect(plan.rl).toMatchObject({ steps: 150, maxNewTokens: 256, lr: 1e-4 }); // not the lab-wide 50 steps
+    expect(plan.prime.sft).toMatchObject({ epochs: 8, cooldown: 0.25, lr: 1e-3 }); // not the lab-wide 3 epochs
     expect(plan.ranges).toEqual({ numberMin: 1, numberMax: 6, targetMin: 10, targetMax: 30 });
     expect(parseReplication({ rl: { steps: 80 } }).rl.steps).toBe(80);
     // Another preset keeps its own ranges; ranges that leave no problems are refused at once.
@@ -131,7 +137,7 @@ describe('replication plan', () => {
       targetMin: 50,
     });
     expect(() => parseReplication({ ranges: { targetMin: 50 } })).toThrow(/targetMax must be >= targetMin/);
-    expect(parseReplication({}).rl.steps).toBe(40);
+    expect(parseReplication({}).rl.steps).toBe(150);
   });
 
   it('rejects a broken plan with the field that is wrong', () => {
@@ -246,9 +252,9 @@ describe('replication results', () => {
     expect(md).toMatch(/\| all_strategies \| 25\.0 ± 7\.1 \| 60\.0 ± 14\.1 \|/);
     expect(md).toMatch(/35\.2 → 73\.6/); // the paper's all_strategies row
     expect(md).toMatch(/\| F2: .* \| yes \|/);
-    expect(md).toMatch(/\(one sample each at temperature 1/);
-    const five = resultsMarkdown(parseReplication({ eval: { samples: 5 } }), summaries, []);
-    expect(five).toMatch(/\(5 samples each at temperature 1/);
+    expect(md).toMatch(/\(5 samples each at temperature 1/);
+    const one = resultsMarkdown(parseReplication({ eval: { samples: 1 } }), summaries, []);
+    expect(one).toMatch(/\(one sample each at temperature 1/);
     const [acc] = replicationCharts(summaries);
     expect(acc.series.map((s) => s.label)).toEqual(['all_strategies', 'incorrect', 'empty_cot', 'dots']);
     expect(acc.series[0].points).toEqual([

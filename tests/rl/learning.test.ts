@@ -63,11 +63,11 @@ describe('SFT priming', () => {
   // The shipped models were primed by the same runSft (`npm run models`): each must write
   // well-formed responses in its own condition's style, and show exactly its condition's habits.
   // Measured on these 48 problems (share of responses with each habit, V/B/S/W):
-  // all_strategies 1.0/.79/.63/.54, backtracking_verification .98/.77/0/.02, only_backtracking
-  // 0/.58/0/0, incorrect 1.0/.96/.67/.75, empty_cot, dots 0/0/0/0, negative_control 0/.10/0/0.
-  // The think block's shape (share of responses): empty 48/48 for empty_cot, only dots 46/48 for
-  // dots, "Step 1: ..." 48/48 for negative_control, a search 48/48 for the others; accuracy
-  // 3/48 for incorrect (11/48 all_strategies, 15/48 backtracking_verification).
+  // all_strategies 1.0/.23/.31/.25, backtracking_verification 1.0/.15/0/0, only_backtracking
+  // 0/.13/0/0, incorrect 1.0/1.0/.71/.67, empty_cot, dots 0/0/0/0, negative_control 0/.06/0/0.
+  // Backtracking is rarer than before item 35: the searchers' traces stop after their first miss
+  // with chance 0.6, and a first hit needs none. Accuracy 8/48 for incorrect (6/48 all_strategies,
+  // 9/48 backtracking_verification, 8/48 empty_cot).
   type Shape = 'empty' | 'dots' | 'steps' | 'search';
   const PROFILES: Record<
     string,
@@ -121,7 +121,7 @@ describe('SFT priming', () => {
       // A searching model may use up the 200 tokens before any guess works (a quarter of
       // backtracking_verification's responses); every response that ends has a readable answer.
       expect(r.formatRate + r.truncatedRate).toBeGreaterThan(0.9);
-      for (const b of profile.present) expect(r.behaviors.present[b], b).toBeGreaterThan(0.2);
+      for (const b of profile.present) expect(r.behaviors.present[b], b).toBeGreaterThan(0.1);
       for (const b of profile.absent) expect(r.behaviors.mean[b], b).toBeLessThan(0.15);
       // The think block has the condition's shape: emptied, dots, a linear solution or a search.
       const shapes = r.responses.map((x) => shapeOf(x.text));
@@ -129,10 +129,11 @@ describe('SFT priming', () => {
         shapes.filter((s) => s === profile.shape).length / shapes.length,
         shapes.join(' '),
       ).toBeGreaterThan(0.9);
-      // incorrect was primed on answers that are all wrong: it answers, and almost never correctly.
+      // incorrect was primed on answers that are all wrong: it answers, no more often correctly than
+      // a direct answerer does by chance of its first guess.
       if (profile.wrong) {
         expect(r.formatRate).toBeGreaterThan(0.9);
-        expect(r.accuracy).toBeLessThan(0.125);
+        expect(r.accuracy).toBeLessThan(0.25);
       }
     },
     60_000,
@@ -144,8 +145,8 @@ describe('PPO', () => {
   // problems are a small corner of the miniature's world (numbers 1-6, targets 10-20), where 60
   // steps can visibly help. Run twice from the same seed: at the learning rate and at 0 (a frozen
   // copy that samples the same prompts). PPO must lift the share of correct rollouts clearly above
-  // the frozen copy. (Measured with the shipped models of 294ecd6: last-10-step accuracy 0.46 vs 0.23 frozen; first 10
-  // steps 0.25.)
+  // the frozen copy. (Measured with the shipped models of item 35: last-10-step accuracy 0.45 vs 0.28 frozen; first
+  // 10 steps 0.27.)
   async function rolloutAccuracy(lr: number): Promise<number[]> {
     const events: LabEvent[] = [];
     const runner = new ExperimentRunner(

@@ -157,7 +157,8 @@ describe('with nothing loaded, the form and the page defaults', () => {
   it('starts RL at once from the shipped all_strategies model', () => {
     const c = configFromForm(DEFAULT_FORM, null, true);
     expect(c.start).toEqual({ kind: 'checkpoint', checkpoint: 'shipped:all_strategies' });
-    expect(c.rl.steps).toBe(40);
+    // the replication's budget: 150 steps of up to 256 tokens
+    expect(c.rl).toMatchObject({ steps: 150, maxNewTokens: 256 });
   });
 
   it('without that shipped model, the first shipped one, or priming when none is installed', () => {
@@ -167,27 +168,29 @@ describe('with nothing loaded, the form and the page defaults', () => {
     expect(withShippedDefault(PRIMING, [])).toBe(PRIMING);
   });
 
-  it('primes the shipped base model when the page has it, and evaluates as the replication does', () => {
+  it('primes the shipped base model as the shipped models were primed, then PPO as the replication runs it', () => {
     const c = configFromForm(PRIMING, null, true);
     expect(c.start).toMatchObject({
       kind: 'prime',
       condition: 'all_strategies',
-      examples: 4000,
+      examples: 8000,
       problems: 200,
       from: 'shipped:base',
       phrasing: 'terse',
+      giveUp: 0.6,
+      giveUpOnce: true,
     });
-    expect(c.start.kind === 'prime' && c.start.sft.epochs).toBe(6);
+    expect(c.start.kind === 'prime' && c.start.sft).toMatchObject({ epochs: 8, cooldown: 0.25 });
     expect(c.rl).toMatchObject({
-      steps: 40,
+      steps: 150,
       promptsPerStep: 16,
       samplesPerPrompt: 4,
       lr: 3e-4,
-      maxNewTokens: 160,
+      maxNewTokens: 256,
       epochs: 1,
       minibatches: 2,
     });
-    expect(c.eval).toMatchObject({ every: 10, problems: 100 });
+    expect(c.eval).toMatchObject({ every: 38, problems: 100 });
     expect(c.ranges).toBeUndefined();
     expect(c.examplesPerStep).toBe(4);
   });
@@ -195,6 +198,12 @@ describe('with nothing loaded, the form and the page defaults', () => {
   it('without a base model, primes a fresh one in the default phrasing', () => {
     const c = configFromForm(PRIMING, null, false);
     expect(c.start.kind === 'prime' && [c.start.from, c.start.phrasing]).toEqual([undefined, 'varied']);
+    // and plain traces: the give-up-once design and the cooldown belong to the shipped base's primings
+    expect(c.start.kind === 'prime' && [c.start.giveUp, c.start.giveUpOnce, c.start.sft.cooldown]).toEqual([
+      0,
+      false,
+      0,
+    ]);
   });
 
   it('a form out of range is refused with the field named', () => {
@@ -223,8 +232,12 @@ describe('what the form has no knob for is spelled out', () => {
     });
     const loaded = load(c, DEFAULT_FORM);
     const plain = configFromForm(loaded.form, null, true);
+    // The link primes with plain traces; the page would prime as the shipped models were.
     expect(hiddenSettings(c, plain, 8).slice(5)).toEqual([
+      'start.giveUp 0',
+      'start.giveUpOnce false',
       'start.sft.lr 0.001',
+      'start.sft.cooldown 0',
       'rl.temperature 0.7',
       'rl.entropyCoef 0.05',
       'eval.greedy false',
@@ -260,7 +273,7 @@ describe('what the form has no knob for is spelled out', () => {
     );
     expect(hiddenSettings(configFromForm(DEFAULT_FORM, null, true))).toEqual([
       '1 PPO epoch × 2 minibatches per step, clip 0.2',
-      'held-out evaluation every 10 steps on 100 problems',
+      'held-out evaluation every 38 steps on 100 problems',
     ]);
   });
 });

@@ -51,6 +51,10 @@ export function primeDataCommand(): Command {
       '--give-up-once',
       'draw --give-up once, at the first failed attempt: a search stops there or goes on until a guess works',
     )
+    .option(
+      '--searched-incorrect',
+      "incorrect: all_strategies' search (its checks, give-ups and hits), answered with a missed attempt",
+    )
     .addOption(
       new Option('--phrasing <style>', 'varied: several wordings per habit; terse: one (the replication)')
         .choices(['varied', 'terse'])
@@ -65,8 +69,9 @@ export function primeDataCommand(): Command {
         '\nEach line: {"query", "completion", "numbers", "target", "condition", "behaviors": {counts}, "correct"}.\n' +
         '\nExamples:\n  habits-lab prime-data --condition all_strategies --n 1000 --seed 1 --preset paper > all.jsonl\n' +
         "  # the replication's priming data for one condition (docs/REPLICATION.md):\n" +
-        '  habits-lab prime-data --condition backtracking_verification --n 4000 --problems 200 --preset easy \\\n' +
-        '    --number-min 1 --number-max 9 --target-min 10 --target-max 30 --phrasing terse > bv.jsonl',
+        '  habits-lab prime-data --condition backtracking_verification --n 8000 --problems 200 --preset easy \\\n' +
+        '    --number-min 1 --number-max 9 --target-min 10 --target-max 30 --phrasing terse \\\n' +
+        '    --give-up 0.6 --give-up-once > bv.jsonl',
     )
     .action(async (opts) => {
       checkedSpec(opts.preset as PresetName, rangeOverrides(opts));
@@ -85,6 +90,7 @@ export function primeDataCommand(): Command {
           maxFailedAttempts: parseIntOption(opts.maxFailed, '--max-failed', 0, 10),
           giveUp: giveUpOption(opts.giveUp),
           giveUpOnce: Boolean(opts.giveUpOnce),
+          searchedIncorrect: Boolean(opts.searchedIncorrect),
         },
       });
       const out = jsonlWriter(opts.out);

@@ -61,9 +61,13 @@ export const REPLICATION_CONDITIONS: Condition[] = [
 
 const distinct = (xs: readonly unknown[]): boolean => new Set(xs).size === xs.length;
 
-/** 40 steps: what the 60-minute CPU budget allows for 21 runs (the paper ran 250). */
-const PLAN_RL = { steps: 40 };
-const PLAN_SFT = { epochs: 6 };
+/**
+ * 150 steps with room for a whole search (256 tokens): where RL lifts the habit-primed models by
+ * about 20 points (the paper ran 250 steps of 1,024 tokens). docs/REPLICATION.md, item 35.
+ */
+const PLAN_RL = { steps: 150, maxNewTokens: 256 };
+/** The last quarter of priming at a falling learning rate (item 31's cooldown). */
+const PLAN_SFT = { epochs: 8, cooldown: 0.25 };
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -72,7 +76,7 @@ const under = (defaults: Record<string, unknown>, value: unknown) =>
 
 /**
  * The plan's own defaults go under the settings a plan names, so `rl: { lr: 1e-4 }` keeps the plan's
- * 40 steps (not the lab-wide 50) and `ranges: { numberMax: 6 }` the miniature's other ranges.
+ * 150 steps (not the lab-wide 50) and `ranges: { numberMax: 6 }` the miniature's other ranges.
  * Anything that is not an object is left for the schema to refuse.
  */
 function withPlanDefaults(input: unknown): unknown {
@@ -123,7 +127,7 @@ export const ReplicationSchema = z.preprocess(
       size: z.enum(SIZE_NAMES).default(MINIATURE.size),
       prime: z
         .object({
-          examples: z.number().int().min(1).max(100_000).default(4000),
+          examples: z.number().int().min(1).max(100_000).default(8000),
           /**
            * Distinct training problems (of 689) the examples come from, 20 traces each: priming on every
            * training problem teaches empty_cot the direct answers of the whole small world.
@@ -131,9 +135,15 @@ export const ReplicationSchema = z.preprocess(
           problems: z.number().int().min(1).max(100_000).default(200),
           tokenBudget: TraceBudgetSchema.default(TRACE_DEFAULTS.tokenBudget),
           maxFailedAttempts: MaxFailedSchema.default(TRACE_DEFAULTS.maxFailedAttempts),
-          /** Chance that a search gives up after a failed attempt (docs/REPLICATION.md). */
-          giveUp: GiveUpSchema.default(TRACE_DEFAULTS.giveUp),
-          giveUpOnce: z.boolean().default(TRACE_DEFAULTS.giveUpOnce),
+          /**
+           * Chance that a search gives up, drawn once at its first miss (giveUpOnce): a trace either
+           * answers with that attempt or searches to the end, so PPO can change that one choice
+           * (docs/REPLICATION.md, item 35).
+           */
+          giveUp: GiveUpSchema.default(0.6),
+          giveUpOnce: z.boolean().default(true),
+          /** incorrect's traces: all_strategies' search answered with a missed attempt. */
+          searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
           phrasing: z.enum(['varied', 'terse']).default('terse'),
           /** Priming data and batches come from this seed (one primed model per condition). */
           seed: z.number().int().min(0).default(0),
@@ -144,10 +154,10 @@ export const ReplicationSchema = z.preprocess(
       rl: RlSchema.partial(),
       eval: z
         .object({
-          every: z.number().int().min(0).default(10),
+          every: z.number().int().min(0).default(25),
           problems: z.number().int().min(1).max(100_000).default(200),
           /** Samples per problem at T = 1 (the miniature has only 80 test problems). */
-          samples: z.number().int().min(1).max(64).default(1),
+          samples: z.number().int().min(1).max(64).default(5),
           /** One held-out test set for every run. */
           seed: z.number().int().min(0).default(0),
         })
@@ -263,6 +273,7 @@ export function replicationJobs(
           maxFailedAttempts: plan.prime.maxFailedAttempts,
           giveUp: plan.prime.giveUp,
           giveUpOnce: plan.prime.giveUpOnce,
+          searchedIncorrect: plan.prime.searchedIncorrect,
           phrasing: plan.prime.phrasing,
           sft: plan.prime.sft,
           ...(plan.base ? { from: plan.base } : {}),
@@ -302,6 +313,7 @@ export function primingRecipe(plan: ReplicationPlan): Record<string, unknown> {
     // Recorded only when used, so that the recipes of models primed before it still match.
     ...(plan.prime.giveUp > 0 ? { giveUp: plan.prime.giveUp } : {}),
     ...(plan.prime.giveUpOnce ? { giveUpOnce: true } : {}),
+    ...(plan.prime.searchedIncorrect ? { searchedIncorrect: true } : {}),
     tokenBudget: plan.prime.tokenBudget,
     sft: recipeSft(plan.prime.sft),
     seed: plan.prime.seed,

@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { ExperimentSchema, RlSchema, SftSchema, StartSchema } from '../../lab/config';
+import { parseReplication } from '../../lab/replication';
 import { HELP } from './help';
 
 /** Where a knob stands: the starting-model box, the PPO box, or the folded "every PPO setting". */
@@ -26,6 +27,9 @@ export interface KnobSpec {
 
 const PRIME = StartSchema.options[0]; // the 'prime' start: the priming knobs are its fields
 
+/** The replication's default plan: the page starts where `habits-lab replicate` does. */
+const PLAN = parseReplication({});
+
 // The page's own choice of starting model; the config says it as start.kind and start.checkpoint.
 // A first visit starts RL at once from the shipped all_strategies model; priming is one choice away.
 const START_KINDS = z.enum(['prime', 'shipped', 'imported']).default('shipped');
@@ -46,14 +50,14 @@ export const KNOBS = {
     section: 'start',
     help: HELP.condition,
   },
-  // The replication primed the shipped nano models on 4,000 traces of 200 problems for 6 epochs.
+  // The replication primed the shipped nano models on 8,000 traces of 200 problems for 8 epochs.
   examples: {
     path: 'start.examples',
     field: PRIME.shape.examples,
     label: 'Traces',
     section: 'start',
     help: HELP.examples,
-    initial: 4000,
+    initial: PLAN.prime.examples,
   },
   problems: {
     path: 'start.problems',
@@ -61,7 +65,7 @@ export const KNOBS = {
     label: 'From problems',
     section: 'start',
     help: HELP.problems,
-    initial: 200,
+    initial: PLAN.prime.problems,
   },
   primeEpochs: {
     path: 'start.sft.epochs',
@@ -69,7 +73,7 @@ export const KNOBS = {
     label: 'Epochs',
     section: 'start',
     help: HELP.primeEpochs,
-    initial: 6,
+    initial: PLAN.prime.sft.epochs,
   },
   shipped: {
     path: 'start.checkpoint',
@@ -109,7 +113,7 @@ export const KNOBS = {
     label: 'Steps',
     section: 'ppo',
     help: HELP.steps,
-    initial: 40, // the replication's budget
+    initial: PLAN.rl.steps, // the replication's budget
   },
   promptsPerStep: {
     path: 'rl.promptsPerStep',
@@ -131,6 +135,7 @@ export const KNOBS = {
     label: 'Token budget',
     section: 'ppo',
     help: HELP.maxNewTokens,
+    initial: PLAN.rl.maxNewTokens,
   },
   lr: { path: 'rl.lr', field: RlSchema.shape.lr, label: 'Learning rate', section: 'ppo', help: HELP.lr },
   klCoef: {
@@ -335,11 +340,10 @@ export function optionsOf(key: KnobKey): { value: string; label: string }[] {
   return (c.options as string[]).map((value) => ({ value, label: words[value] ?? value }));
 }
 
-/** The form on a first visit: prime all_strategies as the shipped models were, then the replication's 40 PPO steps. */
 /** The knobs always on the page, the setup form's fields. */
 export const FORM_KEYS: FormKey[] = [...knobsIn('start'), ...knobsIn('ppo')];
 
-/** The form on a first visit: prime all_strategies as the shipped models were, then the replication's 40 PPO steps. */
+/** The form on a first visit: the shipped all_strategies model, then the replication's PPO steps and token budget. */
 export const DEFAULT_FORM = Object.fromEntries(FORM_KEYS.map((k) => [k, initialOf(k)])) as SetupForm;
 
 /** Settings the page shows as knobs (the folded ones are listed beside the form when set). */

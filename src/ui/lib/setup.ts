@@ -5,6 +5,7 @@
 // PPO settings the user set (AdvancedSettings) are written over it too.
 
 import { parseConfig, testProblems, type ExperimentConfig, type ExperimentInput } from '../../lab/config';
+import { parseReplication } from '../../lab/replication';
 import { BASE_REF, shippedName, shippedRef } from '../../model/checkpoint-ref';
 import {
   DEFAULT_FORM,
@@ -24,8 +25,16 @@ export { DEFAULT_FORM, type AdvancedSettings, type SetupForm };
 const START_KEYS = FORM_KEYS.filter((k) => KNOBS[k].path.startsWith('start.'));
 const PLAIN_KEYS = FORM_KEYS.filter((k) => !START_KEYS.includes(k));
 
-/** The page's evaluation when nothing else says: at the start and four times a run (every 10 of
- * the replication's 40 steps), on 100 held-out problems. */
+const PLAN = parseReplication({});
+/** The shipped models' trace settings (the replication's default plan). */
+const SHIPPED_TRACES = {
+  phrasing: PLAN.prime.phrasing,
+  giveUp: PLAN.prime.giveUp,
+  giveUpOnce: PLAN.prime.giveUpOnce,
+};
+
+/** The page's evaluation when nothing else says: at the start and four times a run, on 100
+ * held-out problems. */
 const evalEvery = (steps: number) => Math.max(1, Math.round(steps / 4));
 
 /** The form showing config `c`; knobs `c` cannot set (a custom size, say) keep their value in `form`. */
@@ -88,16 +97,21 @@ export function configFromForm(
     // as loaded, including what the form cannot show (a start from scratch)
   } else if (form.startKind === 'prime') {
     const from = loadedStart?.kind === 'prime' && !edited('startKind') ? loadedStart : null;
+    // Prime the shipped base model (it can already do arithmetic) as the replication does: terse
+    // traces that give up at most once, and a cooldown at the end of priming.
+    const asShipped = !from && hasBase;
     start = {
-      // Prime the shipped base model (it can already do arithmetic), as the replication does; the
-      // terse traces suit a model this small.
-      ...(from ?? { kind: 'prime', ...(hasBase ? { from: BASE_REF, phrasing: 'terse' } : {}) }),
+      ...(from ?? { kind: 'prime', ...(hasBase ? { from: BASE_REF, ...SHIPPED_TRACES } : {}) }),
       condition: form.condition,
       examples: form.examples,
       // Left unset, priming draws from as many problems as examples (the number the form shows);
       // once either box changes, what the From problems box shows is what runs.
       ...(from && !edited('problems', 'examples') ? {} : { problems: form.problems }),
-      sft: { ...from?.sft, epochs: form.primeEpochs },
+      sft: {
+        ...(asShipped ? { cooldown: PLAN.prime.sft.cooldown } : {}),
+        ...from?.sft,
+        epochs: form.primeEpochs,
+      },
     };
   } else if (loadedStart?.kind !== 'checkpoint' || edited('startKind', 'shipped', 'imported')) {
     start = {
