@@ -569,24 +569,17 @@ export function writeTrace(
       if (a) attempts.push(a);
     }
   }
-  if (searched && !attempts.some((a) => !a.success && a.full)) {
-    // A wrong answer needs a missed attempt over all the numbers: one before the hit.
+  // A wrong final answer needs a missed attempt over all the numbers: one is added if none came.
+  const missed = (): Attempt => {
     const a = w.plain(null) ?? w.plain(null, true);
     if (!a)
       throw new Error(
         `cannot write a wrong answer for ${JSON.stringify(problem)}: every path reaches the target`,
       );
-    attempts.unshift(a);
-  }
-  if (!style.correct && !attempts.some((a) => a.full !== null)) {
-    // A wrong final answer needs one attempt over all the numbers.
-    const a = w.plain(null) ?? w.plain(null, true);
-    if (!a)
-      throw new Error(
-        `cannot write a wrong answer for ${JSON.stringify(problem)}: every path reaches the target`,
-      );
-    attempts.push(a);
-  }
+    return a;
+  };
+  if (searched && !attempts.some((a) => !a.success && a.full)) attempts.unshift(missed()); // before the hit
+  if (!style.correct && !attempts.some((a) => a.full !== null)) attempts.push(missed());
   return finish(attempts, problem, options, rng, !style.correct);
 }
 

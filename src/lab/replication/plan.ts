@@ -129,7 +129,7 @@ export const ReplicationSchema = z.preprocess(
         .object({
           examples: z.number().int().min(1).max(100_000).default(8000),
           /**
-           * Distinct training problems (of 689) the examples come from, 20 traces each: priming on every
+           * Distinct training problems (of 689) the examples come from, 40 traces each: priming on every
            * training problem teaches empty_cot the direct answers of the whole small world.
            */
           problems: z.number().int().min(1).max(100_000).default(200),
@@ -191,6 +191,9 @@ export function parseReplication(input: unknown): ReplicationPlan {
   }
   return r.data;
 }
+
+/** The default plan: what `habits-lab replicate` runs, and where the page's knobs start. */
+export const DEFAULT_PLAN: ReplicationPlan = parseReplication({});
 
 export interface ReplicationJob {
   /** "prime/all_strategies" or "rl/all_strategies/seed-1": also its folder under the output. */

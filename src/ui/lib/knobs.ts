@@ -5,7 +5,7 @@
 
 import { z } from 'zod';
 import { ExperimentSchema, RlSchema, SftSchema, StartSchema } from '../../lab/config';
-import { parseReplication } from '../../lab/replication';
+import { DEFAULT_PLAN as PLAN } from '../../lab/replication';
 import { HELP } from './help';
 
 /** Where a knob stands: the starting-model box, the PPO box, or the folded "every PPO setting". */
@@ -26,9 +26,7 @@ export interface KnobSpec {
 }
 
 const PRIME = StartSchema.options[0]; // the 'prime' start: the priming knobs are its fields
-
-/** The replication's default plan: the page starts where `habits-lab replicate` does. */
-const PLAN = parseReplication({});
+// PLAN: the replication's default plan; the page starts where `habits-lab replicate` does.
 
 // The page's own choice of starting model; the config says it as start.kind and start.checkpoint.
 // A first visit starts RL at once from the shipped all_strategies model; priming is one choice away.

@@ -5,7 +5,7 @@
 // PPO settings the user set (AdvancedSettings) are written over it too.
 
 import { parseConfig, testProblems, type ExperimentConfig, type ExperimentInput } from '../../lab/config';
-import { parseReplication } from '../../lab/replication';
+import { DEFAULT_PLAN as PLAN } from '../../lab/replication';
 import { BASE_REF, shippedName, shippedRef } from '../../model/checkpoint-ref';
 import {
   DEFAULT_FORM,
@@ -25,7 +25,6 @@ export { DEFAULT_FORM, type AdvancedSettings, type SetupForm };
 const START_KEYS = FORM_KEYS.filter((k) => KNOBS[k].path.startsWith('start.'));
 const PLAIN_KEYS = FORM_KEYS.filter((k) => !START_KEYS.includes(k));
 
-const PLAN = parseReplication({});
 /** The shipped models' trace settings (the replication's default plan). */
 const SHIPPED_TRACES = {
   phrasing: PLAN.prime.phrasing,
