@@ -191,7 +191,9 @@ describe('with nothing loaded, the form and the page defaults', () => {
       minibatches: 2,
     });
     expect(c.eval).toMatchObject({ every: 38, problems: 100 });
-    expect(c.ranges).toBeUndefined();
+    // the replication's world, where the shipped models were primed and profiled
+    expect(c.ranges).toEqual({ numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 });
+    expect(configFromForm({ ...PRIMING, preset: 'paper' }, null, true).ranges).toBeUndefined();
     expect(c.examplesPerStep).toBe(4);
   });
 
@@ -245,8 +247,8 @@ describe('what the form has no knob for is spelled out', () => {
       'checkpointEvery 5',
       'examplesPerStep 2',
     ]);
-    // Nothing loaded: nothing beyond the PPO and evaluation lines.
-    expect(hiddenSettings(plain, plain)).toHaveLength(2);
+    // Nothing loaded: nothing beyond the world, PPO and evaluation lines.
+    expect(hiddenSettings(plain, plain)).toHaveLength(3);
   });
 
   it('a link with a custom model and no evaluation', () => {
@@ -271,9 +273,11 @@ describe('what the form has no knob for is spelled out', () => {
     expect(hiddenSettings(parseConfig({ ...LINK, ranges: undefined, start: { kind: 'scratch' } }))[0]).toBe(
       'no priming: RL starts from a freshly initialized model',
     );
-    expect(hiddenSettings(configFromForm(DEFAULT_FORM, null, true))).toEqual([
+    const first = configFromForm(DEFAULT_FORM, null, true);
+    expect(hiddenSettings(first, undefined, heldOutCount(first))).toEqual([
+      'problems narrowed to numbers 1-9, targets 10-30',
       '1 PPO epoch × 2 minibatches per step, clip 0.2',
-      'held-out evaluation every 38 steps on 100 problems',
+      'held-out evaluation every 38 steps on 80 problems (all the ranges hold; 100 asked)',
     ]);
   });
 });

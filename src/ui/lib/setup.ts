@@ -124,6 +124,9 @@ export function configFromForm(
   for (const k of PLAIN_KEYS) if (edited(k)) set(KNOBS[k].path, form[k]);
   if (edited('name')) input.name = form.name || 'run';
   if (edited('preset')) delete input.ranges; // they narrowed the loaded preset, not this one
+  // With nothing loaded, the replication's preset means its world, the one the shipped models were
+  // primed on and profiled in (numbers 1-9, targets 10-30).
+  if (!loaded && form.preset === PLAN.preset && PLAN.ranges) input.ranges = { ...PLAN.ranges };
   // The same number of evaluations over a new length (none stays none).
   if (edited('steps') && loaded && loaded.config.eval.every > 0)
     input.eval = { ...loaded.config.eval, every: evalEvery(form.steps) };
