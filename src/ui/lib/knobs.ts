@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { ExperimentSchema, RlSchema, SftSchema, StartSchema } from '../../lab/config';
+// The replication's default plan: the page starts where `habits-lab replicate` does.
 import { DEFAULT_PLAN as PLAN } from '../../lab/replication';
 import { HELP } from './help';
 
@@ -26,7 +27,6 @@ export interface KnobSpec {
 }
 
 const PRIME = StartSchema.options[0]; // the 'prime' start: the priming knobs are its fields
-// PLAN: the replication's default plan; the page starts where `habits-lab replicate` does.
 
 // The page's own choice of starting model; the config says it as start.kind and start.checkpoint.
 // A first visit starts RL at once from the shipped all_strategies model; priming is one choice away.

@@ -25,11 +25,16 @@ export { DEFAULT_FORM, type AdvancedSettings, type SetupForm };
 const START_KEYS = FORM_KEYS.filter((k) => KNOBS[k].path.startsWith('start.'));
 const PLAIN_KEYS = FORM_KEYS.filter((k) => !START_KEYS.includes(k));
 
-/** The shipped models' trace settings (the replication's default plan). */
-const SHIPPED_TRACES = {
+/**
+ * A priming of the shipped base model (it can already do arithmetic) as the replication primes:
+ * terse traces that give up at most once, and a cooldown at the end of priming.
+ */
+const SHIPPED_PRIMING = {
+  from: BASE_REF,
   phrasing: PLAN.prime.phrasing,
   giveUp: PLAN.prime.giveUp,
   giveUpOnce: PLAN.prime.giveUpOnce,
+  sft: { cooldown: PLAN.prime.sft.cooldown },
 };
 
 /** The page's evaluation when nothing else says: at the start and four times a run, on 100
@@ -96,21 +101,15 @@ export function configFromForm(
     // as loaded, including what the form cannot show (a start from scratch)
   } else if (form.startKind === 'prime') {
     const from = loadedStart?.kind === 'prime' && !edited('startKind') ? loadedStart : null;
-    // Prime the shipped base model (it can already do arithmetic) as the replication does: terse
-    // traces that give up at most once, and a cooldown at the end of priming.
-    const asShipped = !from && hasBase;
+    const prior = from ?? { kind: 'prime' as const, ...(hasBase ? SHIPPED_PRIMING : {}) };
     start = {
-      ...(from ?? { kind: 'prime', ...(hasBase ? { from: BASE_REF, ...SHIPPED_TRACES } : {}) }),
+      ...prior,
       condition: form.condition,
       examples: form.examples,
       // Left unset, priming draws from as many problems as examples (the number the form shows);
       // once either box changes, what the From problems box shows is what runs.
       ...(from && !edited('problems', 'examples') ? {} : { problems: form.problems }),
-      sft: {
-        ...(asShipped ? { cooldown: PLAN.prime.sft.cooldown } : {}),
-        ...from?.sft,
-        epochs: form.primeEpochs,
-      },
+      sft: { ...prior.sft, epochs: form.primeEpochs },
     };
   } else if (loadedStart?.kind !== 'checkpoint' || edited('startKind', 'shipped', 'imported')) {
     start = {
