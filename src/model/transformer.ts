@@ -11,6 +11,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
+import { batchMatMul } from './kernels/batch-matmul';
 import {
   countParameters,
   headProblem,
@@ -31,14 +32,15 @@ function swapLast(x: tf.Tensor): tf.Tensor {
  * a @ b (batch axes must match), with its gradients computed through explicit transposes and plain
  * products. tfjs's wasm kernels for products with a transposed operand run about 8x slower than
  * plain ones (measured: 2.5 vs 17-30 GFLOP/s), and the built-in gradient of matMul uses them.
+ * Batched products (attention's) run on the lab's own wasm kernel (kernels/batch-matmul.ts).
  */
 export const matMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);
   return {
-    value: tf.matMul(a, b),
+    value: batchMatMul(a, b),
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const g = dy as tf.Tensor;
-      return [tf.matMul(g, swapLast(saved[1])), tf.matMul(swapLast(saved[0]), g)];
+      return [batchMatMul(g, swapLast(saved[1])), batchMatMul(swapLast(saved[0]), g)];
     },
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
