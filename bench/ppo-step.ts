@@ -2,7 +2,7 @@
 // browser bench's worker (bench/browser/worker.ts), so that both measure the same step.
 import { trainingProblems, type Problem } from '../src/countdown';
 import { parseConfig } from '../src/lab/config';
-import { MINIATURE } from '../src/lab/replication';
+import { DEFAULT_PLAN, MINIATURE } from '../src/lab/replication';
 import { ppoConfig } from '../src/lab/runner';
 import { loadCheckpoint, type CheckpointFiles, type Tokenizer, type Transformer } from '../src/model';
 import { AdamW } from '../src/rl/optim';
@@ -31,12 +31,17 @@ export interface StepSetup {
   cpuClock?: () => number;
 }
 
-/** The bench's step: a shipped model (its files), the replication's RL settings, the miniature's problems. */
+/** The bench's step: a shipped model (its files), the replication plan's RL settings, the miniature's problems. */
 export function stepSetup(files: CheckpointFiles): StepSetup {
   const { model: policy, tokenizer } = loadCheckpoint(files);
   policy.ensureValueHead();
   const reference = policy.clone(false);
-  const config = parseConfig({ preset: MINIATURE.preset, ranges: MINIATURE.ranges, size: 'nano' });
+  const config = parseConfig({
+    preset: MINIATURE.preset,
+    ranges: MINIATURE.ranges,
+    size: 'nano',
+    rl: DEFAULT_PLAN.rl,
+  });
   const pool = trainingProblems(config.preset, config.ranges, { n: 5000, seed: 0 });
   return { policy, reference, tokenizer, pool, ppo: ppoConfig(config) };
 }

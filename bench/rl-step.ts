@@ -7,7 +7,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import * as ort from 'onnxruntime-node';
+import * as tf from '@tensorflow/tfjs';
 import { exportOnnx, parameterShapes, selectBackend, Transformer, type Tokenizer } from '../src/model';
+import { batchMatMul } from '../src/model/kernels/batch-matmul';
 import { readFolder } from '../src/model/node-files';
 import { nodeOnnxRuntime } from '../src/model/node-ort';
 import { TRAIN_BATCH, trainRate } from './rates';
@@ -134,6 +136,42 @@ function torchPpo(responseTokens: number): number | undefined {
   return (JSON.parse(out) as { tokens_per_s: number }).tokens_per_s;
 }
 
+/**
+ * Attention's two batched products at the shapes of a 64-row update bucket (4 heads of 16, 110
+ * positions): tfjs-wasm's own kernel against the lab's (src/model/kernels), GFLOP/s.
+ */
+async function attentionProducts(): Promise<{ shape: string; tfjs: number; lab: number }[]> {
+  const [BH, T, d] = [256, 110, 16];
+  const cases: [string, number[], number[]][] = [
+    ['scores: [256, 110, 16] @ [256, 16, 110]', [BH, T, d], [BH, d, T]],
+    ['mixing: [256, 110, 110] @ [256, 110, 16]', [BH, T, T], [BH, T, d]],
+  ];
+  const gflops = async (product: () => tf.Tensor, flop: number) => {
+    for (let i = 0; i < 2; i++) await product().data();
+    const n = quick ? 3 : 10;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) {
+      const r = product();
+      await r.data();
+      r.dispose();
+    }
+    return flop / ((performance.now() - t0) / n / 1000) / 1e9;
+  };
+  const out = [];
+  for (const [shape, sa, sb] of cases) {
+    const a = tf.randomNormal(sa);
+    const b = tf.randomNormal(sb);
+    const flop = 2 * BH * sa[1] * sa[2] * sb[2];
+    out.push({
+      shape,
+      tfjs: await gflops(() => tf.matMul(a, b), flop),
+      lab: await gflops(() => batchMatMul(a, b), flop),
+    });
+    tf.dispose([a, b]);
+  }
+  return out;
+}
+
 const runtime = nodeOnnxRuntime(1);
 const onnx = (await createRolloutEngine('onnx', runtime, policy)).engine;
 const tfjs = (await createRolloutEngine('tfjs', undefined, policy)).engine;
@@ -164,7 +202,21 @@ const browser = browserRun.stdout
   .split('\n')
   .filter((l) => l.startsWith('{'))
   .map((l) => JSON.parse(l) as BrowserRl);
-const result = { anchor, anchorCpu, anchorA, anchorB, onnx64, tfjs64, onnx256, sft, torch, load, browser };
+const attention = await attentionProducts();
+const result = {
+  anchor,
+  anchorCpu,
+  anchorA,
+  anchorB,
+  onnx64,
+  tfjs64,
+  onnx256,
+  sft,
+  torch,
+  attention,
+  load,
+  browser,
+};
 console.log(JSON.stringify(result));
 
 const f = (x: number) => (x >= 100 ? Math.round(x).toLocaleString('en-US') : x.toFixed(2));
@@ -192,7 +244,7 @@ const section = [
   '',
   `Command: \`npx tsx bench/rl-step.ts${quick ? ' --quick' : ''}\` (also part of \`npm run bench\`). Machine: ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores, tfjs wasm backend (one thread), onnxruntime-node ${ort.env.versions.node} (one thread). Date: ${new Date().toISOString().slice(0, 10)}. Load average at the start: ${load.toFixed(1)} (the machine is shared: absolute times vary with the load, so every figure is set beside the anchor measured in the same run).`,
   '',
-  `One PPO step of the shipped \`${MODEL}\` model (nano) with the replication's RL settings (16 prompts x 4 samples, 160-token budget, T = 1, GAE with the value head, 1 epoch x 2 minibatches; the miniature's problems), lr 0 so that every step starts from the same policy; mean of ${n} steps after a warm-up. Anchor: onnxruntime-node on one thread decoding ${ROWS} rows x ${TOKENS} tokens of the same model (the exported transformers.js graph with its KV cache, greedy, no early stop): **${anchor.toFixed(3)} s** (${anchorA.wall.toFixed(3)} s before the steps, ${anchorB.wall.toFixed(3)} s after; ${anchorCpu.toFixed(3)} CPU seconds). "CPU time" compares the process's CPU seconds (user + system), which the other processes on a shared machine change less (they still slow a process through shared caches and memory). Rollout = sampling + scoring + the reference log-probs; update = advantages + the PPO update. Tokens are response tokens.`,
+  `One PPO step of the shipped \`${MODEL}\` model (nano) with the replication's RL settings (${ppo.promptsPerStep} prompts x ${ppo.samplesPerPrompt} samples, ${ppo.maxNewTokens}-token budget, T = 1, GAE with the value head, 1 epoch x 2 minibatches; the miniature's problems), lr 0 so that every step starts from the same policy; mean of ${n} steps after a warm-up. Anchor: onnxruntime-node on one thread decoding ${ROWS} rows x ${TOKENS} tokens of the same model (the exported transformers.js graph with its KV cache, greedy, no early stop): **${anchor.toFixed(3)} s** (${anchorA.wall.toFixed(3)} s before the steps, ${anchorB.wall.toFixed(3)} s after; ${anchorCpu.toFixed(3)} CPU seconds). "CPU time" compares the process's CPU seconds (user + system), which the other processes on a shared machine change less (they still slow a process through shared caches and memory). Rollout = sampling + scoring + the reference log-probs; update = advantages + the PPO update. Tokens are response tokens.`,
   '',
   '| rollout engine | episodes | response tokens per episode | step (s) | step / anchor | step / anchor, CPU time | rollout (s) | rollout tokens/s | update (s) | update tokens/s |',
   '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
@@ -221,8 +273,8 @@ const section = [
   torch === undefined
     ? '- PyTorch PPO update (bench/torch_ppo_step.py): not measured, python3 has no torch on this machine.'
     : `- PyTorch PPO update (bench/torch_ppo_step.py, the same update, one thread): ${f(torch)} response tokens/s; the lab's update is ${(onnx64.updateTokensPerSecond / torch).toFixed(2)}x that.`,
-  "- Where the time goes (measured with `tf.profile` over one update of a 64-episode batch, loaded machine): about half of the update's kernel time is attention's batched products (`[rows x heads, T, 16] @ [.., 16, T]` and back), which tfjs-wasm runs at about 1.6 GFLOP/s against about 7 GFLOP/s for the 2-D products of the linear layers (XNNPACK); the linear layers, the vocabulary projection and the elementwise ops share the rest. A faster update needs a better attention kernel (or fewer rows x heads batches), not more batching.",
-  `- The rollout column holds sampling with the ONNX engine (rows leave the batch as they finish), the reference log-probs (one teacher-forced run of the same graph) and scoring: ${(onnx64.rolloutSeconds / anchor).toFixed(2)}x the anchor in this run; the update ${(onnx64.updateSeconds / anchor).toFixed(2)}x. 256 episodes cost nearly 4x 64 because almost every part of the step is linear in tokens (decoding copies each row's cache at every token, the update is per token): there is no fixed cost left for batching to spread.`,
+  `- Attention's batched products run on the lab's own wasm SIMD kernel (src/model/kernels/batch-matmul.wat): tfjs-wasm sends any product with a batch axis to a scalar loop and only 2-D ones to XNNPACK. In this run, ${attention.map((x) => `${x.shape}: ${x.tfjs.toFixed(1)} GFLOP/s on tfjs-wasm's kernel, ${x.lab.toFixed(1)} on the lab's`).join('; ')}. Before the kernel (2026-12-03), those products took about half of the update's kernel time.`,
+  `- The rollout column holds sampling with the ONNX engine (rows leave the batch as they finish), the reference log-probs (one teacher-forced run of the same graph) and scoring: ${(onnx64.rolloutSeconds / anchor).toFixed(2)}x the anchor in this run; the update ${(onnx64.updateSeconds / anchor).toFixed(2)}x. 256 episodes cost ${(onnx256.rolloutSeconds / onnx64.rolloutSeconds).toFixed(2)}x in rollouts and ${(onnx256.updateSeconds / onnx64.updateSeconds).toFixed(2)}x in the update: the work of a step is linear in its tokens (decoding copies each row's cache at every token, the update is per token), so batching pays only through better-filled kernels, not a fixed cost spread.`,
   ...(() => {
     const wasm = browser.find((b) => b.ok && b.label.startsWith('wasm'))?.steps ?? [];
     const web = wasm.find((x) => x.engine !== 'tfjs' && x.episodes === 64);
@@ -230,11 +282,11 @@ const section = [
     const web256 = wasm.find((x) => x.engine !== 'tfjs' && x.episodes === 256);
     return web && tf64
       ? [
-          `- In Chromium's worker (the page's setting: a cross-origin isolated page, tfjs-wasm, one thread), onnxruntime-web's wasm kernels sample at ${f(web.figures.rolloutTokensPerSecond)} tokens/s against the tfjs sampler's ${f(tf64.figures.rolloutTokensPerSecond)} (tfjs-wasm's XNNPACK kernels; natively, onnxruntime-node is the faster by far), so the page's \`auto\` keeps the tfjs sampler: a 64-episode step costs ${f(tf64.figures.seconds)} s there, ${(tf64.figures.seconds / anchor).toFixed(2)}x the Node anchor${web256 ? `; 256 episodes on onnxruntime-web cost ${(web256.figures.seconds / web.figures.seconds).toFixed(2)}x its 64` : ''}. The webgpu row runs on SwiftShader, a software renderer: it shows the step works there, not a GPU's speed.`,
+          `- In Chromium's worker (the page's setting: a cross-origin isolated page, tfjs-wasm, one thread), onnxruntime-web's wasm kernels sample at ${f(web.figures.rolloutTokensPerSecond)} tokens/s against the tfjs sampler's ${f(tf64.figures.rolloutTokensPerSecond)} (tfjs-wasm's XNNPACK kernels and the lab's attention kernel; natively, onnxruntime-node is the faster by far), ${web.figures.seconds < tf64.figures.seconds ? 'and' : 'so'} the page's \`auto\` keeps the tfjs sampler: a 64-episode step costs ${f(tf64.figures.seconds)} s there with it (${(tf64.figures.seconds / anchor).toFixed(2)}x the Node anchor), ${f(web.figures.seconds)} s on onnxruntime-web (${(web.figures.seconds / anchor).toFixed(2)}x)${web256 ? `; 256 episodes on onnxruntime-web cost ${(web256.figures.seconds / web.figures.seconds).toFixed(2)}x its 64` : ''}. The webgpu row runs on SwiftShader, a software renderer: it shows the step works there, not a GPU's speed.`,
         ]
       : [];
   })(),
-  `- The floor of the 64-episode step: its arithmetic is ${flops.floor.toFixed(1)}x the anchor's (the anchor decodes ${(flops.anchorFlops / 1e9).toFixed(2)} GFLOP, ${(flops.anchorFlops / 1e9 / anchor).toFixed(1)} GFLOP/s; the step samples ${(flops.sampling / 1e9).toFixed(2)}, runs the reference model forward over ${(flops.forward / 1e9).toFixed(2)} and the update forward and backward over about 3x that). At the anchor's own speed the step would cost ${flops.floor.toFixed(1)}x the anchor, so a target of 2.5x cannot be met by any engine with the replication's settings (without the reference pass, which a KL coefficient of 0 would make unnecessary, the floor would be ${((flops.sampling + 3 * flops.forward) / flops.anchorFlops).toFixed(1)}x).`,
+  `- The arithmetic of the 64-episode step is ${flops.floor.toFixed(1)}x the anchor's (the anchor decodes ${(flops.anchorFlops / 1e9).toFixed(2)} GFLOP, ${(flops.anchorFlops / 1e9 / anchor).toFixed(1)} GFLOP/s; the step samples ${(flops.sampling / 1e9).toFixed(2)}, runs the reference model forward over ${(flops.forward / 1e9).toFixed(2)} and the update forward and backward over about 3x that): at the anchor's own FLOP rate the step would cost ${flops.floor.toFixed(1)}x the anchor, and it costs ${(onnx64.seconds / anchor).toFixed(2)}x (target: at most 2.5x).`,
   '',
   '<!-- rl-step:end -->',
   '',

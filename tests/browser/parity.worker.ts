@@ -1,6 +1,11 @@
-// Runs in a dedicated worker inside real Chromium: the same nano model on webgpu and on cpu.
+// Runs in a dedicated worker inside real Chromium: the same nano model on webgpu, wasm and cpu.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
+import * as wasm from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { labKernelActive } from '../../src/model/kernels/batch-matmul';
 import { Rng } from '../../src/util/rng';
 import { maskedMean, modelConfig, tokenLogprobs, Transformer } from '../../src/model';
 import { labTokenizer } from '../../src/behaviors/vocabulary';
@@ -12,9 +17,19 @@ export interface ParityResult {
   grads: Record<string, number[]>;
   afterStep: Record<string, number[]>;
   loss: number;
+  /** Whether batched products ran on the lab's wasm kernel (src/model/kernels). */
+  labKernel: boolean;
 }
 
-async function run(backend: 'webgpu' | 'cpu'): Promise<ParityResult> {
+export type ParityBackend = 'webgpu' | 'wasm' | 'cpu';
+
+async function run(backend: ParityBackend): Promise<ParityResult> {
+  if (backend === 'wasm')
+    wasm.setWasmPaths({
+      'tfjs-backend-wasm.wasm': wasmPlain,
+      'tfjs-backend-wasm-simd.wasm': wasmSimd,
+      'tfjs-backend-wasm-threaded-simd.wasm': wasmThreaded,
+    } as unknown as string);
   const ok = await tf.setBackend(backend);
   if (!ok) throw new Error(`backend ${backend} did not start`);
   await tf.ready();
@@ -74,10 +89,11 @@ async function run(backend: 'webgpu' | 'cpu'): Promise<ParityResult> {
   opt.dispose();
   model.dispose();
   tf.dispose([ids, mask]);
-  return { backend: tf.getBackend(), adapter, logits, grads: out, afterStep, loss: lossValue };
+  const labKernel = labKernelActive();
+  return { backend: tf.getBackend(), adapter, logits, grads: out, afterStep, loss: lossValue, labKernel };
 }
 
-self.onmessage = async (e: MessageEvent<'webgpu' | 'cpu'>) => {
+self.onmessage = async (e: MessageEvent<ParityBackend>) => {
   try {
     self.postMessage({ ok: true, result: await run(e.data) });
   } catch (err) {
