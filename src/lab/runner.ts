@@ -377,14 +377,14 @@ export class ExperimentRunner {
             samples: rollouts.slice(0, c.examplesPerStep).map(sampleView),
           });
         if (c.eval.problems > 0 && !this.history.some((h) => h.type === 'eval' && h.metrics.step === 0))
-          await this.evaluateNow(reference as Transformer, tokenizer, 0);
+          await this.evaluateNow(reference as Transformer, tokenizer, 0, engine ?? undefined);
         if (
           c.eval.problems > 0 &&
           c.eval.every > 0 &&
           this.step % c.eval.every === 0 &&
           this.step < c.rl.steps
         )
-          await this.evaluateNow(policy, tokenizer);
+          await this.evaluateNow(policy, tokenizer, this.step, engine ?? undefined);
         const due = (n: number | undefined) => n !== undefined && n > 0 && this.step % n === 0;
         if (this.step < c.rl.steps && (due(c.checkpointEvery) || due(this.host.autosaveEvery))) {
           const save = () =>
@@ -402,7 +402,7 @@ export class ExperimentRunner {
         }
       }
       if (c.eval.problems > 0 && !this.history.some((e) => e.type === 'eval' && e.metrics.step === this.step))
-        await this.evaluateNow(policy, tokenizer);
+        await this.evaluateNow(policy, tokenizer, this.step, engine ?? undefined);
       return await this.finish('done', policy, reference, optimizer, tokenizer);
     } finally {
       await engine?.dispose();
@@ -517,8 +517,16 @@ export class ExperimentRunner {
     return this.tests;
   }
 
-  /** Evaluate `policy` as the run's model at step `at` (the reference at step 0, say). */
-  private async evaluateNow(policy: Transformer, tokenizer: Tokenizer, at = this.step): Promise<EvalMetrics> {
+  /**
+   * Evaluate `policy` as the run's model at step `at` (the reference at step 0, say), sampling with
+   * the run's rollout engine where it has one (onnxruntime's log-probs equal tfjs's: tests/rl).
+   */
+  private async evaluateNow(
+    policy: Transformer,
+    tokenizer: Tokenizer,
+    at = this.step,
+    engine?: RolloutEngine,
+  ): Promise<EvalMetrics> {
     const c = this.config;
     const previous = this.stage;
     const problems = this.testSet();
@@ -529,6 +537,7 @@ export class ExperimentRunner {
       maxNewTokens: c.rl.maxNewTokens,
       promptFormat: c.promptFormat,
       rewardMode: c.rl.rewardMode,
+      engine,
     };
     const k = c.eval.samples;
     const metrics: EvalMetrics = { step: at, problems: problems.length, ...(k > 1 ? { samples: k } : {}) };

@@ -4,9 +4,9 @@
 import { formatPrompt, scoreResponse, type Problem, type PromptFormat, type RewardMode } from '../countdown';
 import type { Rng } from '../util/rng';
 import { classify, summarizeBehaviors, type BehaviorCounts, type BehaviorSummary } from '../behaviors';
-import { sample } from '../model/sampling';
 import type { Tokenizer } from '../model/tokenizer';
 import type { Transformer } from '../model/transformer';
+import { tfjsEngine, type RolloutEngine } from './rollout-engine';
 
 export interface EvalResult {
   accuracy: number;
@@ -29,6 +29,8 @@ export interface EvalOptions {
   batchSize?: number;
   /** Samples per problem (default 1): the rates are over problems x samples. */
   samples?: number;
+  /** Where the responses are sampled (default: the tfjs sampler); a run passes its rollout engine. */
+  engine?: RolloutEngine;
 }
 
 export async function evaluate(
@@ -46,7 +48,7 @@ export async function evaluate(
   let tokens = 0;
   for (let i = 0; i < all.length; i += batch) {
     const chunk = all.slice(i, i + batch);
-    const r = await sample(
+    const r = await (options.engine ?? tfjsEngine).sample(
       model,
       chunk.map((p) => tokenizer.encode(formatPrompt(p, options.promptFormat))),
       {

@@ -6,7 +6,7 @@
 // tfjs sampler.
 import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { formatPrompt, generateProblems, problemSpec } from '../../src/countdown';
 import { Rng } from '../../src/util/rng';
 import { RlSchema } from '../../src/lab/config';
@@ -27,6 +27,7 @@ import {
 } from '../../src/rl/ppo';
 import { createRolloutEngine, OnnxRolloutEngine } from '../../src/rl/rollout-engine';
 import { responseLogprobs } from '../../src/rl/teacher-forcing';
+import { evaluate } from '../../src/rl/evaluate';
 
 const MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
 const runtime = nodeOnnxRuntime(1);
@@ -112,6 +113,35 @@ describe('the ONNX rollout engine', () => {
       expect(same).toBeGreaterThanOrEqual(22);
       model.dispose();
     }, 120_000);
+
+  it("evaluates as the tfjs sampler does: a run's evaluation on the engine gives the same responses and accuracy", async () => {
+    const { model, tokenizer } = shipped('backtracking_verification');
+    const engine = await OnnxRolloutEngine.create(runtime, model);
+    engines.push(engine);
+    const problems = generateProblems(problemSpec('easy', MINIATURE.ranges), {
+      n: 40,
+      seed: 8,
+      split: 'test',
+    });
+    const options = {
+      greedy: false,
+      temperature: 1,
+      maxNewTokens: 160,
+      promptFormat: 'compact' as const,
+      rewardMode: 'strict' as const,
+      samples: 2,
+    };
+    const drawn = vi.spyOn(engine, 'sample');
+    const onEngine = await evaluate(model, tokenizer, problems, { ...options, engine }, new Rng(4));
+    expect(drawn).toHaveBeenCalledTimes(2); // 80 rows, 64 at a time
+    const onTfjs = await evaluate(model, tokenizer, problems, options, new Rng(4));
+    expect(onEngine.responses).toHaveLength(80);
+    const same = onEngine.responses.filter((r, i) => r.text === onTfjs.responses[i].text).length;
+    expect(same).toBeGreaterThanOrEqual(76);
+    expect(Math.abs(onEngine.accuracy - onTfjs.accuracy)).toBeLessThanOrEqual(4 / 80);
+    expect(onEngine.accuracy).toBeGreaterThan(0.05); // a searcher that solves some, not an empty run
+    model.dispose();
+  }, 120_000);
 
   it('samples the policy as it is after an update, and is released with its run', async () => {
     const { model, tokenizer } = shipped('backtracking_verification');
