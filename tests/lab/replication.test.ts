@@ -127,7 +127,7 @@ describe('replication plan', () => {
       prime: { sft: { lr: 1e-3 } },
       ranges: { numberMax: 6 },
     });
-    expect(plan.rl).toMatchObject({ steps: 150, maxNewTokens: 256, lr: 1e-4 }); // not the lab-wide 50 steps
+    expect(plan.rl).toMatchObject({ steps: 250, maxNewTokens: 256, lr: 1e-4 }); // not the lab-wide 50 steps
     expect(plan.prime.sft).toMatchObject({ epochs: 8, cooldown: 0.25, lr: 1e-3 }); // not the lab-wide 3 epochs
     expect(plan.ranges).toEqual({ numberMin: 1, numberMax: 6, targetMin: 10, targetMax: 30 });
     expect(parseReplication({ rl: { steps: 80 } }).rl.steps).toBe(80);
@@ -137,7 +137,7 @@ describe('replication plan', () => {
       targetMin: 50,
     });
     expect(() => parseReplication({ ranges: { targetMin: 50 } })).toThrow(/targetMax must be >= targetMin/);
-    expect(parseReplication({}).rl.steps).toBe(150);
+    expect(parseReplication({}).rl.steps).toBe(250);
   });
 
   it('rejects a broken plan with the field that is wrong', () => {

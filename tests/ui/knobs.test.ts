@@ -38,7 +38,7 @@ describe('the table of knobs', () => {
     expect(DEFAULT_FORM.promptsPerStep).toBe(defaults.promptsPerStep);
     expect(DEFAULT_FORM.lr).toBe(defaults.lr);
     // the replication's budget, not the schema's 50 steps of 160 tokens
-    expect([DEFAULT_FORM.steps, DEFAULT_FORM.maxNewTokens]).toEqual([150, 256]);
+    expect([DEFAULT_FORM.steps, DEFAULT_FORM.maxNewTokens]).toEqual([250, 256]);
     for (const k of knobsIn('advanced')) expect(initialOf(k), k).toBe(defaults[k]);
     expect(limitsOf('steps')).toEqual({ min: 0, max: 100_000, step: undefined });
     expect(limitsOf('lr')).toEqual({ min: 0, max: 1, step: 'any' });

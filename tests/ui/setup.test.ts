@@ -157,8 +157,8 @@ describe('with nothing loaded, the form and the page defaults', () => {
   it('starts RL at once from the shipped all_strategies model', () => {
     const c = configFromForm(DEFAULT_FORM, null, true);
     expect(c.start).toEqual({ kind: 'checkpoint', checkpoint: 'shipped:all_strategies' });
-    // the replication's budget: 150 steps of up to 256 tokens
-    expect(c.rl).toMatchObject({ steps: 150, maxNewTokens: 256 });
+    // the replication's budget: 250 steps of up to 256 tokens
+    expect(c.rl).toMatchObject({ steps: 250, maxNewTokens: 256 });
   });
 
   it('without that shipped model, the first shipped one, or priming when none is installed', () => {
@@ -182,7 +182,7 @@ describe('with nothing loaded, the form and the page defaults', () => {
     });
     expect(c.start.kind === 'prime' && c.start.sft).toMatchObject({ epochs: 8, cooldown: 0.25 });
     expect(c.rl).toMatchObject({
-      steps: 150,
+      steps: 250,
       promptsPerStep: 16,
       samplesPerPrompt: 4,
       lr: 3e-4,
@@ -190,7 +190,7 @@ describe('with nothing loaded, the form and the page defaults', () => {
       epochs: 1,
       minibatches: 2,
     });
-    expect(c.eval).toMatchObject({ every: 38, problems: 100 });
+    expect(c.eval).toMatchObject({ every: 63, problems: 100 });
     // the replication's world, where the shipped models were primed and profiled
     expect(c.ranges).toEqual({ numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 });
     expect(configFromForm({ ...PRIMING, preset: 'paper' }, null, true).ranges).toBeUndefined();
@@ -277,7 +277,7 @@ describe('what the form has no knob for is spelled out', () => {
     expect(hiddenSettings(first, undefined, heldOutCount(first))).toEqual([
       'problems narrowed to numbers 1-9, targets 10-30',
       '1 PPO epoch × 2 minibatches per step, clip 0.2',
-      'held-out evaluation every 38 steps on 80 problems (all the ranges hold; 100 asked)',
+      'held-out evaluation every 63 steps on 80 problems (all the ranges hold; 100 asked)',
     ]);
   });
 });

@@ -62,10 +62,10 @@ export const REPLICATION_CONDITIONS: Condition[] = [
 const distinct = (xs: readonly unknown[]): boolean => new Set(xs).size === xs.length;
 
 /**
- * 150 steps with room for a whole search (256 tokens): where RL lifts the habit-primed models by
- * about 20 points (the paper ran 250 steps of 1,024 tokens). docs/REPLICATION.md, item 35.
+ * The paper's 250 steps, with room for a whole search (256 tokens; the paper's budget was 1,024):
+ * RL lifts the habit-primed searchers by about 20 points. docs/REPLICATION.md, items 35 and 37.
  */
-const PLAN_RL = { steps: 150, maxNewTokens: 256 };
+const PLAN_RL = { steps: 250, maxNewTokens: 256 };
 /** The last quarter of priming at a falling learning rate (item 31's cooldown). */
 const PLAN_SFT = { epochs: 8, cooldown: 0.25 };
 
@@ -76,7 +76,7 @@ const under = (defaults: Record<string, unknown>, value: unknown) =>
 
 /**
  * The plan's own defaults go under the settings a plan names, so `rl: { lr: 1e-4 }` keeps the plan's
- * 150 steps (not the lab-wide 50) and `ranges: { numberMax: 6 }` the miniature's other ranges.
+ * 250 steps (not the lab-wide 50) and `ranges: { numberMax: 6 }` the miniature's other ranges.
  * Anything that is not an object is left for the schema to refuse.
  */
 function withPlanDefaults(input: unknown): unknown {
