@@ -47,6 +47,9 @@ export default defineConfig({
       '@tensorflow/tfjs-backend-webgpu',
       '@tensorflow/tfjs-backend-wasm',
       '@huggingface/transformers',
+      // The rollout engine's runtimes (src/model/web-ort.ts), imported when a run first samples.
+      'onnxruntime-web/wasm',
+      'onnxruntime-web/webgpu',
       'comlink',
       // Imported by the runner's event schemas: found late, they reloaded a fresh clone's browser tests.
       'zod',

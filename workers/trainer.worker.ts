@@ -25,6 +25,7 @@ import { probeStep } from '../src/model/probe';
 import type { Dimensions } from '../src/model/names';
 import { installFault, isFault } from './faults';
 import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
+import ortWebgpuWasm from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { webOnnxRuntime } from '../src/model/web-ort';
 
 const backendOptions = {
@@ -35,7 +36,8 @@ const backendOptions = {
   } as unknown as string,
 };
 
-const onnxRuntime = webOnnxRuntime({ wasmUrl: ortWasm });
+// A run on tfjs's webgpu backend that asks for rl.rolloutEngine 'onnx' samples with the WebGPU EP.
+const onnxRuntime = webOnnxRuntime({ wasmUrl: ortWasm, webgpuWasmUrl: ortWebgpuWasm });
 
 let runner: ExperimentRunner | null = null;
 // A test's fault (workers/faults.ts): sees each event of a run.

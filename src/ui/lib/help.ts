@@ -49,7 +49,7 @@ export const HELP = {
   valueCoef: "Weight of the value head's loss beside the policy loss (gae only).",
   entropyCoef: 'Weight of the entropy bonus, which keeps sampling varied.',
   rolloutEngine:
-    "What samples the rollouts: onnxruntime (the fast inference engine, fed the policy's weights after every update), the lab's own tfjs sampler (the reference), or auto: onnxruntime where it is the faster (the command line), else tfjs (in this page tfjs samples faster than onnxruntime-web).",
+    "What samples the rollouts: onnxruntime (the fast inference engine, fed the policy's weights after every update), the lab's own tfjs sampler (the reference), or auto: onnxruntime where it measured faster (the command line, and this page on wasm: onnxruntime-web), else tfjs (this page on WebGPU, where no GPU could be measured).",
   gradClip:
     'Largest norm of the gradient of an update; larger gradients are scaled down to it (0: no clipping).',
   epochs: 'Passes over the responses of a step, each split into minibatches, each one update.',
@@ -65,7 +65,7 @@ export const HELP = {
   overlay:
     "Tick runs to draw their curves on the charts too: compare all_strategies with empty_cot, the paper's figure, live.",
   paper:
-    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. Here each runs for the Steps set below with the replication's PPO settings. At 150 steps (the replication's budget, about 40 minutes for all five on a 2-core CPU, longer in a browser) the two searchers that check their work gain about 19 points and the direct answerers about 2; at 50 steps (about a third of that time) the searchers are already about 17 points ahead. The model primed on wrong answers does not improve here as the paper's did; docs/REPLICATION.md gives the lab's measured numbers and says why. `habits-lab replicate` runs all seven conditions over three seeds.",
+    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. Here each runs for the Steps set below with the replication's PPO settings. At 250 steps (the replication's budget, as the paper's; about 22 minutes for all five on one core of a 2-core CPU, longer in a browser) the two searchers that check their work gain 20-23 points and the direct answerers 3-7; at 50 steps (about 12 minutes in this page on such a CPU, estimated from measured step costs) the searchers are already about 17 points ahead. The model primed on wrong answers does not improve here as the paper's did; docs/REPLICATION.md gives the lab's measured numbers and says why. `habits-lab replicate` runs all seven conditions over three seeds.",
   survey:
     'Before any RL, the paper asked which base models already show the four habits: Qwen-2.5-3B did (and then improved with RL), Llama-3.2-3B hardly did (and stalled). A survey samples K responses to M problems from a model and counts the habits in each.',
   surveyModel:
