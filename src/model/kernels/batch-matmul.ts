@@ -1,7 +1,7 @@
 // Batched products (attention's, rank >= 3 with the same batch axes) on tfjs's wasm backend, through
 // the lab's SIMD kernel (batch-matmul.wat). tfjs-wasm sends any product with a batch axis to a scalar
 // loop (1.4-3 GFLOP/s measured here) and only 2-D ones to XNNPACK; the kernel runs attention's
-// products at 11-35 GFLOP/s (docs/BENCHMARKS.md). Other backends and shapes go to tf.matMul.
+// products at 3.4-35 GFLOP/s (docs/MODEL.md). Other backends and shapes go to tf.matMul.
 
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_MATMUL_WASM } from './batch-matmul-wasm';
