@@ -320,11 +320,13 @@ export class ExperimentRunner {
         this.lastGood = { step: this.step, files };
       };
       if (!this.lastGood || this.lastGood.step !== this.step) await keep();
-      if (this.step < c.rl.steps) {
+      // Evaluations sample on the engine too, so a run with no RL steps left (a profile at step 0,
+      // say) evaluates as the steps' evaluations do.
+      if (this.step < c.rl.steps || c.eval.problems > 0) {
         const made = await createRolloutEngine(c.rl.rolloutEngine, this.host.onnxRuntime, policy);
         engine = made.engine;
         if (made.note) this.status('rl', `note: ${made.note}`);
-        else
+        else if (this.step < c.rl.steps)
           this.status(
             'rl',
             `reinforcement learning, rollouts on ${engine.name === 'onnx' ? this.host.onnxRuntime?.name : 'the tfjs sampler'}`,

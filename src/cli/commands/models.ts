@@ -27,6 +27,7 @@ import {
   type CheckpointFiles,
 } from '../../model';
 import { readFolder, writeFolder } from '../../model/node-files';
+import { nodeOnnxRuntime } from '../../model/node-ort';
 import { BASE_REF } from '../../model/checkpoint-ref';
 import { MODEL_FILES } from '../../model/names';
 import { runSft } from '../../rl';
@@ -94,6 +95,7 @@ export async function profileBeforeRl(
         problems = e.metrics.problems;
       },
       loadCheckpoint: async () => readFolder(checkpoint),
+      onnxRuntime: nodeOnnxRuntime(1), // evaluates as the replication's runs do
     }).run();
   }
   const mean = (f: (e: EvalSummary) => number) => evals.reduce((a, e) => a + f(e), 0) / evals.length;
