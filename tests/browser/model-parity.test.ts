@@ -2,19 +2,13 @@
 // the forward logits, the gradients and one Adam step of the nano model.
 import { describe, expect, it } from 'vitest';
 import type { ParityBackend, ParityResult } from './parity.worker';
+import { callWorker } from './worker-call';
 
-function inWorker(backend: ParityBackend): Promise<ParityResult> {
-  const worker = new Worker(new URL('./parity.worker.ts', import.meta.url), { type: 'module' });
-  return new Promise((resolve, reject) => {
-    worker.onmessage = (e: MessageEvent<{ ok: boolean; result?: ParityResult; error?: string }>) => {
-      worker.terminate();
-      if (e.data.ok) resolve(e.data.result as ParityResult);
-      else reject(new Error(e.data.error));
-    };
-    worker.onerror = (e) => reject(new Error(e.message));
-    worker.postMessage(backend);
-  });
-}
+const inWorker = (backend: ParityBackend) =>
+  callWorker<ParityResult>(
+    new Worker(new URL('./parity.worker.ts', import.meta.url), { type: 'module' }),
+    backend,
+  );
 
 const maxAbs = (a: number[], b: number[]) => a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 const maxScale = (a: number[]) => a.reduce((m, x) => Math.max(m, Math.abs(x)), 0);

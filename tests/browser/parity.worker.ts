@@ -6,6 +6,7 @@ import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { labKernelActive } from '../../src/model/kernels/batch-matmul';
+import { answerWith } from './worker-call';
 import { Rng } from '../../src/util/rng';
 import { maskedMean, modelConfig, tokenLogprobs, Transformer } from '../../src/model';
 import { labTokenizer } from '../../src/behaviors/vocabulary';
@@ -93,13 +94,4 @@ async function run(backend: ParityBackend): Promise<ParityResult> {
   return { backend: tf.getBackend(), adapter, logits, grads: out, afterStep, loss: lossValue, labKernel };
 }
 
-self.onmessage = async (e: MessageEvent<ParityBackend>) => {
-  try {
-    self.postMessage({ ok: true, result: await run(e.data) });
-  } catch (err) {
-    self.postMessage({
-      ok: false,
-      error: err instanceof Error ? `${err.message}\n${err.stack}` : String(err),
-    });
-  }
-};
+answerWith(run);

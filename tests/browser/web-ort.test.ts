@@ -5,19 +5,13 @@
 // The WebGPU pass takes about 45 s on SwiftShader.
 import { describe, expect, it } from 'vitest';
 import type { WebOrtResult } from './web-ort.worker';
+import { callWorker } from './worker-call';
 
-function inWorker(backend: 'webgpu' | 'cpu'): Promise<WebOrtResult> {
-  const worker = new Worker(new URL('./web-ort.worker.ts', import.meta.url), { type: 'module' });
-  return new Promise((resolve, reject) => {
-    worker.onmessage = (e: MessageEvent<{ ok: boolean; result?: WebOrtResult; error?: string }>) => {
-      worker.terminate();
-      if (e.data.ok) resolve(e.data.result as WebOrtResult);
-      else reject(new Error(e.data.error));
-    };
-    worker.onerror = (e) => reject(new Error(e.message));
-    worker.postMessage(backend);
-  });
-}
+const inWorker = (backend: 'webgpu' | 'cpu') =>
+  callWorker<WebOrtResult>(
+    new Worker(new URL('./web-ort.worker.ts', import.meta.url), { type: 'module' }),
+    backend,
+  );
 
 describe('onnxruntime-web as the rollout engine (real Chromium, in a worker)', () => {
   for (const [backend, provider] of [

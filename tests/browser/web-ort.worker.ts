@@ -12,6 +12,7 @@ import { webOnnxRuntime } from '../../src/model/web-ort';
 import { OnnxRolloutEngine } from '../../src/rl/rollout-engine';
 import { responseLogprobs } from '../../src/rl/teacher-forcing';
 import { Rng } from '../../src/util/rng';
+import { answerWith } from './worker-call';
 
 export interface WebOrtResult {
   backend: string;
@@ -56,13 +57,4 @@ async function run(backend: 'webgpu' | 'cpu'): Promise<WebOrtResult> {
   return result;
 }
 
-self.onmessage = async (e: MessageEvent<'webgpu' | 'cpu'>) => {
-  try {
-    self.postMessage({ ok: true, result: await run(e.data) });
-  } catch (err) {
-    self.postMessage({
-      ok: false,
-      error: err instanceof Error ? `${err.message}\n${err.stack}` : String(err),
-    });
-  }
-};
+answerWith(run);
