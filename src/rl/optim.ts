@@ -60,8 +60,10 @@ export class AdamW {
     const t = this.step;
     return tf.tidy(() => {
       const present = [...grads.entries()].filter(([name]) => this.vars.has(name));
+      // One concat, not tf.addN: webgpu's AddN binds every input in one shader, and past the
+      // device's storage-buffer limit (8 by default) it returns garbage without an error.
       const norm = tf.sqrt(
-        tf.addN(present.map(([, g]) => tf.sum(tf.square(g))).concat([tf.scalar(0)])),
+        tf.sum(tf.concat([tf.zeros([1]), ...present.map(([, g]) => tf.reshape(tf.sum(tf.square(g)), [1]))])),
       ) as tf.Scalar;
       const scale =
         gradClip > 0 ? tf.minimum(tf.scalar(1), tf.div(gradClip, tf.add(norm, 1e-6))) : tf.scalar(1);

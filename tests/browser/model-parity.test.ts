@@ -1,5 +1,5 @@
 // WebGPU and wasm vs cpu parity in real Chromium (SwiftShader WebGPU), inside a dedicated worker, for
-// the forward logits, the gradients and one Adam step of the nano model.
+// the forward logits, the gradients and one step of the lab's AdamW (with its gradient clipping).
 import { describe, expect, it } from 'vitest';
 import type { ParityBackend, ParityResult } from './parity.worker';
 import { callWorker } from './worker-call';
@@ -28,6 +28,9 @@ function expectParity(other: ParityResult, cpu: ParityResult, stepTolerance: num
     );
     expect(maxAbs(other.afterStep[name], cpu.afterStep[name]), name).toBeLessThan(stepTolerance);
   }
+  // The clipping norm sums all 21 weights at once: webgpu's tf.addN returned garbage for that many.
+  expect(cpu.gradNorm).toBeGreaterThan(0.5); // so the clip (0.5) acts
+  expect(Math.abs(other.gradNorm - cpu.gradNorm)).toBeLessThan(1e-4 * cpu.gradNorm);
 }
 
 describe('webgpu and wasm vs cpu in a worker (real Chromium)', () => {

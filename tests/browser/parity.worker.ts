@@ -7,9 +7,10 @@ import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { labKernelActive } from '../../src/model/kernels/batch-matmul';
 import { answerWith } from './worker-call';
-import { Rng } from '../../src/util/rng';
 import { maskedMean, modelConfig, tokenLogprobs, Transformer } from '../../src/model';
 import { labTokenizer } from '../../src/behaviors/vocabulary';
+import { gradients } from '../../src/rl/grads';
+import { AdamW } from '../../src/rl/optim';
 
 export interface ParityResult {
   backend: string;
@@ -20,6 +21,8 @@ export interface ParityResult {
   loss: number;
   /** Whether batched products ran on the lab's wasm kernel (src/model/kernels). */
   labKernel: boolean;
+  /** The global gradient norm the lab's AdamW clipped by in that step. */
+  gradNorm: number;
 }
 
 export type ParityBackend = 'webgpu' | 'wasm' | 'cpu';
@@ -45,7 +48,6 @@ async function run(backend: ParityBackend): Promise<ParityResult> {
   const tok = labTokenizer();
   const model = Transformer.init(modelConfig(tok.size, 'nano'), 21);
   for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.tidy(() => tf.mul(v, 5)));
-  const rng = new Rng(3);
   const rows = [
     tok.encode('Numbers: 3, 7, 25. Target: 46.\n<think> 25 + 7 = 32'),
     tok.encode('Numbers: 1, 2, 3. Target: 6.\n<think> 3 * 2 = 6'),
@@ -81,17 +83,29 @@ async function run(backend: ParityBackend): Promise<ParityResult> {
     out[n] = Array.from((await grads[(model.params.get(n) as tf.Variable).name].data()) as Float32Array);
   const lossValue = (await value.data())[0];
   tf.dispose([value, ...Object.values(grads)]);
-  const opt = tf.train.adam(1e-2);
-  opt.minimize(loss, false, model.variables(false));
+  // The lab's AdamW (the trainer's), its global norm summed over all 21 weights of the model.
+  const opt = new AdamW(model.params, { gradClip: 0.5, weightDecay: 0.01 });
+  const step = gradients(model, loss, false);
+  const normT = opt.apply(step.grads, 1e-2);
+  const gradNorm = (await normT.data())[0];
+  tf.dispose([normT, step.value, ...step.grads.values()]);
   const afterStep: Record<string, number[]> = {};
   for (const n of names)
     afterStep[n] = Array.from((await (model.params.get(n) as tf.Variable).data()) as Float32Array);
-  void rng;
   opt.dispose();
   model.dispose();
   tf.dispose([ids, mask]);
   const labKernel = labKernelActive();
-  return { backend: tf.getBackend(), adapter, logits, grads: out, afterStep, loss: lossValue, labKernel };
+  return {
+    backend: tf.getBackend(),
+    adapter,
+    logits,
+    grads: out,
+    afterStep,
+    loss: lossValue,
+    labKernel,
+    gradNorm,
+  };
 }
 
 answerWith(run);
