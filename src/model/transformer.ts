@@ -154,11 +154,16 @@ export interface ForwardOptions {
   cache?: KVCache;
   /** Also return the value head's output. */
   values?: boolean;
+  /**
+   * Logits (and values) only for positions `from`..T-1: the PPO update reads none before the
+   * first response token, and the head and its softmax are a fifth of a token's cost.
+   */
+  from?: number;
 }
 
 export interface ForwardResult {
-  logits: tf.Tensor3D; // [B, T, V]
-  values?: tf.Tensor2D; // [B, T]
+  logits: tf.Tensor3D; // [B, T - from, V]
+  values?: tf.Tensor2D; // [B, T - from]
   cache?: KVCache; // when a cache was given: the grown cache (the caller disposes the old one)
 }
 
@@ -312,13 +317,22 @@ export class Transformer {
       );
     }
 
-    const hFinal = this.rmsNorm(x, 'model.norm.weight'); // [B*T, D]
-    const logits = matMul(hFinal, tf.transpose(embed)).reshape([B, T, c.vocabSize]) as tf.Tensor3D; // tied
+    const from = options.from ?? 0;
+    if (!Number.isInteger(from) || from < 0 || from >= T)
+      throw new Error(`forward: from must be an integer in 0..${T - 1}, got ${from}`);
+    const To = T - from;
+    let hFinal = this.rmsNorm(x, 'model.norm.weight'); // [B*T, D]
+    if (from > 0)
+      hFinal = hFinal
+        .reshape([B, T, D])
+        .slice([0, from, 0])
+        .reshape([B * To, D]); // [B*To, D]
+    const logits = matMul(hFinal, tf.transpose(embed)).reshape([B, To, c.vocabSize]) as tf.Tensor3D; // tied
     const result: ForwardResult = { logits };
     if (options.values) {
       if (!this.hasValueHead) throw new Error('this model has no value head');
       const values = tf.add(linear(hFinal, 'value_head.weight'), this.p('value_head.bias'));
-      result.values = values.reshape([B, T]) as tf.Tensor2D;
+      result.values = values.reshape([B, To]) as tf.Tensor2D;
     }
     if (options.cache) result.cache = { layers: newLayers, length: Tk };
     return result;

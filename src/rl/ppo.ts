@@ -166,32 +166,49 @@ export function computeAdvantages(
 }
 
 /**
- * Padded tokens the update computes at once. A minibatch is cut into buckets of rows of similar
- * length (sorted, longest first), each padded only to its own longest row, and their gradients are
- * summed before one optimizer step; so short answers are not padded to the longest one. Larger
- * buckets pay less per-op overhead, smaller ones less padding (measured: docs/BENCHMARKS.md).
+ * How the update cuts a minibatch into buckets of rows of similar length, each padded only to its
+ * own longest row, their gradients summed before one optimizer step. A bucket of r rows of width w
+ * costs about `overheadTokens + r w (1 + w / attentionWidth)` token-times (its ops' fixed cost, its
+ * padded tokens, attention's share growing with w); `maxTokens` caps its padded tokens (memory).
+ * Fitted to forward-backward times of buckets from 1 x 52 to 16 x 234 on wasm (docs/TRAINING.md).
  */
-export const UPDATE_BUCKET_TOKENS = 2048;
+export interface UpdateBuckets {
+  maxTokens: number;
+  overheadTokens: number;
+  attentionWidth: number;
+}
+export const UPDATE_BUCKETS: UpdateBuckets = { maxTokens: 2048, overheadTokens: 100, attentionWidth: 460 };
 
-/** Rows of a minibatch (indices) in buckets of similar length, each at most `budget` padded tokens. */
+/**
+ * Rows of a minibatch (indices) in buckets of similar length: sorted longest first, cut into the
+ * runs of least total cost (dynamic programming over the cut points), each run at most `maxTokens`
+ * padded tokens unless it is a single row.
+ */
 export function lengthBuckets(
   lengths: readonly number[],
   idx: readonly number[],
-  budget: number,
+  { maxTokens, overheadTokens, attentionWidth }: UpdateBuckets,
 ): number[][] {
   const sorted = [...idx].sort((a, b) => lengths[b] - lengths[a] || a - b);
-  const buckets: number[][] = [];
-  let current: number[] = [];
-  for (const i of sorted) {
-    // Sorted longest first: the bucket's width is its first row's length.
-    const width = current.length > 0 ? lengths[current[0]] : lengths[i];
-    if (current.length > 0 && (current.length + 1) * width > budget) {
-      buckets.push(current);
-      current = [];
+  const n = sorted.length;
+  // cost[j]: the cheapest cut of the first j rows; from[j]: where its last bucket starts.
+  const cost = new Array<number>(n + 1).fill(Infinity);
+  const from = new Array<number>(n + 1).fill(0);
+  cost[0] = 0;
+  for (let j = 1; j <= n; j++)
+    for (let i = j - 1; i >= 0; i--) {
+      // Sorted longest first: the bucket [i, j) is as wide as its first row.
+      const width = lengths[sorted[i]];
+      const padded = (j - i) * width;
+      if (padded > maxTokens && j - i > 1) break;
+      const c = cost[i] + overheadTokens + padded * (1 + width / attentionWidth);
+      if (c < cost[j]) {
+        cost[j] = c;
+        from[j] = i;
+      }
     }
-    current.push(i);
-  }
-  if (current.length > 0) buckets.push(current);
+  const buckets: number[][] = [];
+  for (let j = n; j > 0; j = from[j]) buckets.unshift(sorted.slice(from[j], j));
   return buckets;
 }
 
@@ -209,7 +226,7 @@ export async function ppoUpdate(
   config: PpoConfig,
   rng: Rng,
   padId: number,
-  bucketTokens = UPDATE_BUCKET_TOKENS,
+  buckets: UpdateBuckets = UPDATE_BUCKETS,
 ): Promise<UpdateStats> {
   const useValues = config.advantage === 'gae' && policy.hasValueHead;
   const sums = { policyLoss: 0, valueLoss: 0, entropy: 0, approxKl: 0, clipFraction: 0, gradNorm: 0 };
@@ -226,7 +243,7 @@ export async function ppoUpdate(
       let summed: Map<string, tf.Tensor> | null = null;
       // The loss parts, token-weighted over the buckets: [policy, value, entropy, approxKl, clip].
       let parts: tf.Tensor1D | null = null;
-      for (const idx of lengthBuckets(lengths, minibatch, bucketTokens)) {
+      for (const idx of lengthBuckets(lengths, minibatch, buckets)) {
         const mb = idx.map((i) => rollouts[i]);
         // Each bucket's means count its share of the minibatch's tokens: the summed gradient is the
         // gradient of the minibatch's token means.
@@ -237,12 +254,20 @@ export async function ppoUpdate(
         );
         const starts = mb.map((r) => r.prompt.length);
         const W = packed.width - 1;
+        // Position t predicts token t + 1: none before the bucket's first response token counts.
+        const from = Math.min(...starts) - 1;
         const grid = (rows: readonly (readonly number[])[]) =>
-          tf.tensor2d(onGrid(rows, starts, packed.width), [mb.length, W]);
+          tf.tensor2d(
+            onGrid(rows, starts, packed.width).map((row) => row.slice(from)),
+            [mb.length, W - from],
+          );
         let bucketParts: tf.Tensor1D | null = null;
         // A plain object: tf.tidy keeps the tensors of the objects it returns, not of a Map's.
         const byName = tf.tidy(() => {
-          const { inputs, targets, mask } = toTensors(packed);
+          const all = toTensors(packed);
+          const inputs = all.inputs;
+          const targets = all.targets.slice([0, from]) as tf.Tensor2D;
+          const mask = all.mask.slice([0, from]) as tf.Tensor2D;
           const oldLogprobs = grid(mb.map((r) => r.logprobs));
           const adv = grid(idx.map((i) => advantages[i]));
           const oldValues = grid(mb.map((r) => r.values));
@@ -250,7 +275,7 @@ export async function ppoUpdate(
           const { grads } = gradients(
             policy,
             () => {
-              const out = policy.forward(inputs, { values: useValues });
+              const out = policy.forward(inputs, { values: useValues, from });
               const { logprobs, entropy } = tokenLogprobsAndEntropy(
                 tempered(out.logits, config.temperature),
                 targets,

@@ -299,6 +299,49 @@ describe('transformer', () => {
     await useBackend('cpu');
   }, 120_000);
 
+  it('forward from a position gives the last positions of the full pass, logits, values and gradients', async () => {
+    const model = tinyModel(9);
+    for (const v of model.params.values()) if (v.shape.length === 2) v.assign(tf.tidy(() => tf.mul(v, 5)));
+    model.ensureValueHead();
+    const { ids, T } = batch(rows(3, 5).map((r) => r.slice(0, 20)));
+    const idsT = tf.tensor2d(ids, [ids.length, T], 'int32');
+    const from = 7;
+    // A loss that reads only positions from..T-1: the same gradients whether the head ran there only.
+    const weights = tf.tidy(() => tf.randomUniform([ids.length, T - from], 0, 1, 'float32', 3));
+    const run = async (cut: boolean) => {
+      const f = () => {
+        const out = model.forward(idsT, { values: true, from: cut ? from : 0 });
+        const logits = cut ? out.logits : out.logits.slice([0, from]);
+        const values = cut ? out.values! : out.values!.slice([0, from]);
+        return tf.sum(tf.mul(tf.add(tf.logSumExp(logits, -1), values), weights)) as tf.Scalar;
+      };
+      const out = tf.tidy(() => {
+        const o = model.forward(idsT, { values: true, from: cut ? from : 0 });
+        return { logits: o.logits, values: o.values! };
+      });
+      const shape = out.logits.shape;
+      const logits = (await (cut ? out.logits : out.logits.slice([0, from])).data()) as Float32Array;
+      const values = (await (cut ? out.values : out.values.slice([0, from])).data()) as Float32Array;
+      tf.dispose([out.logits, out.values]);
+      const { value, grads } = tf.variableGrads(f, model.variables(true));
+      const g = await Promise.all(Object.values(grads).map(async (t) => (await t.data()) as Float32Array));
+      tf.dispose([value, ...Object.values(grads)]);
+      return { shape, logits, values, grads: g };
+    };
+    const full = await run(false);
+    const cut = await run(true);
+    expect(full.shape).toEqual([ids.length, T, model.config.vocabSize]);
+    expect(cut.shape).toEqual([ids.length, T - from, model.config.vocabSize]);
+    const gap = (a: Float32Array, b: Float32Array) =>
+      a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
+    expect(gap(cut.logits, full.logits)).toBeLessThan(1e-5);
+    expect(gap(cut.values, full.values)).toBeLessThan(1e-5);
+    cut.grads.forEach((g, i) => expect(gap(g, full.grads[i])).toBeLessThan(1e-4));
+    expect(() => tf.tidy(() => model.forward(idsT, { from: T }).logits)).toThrow(/from must be/);
+    tf.dispose([idsT, weights]);
+    model.dispose();
+  });
+
   it('cpu and wasm agree on logits and gradients', async () => {
     const data = rows(4, 3).map((r) => r.slice(0, 24));
     const results: { logits: Float32Array; grads: Map<string, Float32Array> }[] = [];

@@ -24,6 +24,7 @@ import {
   lengthBuckets,
   ppoUpdate,
   type PpoConfig,
+  type UpdateBuckets,
 } from '../../src/rl/ppo';
 import { createRolloutEngine, OnnxRolloutEngine } from '../../src/rl/rollout-engine';
 import { responseLogprobs } from '../../src/rl/teacher-forcing';
@@ -190,14 +191,57 @@ describe('the PPO update in length buckets', () => {
   it('cuts a minibatch into buckets of similar length within the token budget, every row once', () => {
     const lengths = [50, 180, 20, 179, 90, 91, 30, 200];
     const idx = [0, 1, 2, 3, 4, 5, 6, 7];
-    const buckets = lengthBuckets(lengths, idx, 400);
+    const cut = { maxTokens: 400, overheadTokens: 100, attentionWidth: 1e9 };
+    const buckets = lengthBuckets(lengths, idx, cut);
     expect(buckets.flat().sort()).toEqual(idx);
     for (const b of buckets)
       expect(b.length * Math.max(...b.map((i) => lengths[i]))).toBeLessThanOrEqual(
         Math.max(400, lengths[b[0]]),
       );
-    expect(buckets[0]).toEqual([7, 1]); // 200 + 180: a third row would pad to 600
-    expect(lengthBuckets(lengths, idx, 1e9)).toHaveLength(1);
+    // By hand, at 100 per bucket: 200 | 180 179 | 91 90 | 50 30 20 pads to 200 + 360 + 182 + 150
+    // = 892 tokens, 1,292 in all; 200 180 | 179 | 91 90 50 30 | 20 (the longest first, filled to
+    // the cap) costs 963 + 400 = 1,363.
+    expect(buckets).toEqual([[7], [1, 3], [5, 4], [0, 6, 2]]);
+    // No cost per bucket: every row alone, unpadded; a large one: the fewest buckets the cap allows.
+    expect(lengthBuckets(lengths, idx, { ...cut, overheadTokens: 0 })).toHaveLength(8);
+    expect(lengthBuckets(lengths, idx, { ...cut, maxTokens: 1e9, overheadTokens: 1e6 })).toHaveLength(1);
+  });
+
+  it('finds the cheapest cut: against every cut of the sorted rows, over many random minibatches', () => {
+    const rng = new Rng(11);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = rng.int(1, 9);
+      const lengths = Array.from({ length: n }, () => rng.int(20, 280));
+      const cut = {
+        maxTokens: rng.int(200, 1200),
+        overheadTokens: rng.int(0, 300),
+        attentionWidth: rng.int(100, 800),
+      };
+      const cost = (buckets: number[][]) =>
+        buckets.reduce((c, b) => {
+          const w = Math.max(...b.map((i) => lengths[i]));
+          return c + cut.overheadTokens + b.length * w * (1 + w / cut.attentionWidth);
+        }, 0);
+      const fits = (buckets: number[][]) =>
+        buckets.every(
+          (b) => b.length === 1 || b.length * Math.max(...b.map((i) => lengths[i])) <= cut.maxTokens,
+        );
+      const idx = lengths.map((_, i) => i);
+      const got = lengthBuckets(lengths, idx, cut);
+      expect(got.flat().sort((a, b) => a - b)).toEqual(idx);
+      expect(fits(got)).toBe(true);
+      // Every way to cut the rows, sorted longest first, into consecutive runs.
+      const sorted = [...idx].sort((a, b) => lengths[b] - lengths[a] || a - b);
+      let best = Infinity;
+      for (let mask = 0; mask < 2 ** (n - 1); mask++) {
+        const buckets: number[][] = [[sorted[0]]];
+        for (let k = 1; k < n; k++)
+          if (mask & (1 << (k - 1))) buckets.push([sorted[k]]);
+          else buckets[buckets.length - 1].push(sorted[k]);
+        if (fits(buckets)) best = Math.min(best, cost(buckets));
+      }
+      expect(cost(got)).toBeCloseTo(best, 6);
+    }
   });
 
   it('gives the update of the whole minibatch (same weights after a step, same stats)', async () => {
@@ -225,7 +269,7 @@ describe('the PPO update in length buckets', () => {
       new Rng(3),
     );
     const { advantages, returns } = computeAdvantages(rollouts, config);
-    const after = async (bucketTokens: number) => {
+    const after = async (buckets: UpdateBuckets) => {
       const policy = model.clone(true);
       const optimizer = new AdamW(policy.params, { gradClip: config.gradClip, weightDecay: 0 });
       const stats = await ppoUpdate(
@@ -237,7 +281,7 @@ describe('the PPO update in length buckets', () => {
         config,
         new Rng(2),
         tokenizer.padId,
-        bucketTokens,
+        buckets,
       );
       const weights = await Promise.all(
         [...policy.params.values()].map(async (v) => Array.from((await v.data()) as Float32Array)),
@@ -246,9 +290,9 @@ describe('the PPO update in length buckets', () => {
       policy.dispose();
       return { stats, weights: weights.flat() };
     };
-    const whole = await after(1e9);
+    const whole = await after({ maxTokens: 1e9, overheadTokens: 1e9, attentionWidth: 1e9 });
     const before = tf.memory().numTensors;
-    const bucketed = await after(300);
+    const bucketed = await after({ maxTokens: 300, overheadTokens: 50, attentionWidth: 1e9 });
     expect(tf.memory().numTensors).toBe(before);
     const moved = whole.weights.map((w, i) => Math.abs(w - bucketed.weights[i]));
     // Adam's first step moves every weight by about lr * sign(gradient): gradients equal up to float
