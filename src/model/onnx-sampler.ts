@@ -109,7 +109,9 @@ export class OnnxSampler {
 
     // The live rows (indices into the batch) and their state, in the order the cache holds them.
     let live = Array.from({ length: B }, (_, b) => b);
-    let keyMask = mask.map((row) => row.slice());
+    // The key mask [n, total] of the live rows, grown by one column per step.
+    let keyMask = Float32Array.from(mask.flat());
+    let total = width;
     const nextPos = positions.map((row) => row[row.length - 1] + 1);
     let past: Record<string, OrtTensor> = {};
     for (let i = 0; i < c.numLayers; i++)
@@ -121,13 +123,12 @@ export class OnnxSampler {
 
     for (let t = 0; t < options.maxNewTokens; t++) {
       const n = live.length;
-      const total = keyMask[0].length;
       const out = await this.session.run({
         ...weights,
         ...past,
         input_ids: this.ort.tensor('int32', feedIds, [n, T]),
         position_ids: this.ort.tensor('int32', feedPos, [n, T]),
-        attention_mask: this.ort.tensor('float32', Float32Array.from(keyMask.flat()), [n, total]),
+        attention_mask: this.ort.tensor('float32', keyMask, [n, total]),
       });
       const logits = out.logits.data as Float32Array;
       const values = wantValues ? (out.values.data as Float32Array) : null;
@@ -157,7 +158,13 @@ export class OnnxSampler {
               : this.ort.tensor('float32', rows(present, keep), [keep.length, H, total, hd]);
         }
       live = keep.map((j) => live[j]);
-      keyMask = keep.map((j) => [...keyMask[j], 1]);
+      const grown = new Float32Array(keep.length * (total + 1));
+      keep.forEach((j, k) => {
+        grown.set(keyMask.subarray(j * total, (j + 1) * total), k * (total + 1));
+        grown[k * (total + 1) + total] = 1;
+      });
+      keyMask = grown;
+      total += 1;
       feedIds = Int32Array.from(nextIds);
       feedPos = Int32Array.from(live.map((b) => nextPos[b]++));
       T = 1;

@@ -40,6 +40,9 @@ export interface SampleResult {
   logits?: Float32Array[][];
 }
 
+/** exp(logit / T - max) of the row being drawn: one buffer, grown as needed, so a draw allocates nothing. */
+let weightsBuffer = new Float64Array(0);
+
 /** Draw one token from logits on the host; returns the token and its log-probability. */
 export function drawToken(
   logits: Float32Array,
@@ -54,8 +57,14 @@ export function drawToken(
   if (!(t > 0)) throw new Error(`temperature must be positive, got ${temperature}`);
   let max = -Infinity;
   for (let i = 0; i < vocab; i++) max = Math.max(max, logits[offset + i] / t);
+  if (weightsBuffer.length < vocab) weightsBuffer = new Float64Array(vocab);
+  const w = weightsBuffer;
+  // Each exp once: the normalizer and (without top-k) the sampling weights, summed in token order.
   let z = 0;
-  for (let i = 0; i < vocab; i++) z += Math.exp(logits[offset + i] / t - max);
+  for (let i = 0; i < vocab; i++) {
+    w[i] = Math.exp(logits[offset + i] / t - max);
+    z += w[i];
+  }
   const logZ = max + Math.log(z);
   // NaN or infinite logits: the weights have diverged, and a token drawn from them would be noise
   // with a NaN log-prob that PPO would then train on.
@@ -66,28 +75,30 @@ export function drawToken(
   let token = 0;
   if (greedy) {
     for (let i = 1; i < vocab; i++) if (logits[offset + i] > logits[offset + token]) token = i;
-  } else {
+  } else if (topK > 0 && topK < vocab) {
     // Restrict to the top k, then invert the CDF with one uniform draw.
-    let allowed: number[] | null = null;
-    if (topK > 0 && topK < vocab) {
-      allowed = Array.from({ length: vocab }, (_, i) => i)
-        .sort((a, b) => logits[offset + b] - logits[offset + a] || a - b)
-        .slice(0, topK);
-    }
+    const ids = Array.from({ length: vocab }, (_, i) => i)
+      .sort((a, b) => logits[offset + b] - logits[offset + a] || a - b)
+      .slice(0, topK);
     let mass = 0;
-    const weights: number[] = [];
-    const ids = allowed ?? Array.from({ length: vocab }, (_, i) => i);
-    for (const i of ids) {
-      const w = Math.exp(logits[offset + i] / t - max);
-      weights.push(w);
-      mass += w;
-    }
+    for (const i of ids) mass += w[i];
     let u = rng.float() * mass;
     token = ids[ids.length - 1];
-    for (let j = 0; j < ids.length; j++) {
-      u -= weights[j];
+    for (const i of ids) {
+      u -= w[i];
       if (u < 0) {
-        token = ids[j];
+        token = i;
+        break;
+      }
+    }
+  } else {
+    // Invert the CDF with one uniform draw.
+    let u = rng.float() * z;
+    token = vocab - 1;
+    for (let i = 0; i < vocab; i++) {
+      u -= w[i];
+      if (u < 0) {
+        token = i;
         break;
       }
     }
