@@ -18,6 +18,8 @@ export interface StepFigures {
   updateSeconds: number;
   rolloutTokensPerSecond: number;
   updateTokensPerSecond: number;
+  /** The update's rate over every token it runs forward and backward (prompt and response). */
+  updateAllTokensPerSecond: number;
   responseTokens: number;
 }
 
@@ -85,6 +87,7 @@ export async function ppoStep(
   const cpuSeconds = cpu0 === undefined ? undefined : s.cpuClock!() - cpu0;
   optimizer.dispose();
   const tokens = rollouts.reduce((n, r) => n + r.response.length, 0);
+  const allTokens = rollouts.reduce((n, r) => n + r.prompt.length + r.response.length, 0);
   return {
     seconds: (t2 - t0) / 1000,
     cpuSeconds,
@@ -92,6 +95,7 @@ export async function ppoStep(
     updateSeconds: (t2 - t1) / 1000,
     rolloutTokensPerSecond: tokens / ((t1 - t0) / 1000),
     updateTokensPerSecond: stats.tokensPerSecond,
+    updateAllTokensPerSecond: allTokens / ((t2 - t1) / 1000),
     responseTokens: tokens / rollouts.length,
   };
 }
@@ -114,6 +118,7 @@ export async function meanSteps(
     updateSeconds: mean((x) => x.updateSeconds),
     rolloutTokensPerSecond: mean((x) => x.rolloutTokensPerSecond),
     updateTokensPerSecond: mean((x) => x.updateTokensPerSecond),
+    updateAllTokensPerSecond: mean((x) => x.updateAllTokensPerSecond),
     responseTokens: mean((x) => x.responseTokens),
   };
 }

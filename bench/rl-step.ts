@@ -269,7 +269,7 @@ const section = [
       ]),
   '',
   `- 256 episodes per step cost ${(onnx256.seconds / onnx64.seconds).toFixed(2)}x what 64 cost (${((onnx256.cpuSeconds ?? NaN) / (onnx64.cpuSeconds ?? NaN)).toFixed(2)}x in CPU time; target: at most 2.5x).`,
-  `- The update's ${f(onnx64.updateTokensPerSecond)} response tokens/s against the plain SFT step (32 x 128 tokens, same model, same run): ${f(sft)} tokens/s (${(onnx64.updateTokensPerSecond / sft).toFixed(2)}x).`,
+  `- The update's ${f(onnx64.updateTokensPerSecond)} response tokens/s against the plain SFT step (32 x 128 tokens, same model, same run): ${f(sft)} tokens/s (${(onnx64.updateTokensPerSecond / sft).toFixed(2)}x). Counting every token it runs forward and backward (the prompts' too, as the SFT step counts all of its rows), ${f(onnx64.updateAllTokensPerSecond)} tokens/s (${(onnx64.updateAllTokensPerSecond / sft).toFixed(2)}x); at 256 episodes ${f(onnx256.updateTokensPerSecond)} and ${f(onnx256.updateAllTokensPerSecond)} (${(onnx256.updateTokensPerSecond / sft).toFixed(2)}x and ${(onnx256.updateAllTokensPerSecond / sft).toFixed(2)}x). What is left of the gap, by \`npx tsx bench/update-buckets.ts\` (a bucket's forward and backward by its rows and width): each bucket's fixed cost (about 5 ms), and rows of up to 276 tokens, whose attention makes them dearer per token than the SFT step's 128-token rows.`,
   torch === undefined
     ? '- PyTorch PPO update (bench/torch_ppo_step.py): not measured, python3 has no torch on this machine.'
     : `- PyTorch PPO update (bench/torch_ppo_step.py, the same update, one thread): ${f(torch)} response tokens/s; the lab's update is ${(onnx64.updateTokensPerSecond / torch).toFixed(2)}x that.`,

@@ -120,6 +120,7 @@ const lines = [
   '',
   "- `npx tsx bench/classifier-throughput.ts`: the behavior classifier on 18,000 of the lab's traces, all nine conditions mixed (docs/BEHAVIORS.md).",
   '- `npx tsx bench/reward-adversarial.ts`: the reward on 100,000 random and adversarial inputs per mode, mean and worst time per input (docs/REWARD.md).',
+  "- `npx tsx bench/update-buckets.ts`: one bucket of the PPO update (forward and backward) by its rows and width on wasm, and the cost model fitted to it that cuts the update's minibatches into buckets (`UPDATE_BUCKETS` in src/rl/ppo.ts, docs/TRAINING.md).",
   '',
 ];
 // The browser section: the same nano figures in Chromium's Web Worker (bench/browser.ts), beside
