@@ -197,6 +197,8 @@ interface BrowserRl {
   ok: boolean;
   error?: string;
   steps?: { engine: string; episodes: number; figures: StepFigures }[];
+  /** onnxruntime-web decoding the anchor's 64 x 160 tokens in the same worker (seconds). */
+  anchor?: number | null;
 }
 const browser = browserRun.stdout
   .split('\n')
@@ -276,13 +278,15 @@ const section = [
   `- Attention's batched products run on the lab's own wasm SIMD kernel (src/model/kernels/batch-matmul.wat): tfjs-wasm sends any product with a batch axis to a scalar loop and only 2-D ones to XNNPACK. In this run, ${attention.map((x) => `${x.shape}: ${x.tfjs.toFixed(1)} GFLOP/s on tfjs-wasm's kernel, ${x.lab.toFixed(1)} on the lab's`).join('; ')}. Before the kernel (2026-12-03), those products took about half of the update's kernel time.`,
   `- The rollout column holds sampling with the ONNX engine (rows leave the batch as they finish), the reference log-probs (one teacher-forced run of the same graph) and scoring: ${(onnx64.rolloutSeconds / anchor).toFixed(2)}x the anchor in this run; the update ${(onnx64.updateSeconds / anchor).toFixed(2)}x. 256 episodes cost ${(onnx256.rolloutSeconds / onnx64.rolloutSeconds).toFixed(2)}x in rollouts and ${(onnx256.updateSeconds / onnx64.updateSeconds).toFixed(2)}x in the update: the work of a step is linear in its tokens (decoding copies each row's cache at every token, the update is per token), so batching pays only through better-filled kernels, not a fixed cost spread.`,
   ...(() => {
-    const wasm = browser.find((b) => b.ok && b.label.startsWith('wasm'))?.steps ?? [];
+    const wasmRun = browser.find((b) => b.ok && b.label.startsWith('wasm'));
+    const wasm = wasmRun?.steps ?? [];
+    const webAnchor = wasmRun?.anchor ?? null;
     const web = wasm.find((x) => x.engine !== 'tfjs' && x.episodes === 64);
     const tf64 = wasm.find((x) => x.engine === 'tfjs');
     const web256 = wasm.find((x) => x.engine !== 'tfjs' && x.episodes === 256);
     return web && tf64
       ? [
-          `- In Chromium's worker (the page's setting: a cross-origin isolated page, tfjs-wasm, one thread), onnxruntime-web's wasm kernels sample at ${f(web.figures.rolloutTokensPerSecond)} tokens/s against the tfjs sampler's ${f(tf64.figures.rolloutTokensPerSecond)} (tfjs-wasm's XNNPACK kernels and the lab's attention kernel; natively, onnxruntime-node is the faster by far), and the page's \`auto\` takes onnxruntime-web there (src/model/web-ort.ts${web.figures.seconds < tf64.figures.seconds ? '' : '; in this run the tfjs sampler was the faster'}): a 64-episode step costs ${f(web.figures.seconds)} s on it (${(web.figures.seconds / anchor).toFixed(2)}x the Node anchor), ${f(tf64.figures.seconds)} s with the tfjs sampler (${(tf64.figures.seconds / anchor).toFixed(2)}x)${web256 ? `; 256 episodes on onnxruntime-web cost ${(web256.figures.seconds / web.figures.seconds).toFixed(2)}x its 64` : ''}. The webgpu row runs on SwiftShader, a software renderer: it shows whether the step works there, not a GPU's speed.`,
+          `- In Chromium's worker (the page's setting: a cross-origin isolated page, tfjs-wasm, one thread), onnxruntime-web's wasm kernels sample at ${f(web.figures.rolloutTokensPerSecond)} tokens/s against the tfjs sampler's ${f(tf64.figures.rolloutTokensPerSecond)} (tfjs-wasm's XNNPACK kernels and the lab's attention kernel; natively, onnxruntime-node is the faster by far), and the page's \`auto\` takes onnxruntime-web there (src/model/web-ort.ts${web.figures.seconds < tf64.figures.seconds ? '' : '; in this run the tfjs sampler was the faster'}): a 64-episode step costs ${f(web.figures.seconds)} s on it (${(web.figures.seconds / anchor).toFixed(2)}x the Node anchor), ${f(tf64.figures.seconds)} s with the tfjs sampler (${(tf64.figures.seconds / anchor).toFixed(2)}x)${web256 ? `; 256 episodes on onnxruntime-web cost ${(web256.figures.seconds / web.figures.seconds).toFixed(2)}x its 64` : ''}.${webAnchor ? ` The anchor's own work in that worker (onnxruntime-web decoding 64 rows x 160 tokens from a one-token prompt, greedy, no early stop, with the engine's graph; mean of before and after the steps) takes ${f(webAnchor)} s, ${(webAnchor / anchor).toFixed(2)}x the Node anchor: against it the page's 64-episode step costs ${(web.figures.seconds / webAnchor).toFixed(2)}x (target: at most 2.5x), its 256 episodes ${web256 ? (web256.figures.seconds / webAnchor).toFixed(2) : '—'}x.` : ''} The webgpu row runs on SwiftShader, a software renderer: it shows whether the step works there, not a GPU's speed.`,
         ]
       : [];
   })(),

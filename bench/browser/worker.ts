@@ -9,7 +9,8 @@ import ortWasm from 'onnxruntime-web/ort-wasm-simd-threaded.wasm?url';
 import { modelConfig, Transformer, type CheckpointFiles } from '../../src/model';
 import { MODEL_FILES } from '../../src/model/names';
 import { webOnnxRuntime } from '../../src/model/web-ort';
-import { createRolloutEngine } from '../../src/rl/rollout-engine';
+import { createRolloutEngine, type RolloutEngine } from '../../src/rl/rollout-engine';
+import { Rng } from '../../src/util/rng';
 import { meanSteps, stepSetup, type StepFigures } from '../ppo-step';
 import { decodeRate, tok, TRAIN_BATCH, trainRate } from '../rates';
 
@@ -34,19 +35,35 @@ async function rlSteps(rl: NonNullable<BrowserCase['rl']>) {
   const { policy, reference, ppo } = setup;
   const runtime = webOnnxRuntime({ wasmUrl: ortWasm });
   const out: { engine: string; episodes: number; figures: StepFigures }[] = [];
+  const anchors: number[] = [];
   for (const name of rl.engines) {
     const { engine } = await createRolloutEngine(name, runtime, policy);
+    if (name === 'onnx') anchors.push(await anchorSeconds(engine, setup.tokenizer.encode('1')[0]));
     for (const episodes of name === 'onnx' ? rl.episodes : rl.episodes.slice(0, 1))
       out.push({
         engine: name === 'onnx' ? runtime.name : 'tfjs',
         episodes,
         figures: await meanSteps(setup, engine, episodes / ppo.samplesPerPrompt, rl.steps),
       });
+    if (name === 'onnx') anchors.push(await anchorSeconds(engine, setup.tokenizer.encode('1')[0]));
     await engine.dispose();
   }
   policy.dispose();
   reference.dispose();
-  return out;
+  return { steps: out, anchor: anchors.length ? anchors.reduce((a, b) => a + b, 0) / anchors.length : null };
+
+  /**
+   * The Node anchor's work in this worker: onnxruntime-web decoding 64 rows x 160 tokens from a
+   * one-token prompt, greedy, no early stop (the engine's graph: its weights are inputs).
+   */
+  async function anchorSeconds(engine: RolloutEngine, first: number): Promise<number> {
+    const prompts = Array.from({ length: 64 }, () => [first]);
+    const options = { maxNewTokens: 160, eosId: -1, padId: setup.tokenizer.padId, greedy: true };
+    await engine.sample(policy, prompts.slice(0, 2), { ...options, maxNewTokens: 4 }, new Rng(0));
+    const t0 = performance.now();
+    await engine.sample(policy, prompts, options, new Rng(0));
+    return (performance.now() - t0) / 1000;
+  }
 }
 
 self.onmessage = async (e: MessageEvent<BrowserCase>) => {
@@ -72,8 +89,8 @@ self.onmessage = async (e: MessageEvent<BrowserCase>) => {
     }
     await tf.ready();
     if (c.rl) {
-      const steps = await rlSteps(c.rl);
-      self.postMessage({ ok: true, threads, cores: navigator.hardwareConcurrency, steps });
+      const { steps, anchor } = await rlSteps(c.rl);
+      self.postMessage({ ok: true, threads, cores: navigator.hardwareConcurrency, steps, anchor });
       return;
     }
     const model = Transformer.init(modelConfig(tok.size, 'nano'), 1);
