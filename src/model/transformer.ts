@@ -156,7 +156,7 @@ export interface ForwardOptions {
   values?: boolean;
   /**
    * Logits (and values) only for positions `from`..T-1: the PPO update reads none before the
-   * first response token, and the head and its softmax are a fifth of a token's cost.
+   * first response token, so the head and its softmax need not run there.
    */
   from?: number;
 }

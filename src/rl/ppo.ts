@@ -264,10 +264,9 @@ export async function ppoUpdate(
         let bucketParts: tf.Tensor1D | null = null;
         // A plain object: tf.tidy keeps the tensors of the objects it returns, not of a Map's.
         const byName = tf.tidy(() => {
-          const all = toTensors(packed);
-          const inputs = all.inputs;
-          const targets = all.targets.slice([0, from]) as tf.Tensor2D;
-          const mask = all.mask.slice([0, from]) as tf.Tensor2D;
+          const { inputs, targets: allTargets, mask: allMask } = toTensors(packed);
+          const targets = allTargets.slice([0, from]) as tf.Tensor2D;
+          const mask = allMask.slice([0, from]) as tf.Tensor2D;
           const oldLogprobs = grid(mb.map((r) => r.logprobs));
           const adv = grid(idx.map((i) => advantages[i]));
           const oldValues = grid(mb.map((r) => r.values));
