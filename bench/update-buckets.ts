@@ -60,9 +60,9 @@ for (const width of [52, 74, 110, 142, 190, 234, 276]) {
 
 // Least squares on relative errors: ms ~ a + b * n + c * n * w, n = rows * width.
 const X = samples.map(({ rows, width, ms }) => [1, rows * width, rows * width * width].map((v) => v / ms));
-const y = samples.map(() => 1);
+// Each row is divided by its own time, so the targets are all 1.
 const XtX = [0, 1, 2].map((i) => [0, 1, 2].map((j) => X.reduce((s, r) => s + r[i] * r[j], 0)));
-const Xty = [0, 1, 2].map((i) => X.reduce((s, r, k) => s + r[i] * y[k], 0));
+const Xty = [0, 1, 2].map((i) => X.reduce((s, r) => s + r[i], 0));
 const [a, b, c] = solve3(XtX, Xty);
 console.log(
   `fit: ${a.toFixed(2)} ms + ${b.toFixed(4)} ms per padded token + ${c.toExponential(2)} ms per token x width` +

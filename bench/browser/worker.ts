@@ -36,16 +36,17 @@ async function rlSteps(rl: NonNullable<BrowserCase['rl']>) {
   const runtime = webOnnxRuntime({ wasmUrl: ortWasm });
   const out: { engine: string; episodes: number; figures: StepFigures }[] = [];
   const anchors: number[] = [];
+  const first = setup.tokenizer.encode('1')[0];
   for (const name of rl.engines) {
     const { engine } = await createRolloutEngine(name, runtime, policy);
-    if (name === 'onnx') anchors.push(await anchorSeconds(engine, setup.tokenizer.encode('1')[0]));
+    if (name === 'onnx') anchors.push(await anchorSeconds(engine));
     for (const episodes of name === 'onnx' ? rl.episodes : rl.episodes.slice(0, 1))
       out.push({
         engine: name === 'onnx' ? runtime.name : 'tfjs',
         episodes,
         figures: await meanSteps(setup, engine, episodes / ppo.samplesPerPrompt, rl.steps),
       });
-    if (name === 'onnx') anchors.push(await anchorSeconds(engine, setup.tokenizer.encode('1')[0]));
+    if (name === 'onnx') anchors.push(await anchorSeconds(engine));
     await engine.dispose();
   }
   policy.dispose();
@@ -56,7 +57,7 @@ async function rlSteps(rl: NonNullable<BrowserCase['rl']>) {
    * The Node anchor's work in this worker: onnxruntime-web decoding 64 rows x 160 tokens from a
    * one-token prompt, greedy, no early stop (the engine's graph: its weights are inputs).
    */
-  async function anchorSeconds(engine: RolloutEngine, first: number): Promise<number> {
+  async function anchorSeconds(engine: RolloutEngine): Promise<number> {
     const prompts = Array.from({ length: 64 }, () => [first]);
     const options = { maxNewTokens: 160, eosId: -1, padId: setup.tokenizer.padId, greedy: true };
     await engine.sample(policy, prompts.slice(0, 2), { ...options, maxNewTokens: 4 }, new Rng(0));

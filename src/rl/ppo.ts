@@ -256,11 +256,10 @@ export async function ppoUpdate(
         const W = packed.width - 1;
         // Position t predicts token t + 1: none before the bucket's first response token counts.
         const from = Math.min(...starts) - 1;
+        // The per-token values on the grid of positions from..W-1 (the grid shifted by `from`).
+        const shifted = starts.map((p) => p - from);
         const grid = (rows: readonly (readonly number[])[]) =>
-          tf.tensor2d(
-            onGrid(rows, starts, packed.width).map((row) => row.slice(from)),
-            [mb.length, W - from],
-          );
+          tf.tensor2d(onGrid(rows, shifted, packed.width - from), [mb.length, W - from]);
         let bucketParts: tf.Tensor1D | null = null;
         // A plain object: tf.tidy keeps the tensors of the objects it returns, not of a Map's.
         const byName = tf.tidy(() => {
