@@ -79,6 +79,12 @@ export interface TraceOptions {
    * paper's incorrect condition: behavior-rich traces with wrong final answers).
    */
   searchedIncorrect?: boolean;
+  /**
+   * With searchedIncorrect: a search that hit answers with the hit's last operation changed (a
+   * slip in writing the answer down) instead of its closest miss, so one token stands between the
+   * primed model's answer and a right one.
+   */
+  incorrectSlip?: boolean;
 }
 
 export const DEFAULT_TRACE_OPTIONS: TraceOptions = { ...TRACE_DEFAULTS, promptFormat: 'compact' };
@@ -578,7 +584,9 @@ export function writeTrace(
       );
     return a;
   };
-  if (searched && !attempts.some((a) => !a.success && a.full)) attempts.unshift(missed()); // before the hit
+  const hit = attempts.find((a) => a.success)?.full;
+  const slipsHit = !!options.incorrectSlip && !!hit && slips(hit, problem.target).length > 0;
+  if (searched && !slipsHit && !attempts.some((a) => !a.success && a.full)) attempts.unshift(missed()); // before the hit
   if (!style.correct && !attempts.some((a) => a.full !== null)) attempts.push(missed());
   return finish(attempts, problem, options, rng, !style.correct);
 }
@@ -623,8 +631,11 @@ function finish(
     rendered = render(kept);
   }
   const success = wrong ? undefined : kept.find((a) => a.success);
+  const hit = kept.find((a) => a.success)?.full;
+  const slipped = wrong && options.incorrectSlip && hit ? slips(hit, problem.target) : [];
   let answerExpr: Expr;
   if (success?.full) answerExpr = success.full;
+  else if (slipped.length > 0) answerExpr = rng.pick(slipped);
   else {
     // A wrong answer: the missed attempt over all the numbers that came closest to the target.
     const fulls = kept.filter((a) => a.full && !a.success).map((a) => a.full as Expr);
@@ -637,6 +648,17 @@ function finish(
     counts: rendered.counts,
     correct: val(answerExpr) === problem.target,
   };
+}
+
+/** The expression with its last operation changed to another that misses the target (none if none does). */
+function slips(e: Expr, target: number): Expr[] {
+  if (e.kind !== 'op') return [];
+  const missing = combine(e.left, e.right, 'integer').filter(
+    (c) => c.kind === 'op' && c.op !== e.op && val(c) !== target,
+  );
+  // Keep the operands in the hit's order where an operation allows it, so only the operator differs.
+  const same = missing.filter((c) => c.kind === 'op' && c.left === e.left);
+  return same.length > 0 ? same : missing;
 }
 
 /** A natural solution: no degenerate steps if possible; one that backward chaining can split, if wanted. */

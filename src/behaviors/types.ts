@@ -36,6 +36,8 @@ export const TRACE_DEFAULTS = {
   giveUpOnce: false,
   /** incorrect only: all_strategies' search, answered with a missed attempt. */
   searchedIncorrect: false,
+  /** With searchedIncorrect: a search that hit answers with the hit's last operation changed. */
+  incorrectSlip: false,
 } as const;
 
 export function zeroCounts(): BehaviorCounts {

@@ -51,6 +51,8 @@ export const StartSchema = z.discriminatedUnion('kind', [
       giveUpOnce: z.boolean().default(TRACE_DEFAULTS.giveUpOnce),
       /** incorrect only: all_strategies' search, answered with a missed attempt. */
       searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
+      /** With searchedIncorrect: a hit is answered with its last operation changed, not the closest miss. */
+      incorrectSlip: z.boolean().default(TRACE_DEFAULTS.incorrectSlip),
       /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */
       phrasing: z.enum(['varied', 'terse']).default('varied'),
       sft: SftSchema.default(SftSchema.parse({})),

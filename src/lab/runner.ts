@@ -491,6 +491,7 @@ export class ExperimentRunner {
         giveUp: start.giveUp,
         giveUpOnce: start.giveUpOnce,
         searchedIncorrect: start.searchedIncorrect,
+        incorrectSlip: start.incorrectSlip,
         phrasing: start.phrasing,
         promptFormat: c.promptFormat,
       },

@@ -537,6 +537,7 @@ export function buildVerlExport(options: VerlExportOptions): VerlExport {
             giveUp: start.giveUp,
             giveUpOnce: start.giveUpOnce,
             searchedIncorrect: start.searchedIncorrect,
+            incorrectSlip: start.incorrectSlip,
             phrasing: start.phrasing,
             promptFormat: 'tinyzero',
           }

@@ -328,6 +328,44 @@ describe('searches that give up (trace option giveUp)', () => {
       primeData({ condition: 'incorrect', n: 1000, seed: 11, preset: 'easy', ranges, trace }),
     );
   });
+
+  it('incorrectSlip: a search that hit answers with the hit, its last operation changed', () => {
+    const trace = { phrasing: 'terse' as const, giveUp: 0.6, giveUpOnce: true, searchedIncorrect: true };
+    const slipped = primeData({
+      condition: 'incorrect',
+      n: 1000,
+      seed: 12,
+      preset: 'easy',
+      ranges,
+      trace: { ...trace, incorrectSlip: true },
+    });
+    const ops = (x: string) => x.replace(/[^+\-*/]/g, '');
+    const numbers = (x: string) => (x.match(/\d+/g) ?? []).map(Number).sort((a, b) => a - b);
+    let hits = 0;
+    for (const e of slipped) {
+      expect(e.correct, e.completion).toBe(false);
+      const [think, answer] = e.completion.split('</think>');
+      const expr = answer.match(/<answer>(.*)<\/answer>/)![1].trim();
+      expect(evalArith(expr)).not.toBe(e.target);
+      expect(numbers(expr)).toEqual([...e.numbers].sort((a, b) => a - b));
+      if (!think.includes('That works!')) continue;
+      hits++;
+      // the hit's two steps, e.g. "8 - 1 = 7, 7 * 4 = 28. That works!": the answer keeps the
+      // first step's operation and changes the last one
+      const last = think.slice(think.lastIndexOf("Let's try another way.") + 1);
+      const steps = [...last.matchAll(/(\d+) ([+\-*/]) (\d+) = (\d+)/g)].map((m) => m[2]);
+      const lastOp = steps[steps.length - 1];
+      expect(ops(expr), `${think} -> ${expr}`).toHaveLength(2);
+      expect(
+        ops(expr)
+          .split('')
+          .filter((o) => o === lastOp).length,
+        `${think} -> ${expr}`,
+      ).toBeLessThan(steps.filter((o) => o === lastOp).length);
+    }
+    // most searches that reach a hit keep it (the rest were searches that gave up)
+    expect(hits / slipped.length).toBeGreaterThan(0.4);
+  });
 });
 
 describe("classifier on the lab's own traces", () => {

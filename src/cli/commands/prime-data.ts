@@ -55,6 +55,10 @@ export function primeDataCommand(): Command {
       '--searched-incorrect',
       "incorrect: all_strategies' search (its checks, give-ups and hits), answered with a missed attempt",
     )
+    .option(
+      '--incorrect-slip',
+      "with --searched-incorrect: a search that hit answers with the hit's last operation changed",
+    )
     .addOption(
       new Option('--phrasing <style>', 'varied: several wordings per habit; terse: one (the replication)')
         .choices(['varied', 'terse'])
@@ -91,6 +95,7 @@ export function primeDataCommand(): Command {
           giveUp: giveUpOption(opts.giveUp),
           giveUpOnce: Boolean(opts.giveUpOnce),
           searchedIncorrect: Boolean(opts.searchedIncorrect),
+          incorrectSlip: Boolean(opts.incorrectSlip),
         },
       });
       const out = jsonlWriter(opts.out);

@@ -144,6 +144,8 @@ export const ReplicationSchema = z.preprocess(
           giveUpOnce: z.boolean().default(true),
           /** incorrect's traces: all_strategies' search answered with a missed attempt. */
           searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
+          /** With searchedIncorrect: a hit is answered with its last operation changed (a slip). */
+          incorrectSlip: z.boolean().default(TRACE_DEFAULTS.incorrectSlip),
           phrasing: z.enum(['varied', 'terse']).default('terse'),
           /** Priming data and batches come from this seed (one primed model per condition). */
           seed: z.number().int().min(0).default(0),
@@ -277,6 +279,7 @@ export function replicationJobs(
           giveUp: plan.prime.giveUp,
           giveUpOnce: plan.prime.giveUpOnce,
           searchedIncorrect: plan.prime.searchedIncorrect,
+          incorrectSlip: plan.prime.incorrectSlip,
           phrasing: plan.prime.phrasing,
           sft: plan.prime.sft,
           ...(plan.base ? { from: plan.base } : {}),
@@ -317,6 +320,7 @@ export function primingRecipe(plan: ReplicationPlan): Record<string, unknown> {
     ...(plan.prime.giveUp > 0 ? { giveUp: plan.prime.giveUp } : {}),
     ...(plan.prime.giveUpOnce ? { giveUpOnce: true } : {}),
     ...(plan.prime.searchedIncorrect ? { searchedIncorrect: true } : {}),
+    ...(plan.prime.incorrectSlip ? { incorrectSlip: true } : {}),
     tokenBudget: plan.prime.tokenBudget,
     sft: recipeSft(plan.prime.sft),
     seed: plan.prime.seed,
