@@ -584,16 +584,19 @@ export function writeTrace(
       );
     return a;
   };
+  // incorrectSlip: the answers a hit can be slipped into (none: the closest miss answers).
   const hit = attempts.find((a) => a.success)?.full;
-  const slipsHit = !!options.incorrectSlip && !!hit && slips(hit, problem.target).length > 0;
-  if (searched && !slipsHit && !attempts.some((a) => !a.success && a.full)) attempts.unshift(missed()); // before the hit
+  const slipped = searched && options.incorrectSlip && hit ? slips(hit, problem.target) : [];
+  if (searched && slipped.length === 0 && !attempts.some((a) => !a.success && a.full))
+    attempts.unshift(missed()); // before the hit
   if (!style.correct && !attempts.some((a) => a.full !== null)) attempts.push(missed());
-  return finish(attempts, problem, options, rng, !style.correct);
+  return finish(attempts, problem, options, rng, !style.correct, slipped);
 }
 
 /**
  * Join attempts with backtracking sentences, fit the token budget, count, and pick the answer: the
- * hit, or with `wrong` (or no hit) the missed attempt over all the numbers that came closest.
+ * hit, or with `wrong` one of `slipped` (the hit written with a slip) if given, else (or with no
+ * hit) the missed attempt over all the numbers that came closest.
  */
 function finish(
   attempts: Attempt[],
@@ -601,6 +604,7 @@ function finish(
   options: TraceOptions,
   rng: Rng,
   wrong = false,
+  slipped: readonly Expr[] = [],
 ): Trace {
   const render = (list: Attempt[]): { think: string; counts: BehaviorCounts } => {
     const counts = zeroCounts();
@@ -631,8 +635,6 @@ function finish(
     rendered = render(kept);
   }
   const success = wrong ? undefined : kept.find((a) => a.success);
-  const hit = kept.find((a) => a.success)?.full;
-  const slipped = wrong && options.incorrectSlip && hit ? slips(hit, problem.target) : [];
   let answerExpr: Expr;
   if (success?.full) answerExpr = success.full;
   else if (slipped.length > 0) answerExpr = rng.pick(slipped);
