@@ -44,8 +44,9 @@ export function tokenLogprobsAndEntropy(
   const ones = tf.ones([V, 1]);
   const rowSum = (x: tf.Tensor2D): tf.Tensor2D => tf.matMul(x, ones); // [N, 1]
   // The target's index in the flattened [N * V] logits, and its one-hot (int32 cast: see embedRows).
-  const flat = tf.add(tf.range(0, N * V, V, 'int32'), targets.reshape([N]).cast('int32'));
-  const onehot = tf.oneHot(targets.reshape([N]).cast('int32'), V).cast('float32');
+  const t = targets.reshape([N]).cast('int32');
+  const flat = tf.add(tf.range(0, N * V, V, 'int32'), t);
+  const onehot = tf.oneHot(t, V).cast('float32');
   const fused = tf.customGrad(((z: tf.Tensor2D, save: tf.GradSaveFunc) => {
     const p = tf.softmax(z); // [N, V]
     const lse = tf.sub(tf.max(z, -1, true), tf.log(tf.max(p, -1, true))); // [N, 1]
