@@ -70,9 +70,9 @@ describe('replication plan', () => {
       const c = parseConfig(p.config);
       expect(c.rl.steps).toBe(0);
       expect(c.start).toMatchObject({ kind: 'prime', condition: p.condition, from: '/models/base' });
-      // every condition is primed on 8,000 traces of the same 200 training problems, each search
-      // given up at its first miss with chance 0.6 (the give-up-once design)
-      expect(c.start).toMatchObject({ examples: 8000, problems: 200, giveUp: 0.6, giveUpOnce: true });
+      // every condition is primed on 16,000 traces of the same 200 training problems, each search
+      // given up at its first miss with chance 0.7 (the give-up-once design)
+      expect(c.start).toMatchObject({ examples: 16000, problems: 200, giveUp: 0.7, giveUpOnce: true });
       expect(c.start.kind === 'prime' && c.start.sft).toMatchObject({ epochs: 8, cooldown: 0.25 });
     }
     const other = parseReplication({ base: '/b', prime: { problems: 50 } });
@@ -90,9 +90,9 @@ describe('replication plan', () => {
     );
     // The priming recipe the shipped manifest is compared with: the plan's, with every SFT setting.
     expect(primingRecipe(plan)).toMatchObject({
-      examples: 8000,
+      examples: 16000,
       problems: 200,
-      giveUp: 0.6,
+      giveUp: 0.7,
       giveUpOnce: true,
       sft: { epochs: 8, lr: 3e-3, batchSize: 32, cooldown: 0.25 },
       seed: 0,

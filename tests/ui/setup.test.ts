@@ -173,11 +173,11 @@ describe('with nothing loaded, the form and the page defaults', () => {
     expect(c.start).toMatchObject({
       kind: 'prime',
       condition: 'all_strategies',
-      examples: 8000,
+      examples: 16000,
       problems: 200,
       from: 'shipped:base',
       phrasing: 'terse',
-      giveUp: 0.6,
+      giveUp: 0.7,
       giveUpOnce: true,
     });
     expect(c.start.kind === 'prime' && c.start.sft).toMatchObject({ epochs: 8, cooldown: 0.25 });

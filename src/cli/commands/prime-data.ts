@@ -73,9 +73,9 @@ export function primeDataCommand(): Command {
         '\nEach line: {"query", "completion", "numbers", "target", "condition", "behaviors": {counts}, "correct"}.\n' +
         '\nExamples:\n  habits-lab prime-data --condition all_strategies --n 1000 --seed 1 --preset paper > all.jsonl\n' +
         "  # the replication's priming data for one condition (docs/REPLICATION.md):\n" +
-        '  habits-lab prime-data --condition backtracking_verification --n 8000 --problems 200 --preset easy \\\n' +
+        '  habits-lab prime-data --condition backtracking_verification --n 16000 --problems 200 --preset easy \\\n' +
         '    --number-min 1 --number-max 9 --target-min 10 --target-max 30 --phrasing terse \\\n' +
-        '    --give-up 0.6 --give-up-once > bv.jsonl',
+        '    --give-up 0.7 --give-up-once > bv.jsonl',
     )
     .action(async (opts) => {
       checkedSpec(opts.preset as PresetName, rangeOverrides(opts));

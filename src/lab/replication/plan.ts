@@ -127,7 +127,8 @@ export const ReplicationSchema = z.preprocess(
       size: z.enum(SIZE_NAMES).default(MINIATURE.size),
       prime: z
         .object({
-          examples: z.number().int().min(1).max(100_000).default(8000),
+          /** Priming traces per condition (80 per problem): 8,000 searched worse (item 40). */
+          examples: z.number().int().min(1).max(100_000).default(16_000),
           /**
            * Distinct training problems (of 689) the examples come from, 40 traces each: priming on every
            * training problem teaches empty_cot the direct answers of the whole small world.
@@ -138,9 +139,9 @@ export const ReplicationSchema = z.preprocess(
           /**
            * Chance that a search gives up, drawn once at its first miss (giveUpOnce): a trace either
            * answers with that attempt or searches to the end, so PPO can change that one choice
-           * (docs/REPLICATION.md, item 35).
+           * (docs/REPLICATION.md, items 35 and 40).
            */
-          giveUp: GiveUpSchema.default(0.6),
+          giveUp: GiveUpSchema.default(0.7),
           giveUpOnce: z.boolean().default(true),
           /** incorrect's traces: all_strategies' search answered with a missed attempt. */
           searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),

@@ -13,7 +13,7 @@ export const HELP = {
   condition:
     'What the priming traces contain. The paper found that traces with the four habits unlock RL, even when every final answer is wrong, and that empty or dotted reasoning does not.',
   examples:
-    'How many priming traces to fine-tune on. The paper used about 1,000 for a 3B model; the shipped nano models were primed on 8,000 (40 per problem, 200 problems).',
+    'How many priming traces to fine-tune on. The paper used about 1,000 for a 3B model; the shipped nano models were primed on 16,000 (80 per problem, 200 problems).',
   problems:
     'How many different training problems the priming traces are written for; each gets traces of its own searches. The paper primed on about 1,000 problems of a space of millions. The easy world has only 689 training problems, and priming on all of them teaches empty_cot the direct answers of the whole world, so the shipped nano models were primed on 200.',
   primeEpochs:
@@ -65,7 +65,7 @@ export const HELP = {
   overlay:
     "Tick runs to draw their curves on the charts too: compare all_strategies with empty_cot, the paper's figure, live.",
   paper:
-    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. Here each runs for the Steps set below with the replication's PPO settings. At 250 steps (the replication's budget, as the paper's; about 22 minutes for all five on one core of a 2-core CPU, longer in a browser) the two searchers that check their work gain 20-23 points and the direct answerers 3-7; at 50 steps (about 13 minutes in this page on such a CPU, estimated from measured step costs) the searchers are already about 17 points ahead. The model primed on wrong answers does not improve here as the paper's did; docs/REPLICATION.md gives the lab's measured numbers and says why. `habits-lab replicate` runs all seven conditions over three seeds.",
+    "The paper's experiment in miniature: models primed with each condition get the same PPO budget, seed and test problems. The paper (Llama-3.2-3B): all_strategies 35% → 74%, incorrect 28% → 74%, empty_cot 6% → 41%, dots 11% → 38% after 250 steps. Here each runs for the Steps set below with the replication's PPO settings. At 250 steps (the replication's budget, as the paper's; about 20 minutes for all five in Node on one core of a 2-core CPU, over an hour in this page) the two searchers that check their work gain 23-26 points, the model that only backtracks 17, and the direct answerers at most 4; at 50 steps (about 15 minutes in this page on such a CPU, estimated from measured step costs) the two searchers are already 17-21 points ahead. The model primed on wrong answers does not improve here as the paper's did; docs/REPLICATION.md gives the lab's measured numbers and says why. `habits-lab replicate` runs all seven conditions over three seeds.",
   survey:
     'Before any RL, the paper asked which base models already show the four habits: Qwen-2.5-3B did (and then improved with RL), Llama-3.2-3B hardly did (and stalled). A survey samples K responses to M problems from a model and counts the habits in each.',
   surveyModel:

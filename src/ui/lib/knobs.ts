@@ -48,7 +48,7 @@ export const KNOBS = {
     section: 'start',
     help: HELP.condition,
   },
-  // The replication primed the shipped nano models on 8,000 traces of 200 problems for 8 epochs.
+  // The replication primed the shipped nano models on 16,000 traces of 200 problems for 8 epochs.
   examples: {
     path: 'start.examples',
     field: PRIME.shape.examples,
