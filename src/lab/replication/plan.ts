@@ -130,7 +130,7 @@ export const ReplicationSchema = z.preprocess(
           /** Priming traces per condition (80 per problem): 8,000 searched worse (item 40). */
           examples: z.number().int().min(1).max(100_000).default(16_000),
           /**
-           * Distinct training problems (of 689) the examples come from, 40 traces each: priming on every
+           * Distinct training problems (of 689) the examples come from, 80 traces each: priming on every
            * training problem teaches empty_cot the direct answers of the whole small world.
            */
           problems: z.number().int().min(1).max(100_000).default(200),
