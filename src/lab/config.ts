@@ -224,15 +224,18 @@ export const CONFIG_PRESETS: Record<string, { description: string; config: Exper
   },
   classroom: {
     description:
-      'a couple of minutes on CPU: PPO on the shipped empty_cot model in a small corner of the easy problems (numbers 1-6, targets 10-20), where 60 steps lift rollout accuracy above that of a frozen copy (measured in docs/TRAINING.md)',
+      "a few minutes on CPU: 50 PPO steps on the shipped backtracking_verification model in the replication's world, which lift its held-out accuracy by about 15 points (docs/TRAINING.md); start from shipped:empty_cot instead to see a direct answerer stay where it was",
     config: {
       name: 'classroom',
       preset: 'easy',
-      ranges: { numberMin: 1, numberMax: 6, targetMin: 10, targetMax: 20 },
+      // the replication's world (MINIATURE in replication/plan.ts), where the shipped models were primed
+      ranges: { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 },
       size: 'nano',
-      start: { kind: 'checkpoint', checkpoint: shippedRef('empty_cot') },
-      rl: { steps: 60, promptsPerStep: 16, samplesPerPrompt: 4, maxNewTokens: 160, lr: 3e-4, epochs: 2 },
-      eval: { every: 10, problems: 100 },
+      start: { kind: 'checkpoint', checkpoint: shippedRef('backtracking_verification') },
+      // the replication's PPO settings, for 50 of its 250 steps
+      rl: { steps: 50, promptsPerStep: 16, samplesPerPrompt: 4, maxNewTokens: 256, lr: 3e-4 },
+      // all 80 test problems of that world, five samples each: one sample per problem is too noisy
+      eval: { every: 25, problems: 80, samples: 5, seed: 0, greedy: false },
     },
   },
 };

@@ -222,7 +222,7 @@ describe('export-verl', () => {
       n: 1000,
       seed: 0,
       preset: 'easy',
-      ranges: { numberMin: 1, numberMax: 6, targetMin: 10, targetMax: 20 },
+      ranges: { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 },
       trace: { promptFormat: 'tinyzero' },
     });
     type Sft = { query: string; completion: string };

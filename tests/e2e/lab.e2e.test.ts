@@ -175,7 +175,7 @@ describe('Habits Lab in real Chromium', () => {
     await page.getByTestId('experiment-preset').selectOption('classroom');
     expect(await page.locator('select:has(option[value="shipped"])').inputValue()).toBe('shipped');
     await expect(page.getByTestId('hidden-settings').innerText()).resolves.toMatch(
-      /numbers 1-6, targets 10-20; 2 PPO epochs × 2 minibatches per step/,
+      /numbers 1-9, targets 10-30; 1 PPO epoch × 2 minibatches per step/,
     );
     await shot('01b-classroom-preset');
   });

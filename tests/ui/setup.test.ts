@@ -8,7 +8,7 @@ import {
   type ExperimentConfig,
   type ExperimentInput,
 } from '../../src/lab/config';
-import { parseReplication, replicationRunConfig } from '../../src/lab/replication';
+import { MINIATURE, parseReplication, replicationRunConfig } from '../../src/lab/replication';
 import {
   DEFAULT_FORM,
   configFromForm,
@@ -83,8 +83,8 @@ describe('a knob turned after loading changes that setting only', () => {
   it('the learning rate: the preset keeps its ranges, PPO epochs and evaluation', () => {
     const c = edit(classroom, { lr: 1e-3 });
     expect(c).toEqual({ ...classroom, rl: { ...classroom.rl, lr: 1e-3 } });
-    expect(c.ranges).toEqual({ numberMin: 1, numberMax: 6, targetMin: 10, targetMax: 20 });
-    expect(c.rl.epochs).toBe(2);
+    expect(c.ranges).toEqual(MINIATURE.ranges);
+    expect(c.eval).toEqual(classroom.eval);
   });
 
   it('the problem preset: the ranges that narrowed the old one go', () => {
@@ -216,13 +216,14 @@ describe('with nothing loaded, the form and the page defaults', () => {
 });
 
 describe('what the form has no knob for is spelled out', () => {
-  it('the classroom preset: its ranges, PPO epochs and evaluation, on the 15 test problems its corner holds', () => {
+  it("the classroom preset: the replication's world, PPO epochs and evaluation, on all 80 of its test problems", () => {
     const classroom = parseConfig(CONFIG_PRESETS.classroom.config);
-    expect(heldOutCount(classroom)).toBe(15);
+    expect(classroom.ranges).toEqual(MINIATURE.ranges);
+    expect(heldOutCount(classroom)).toBe(80);
     expect(hiddenSettings(classroom, undefined, heldOutCount(classroom))).toEqual([
-      'problems narrowed to numbers 1-6, targets 10-20',
-      '2 PPO epochs × 2 minibatches per step, clip 0.2',
-      'held-out evaluation every 10 steps on 15 problems (all the ranges hold; 100 asked)',
+      'problems narrowed to numbers 1-9, targets 10-30',
+      '1 PPO epoch × 2 minibatches per step, clip 0.2',
+      'held-out evaluation every 25 steps on 80 problems',
     ]);
   });
 
