@@ -208,7 +208,7 @@ describe('export-verl', () => {
       '--preset',
       'classroom',
       '--checkpoint',
-      'shipped:empty_cot',
+      'shipped:backtracking_verification',
       '--out',
       out,
     ]);
@@ -218,7 +218,7 @@ describe('export-verl', () => {
     expect(readFileSync(join(out, 'run_ppo.sh'), 'utf8')).toContain('MODEL="${MODEL:-$HERE/model}"');
     // A run that loads a primed model has no priming settings: the traces are prime-data's defaults.
     const expected = primeData({
-      condition: 'empty_cot',
+      condition: 'backtracking_verification',
       n: 1000,
       seed: 0,
       preset: 'easy',
@@ -226,7 +226,7 @@ describe('export-verl', () => {
       trace: { promptFormat: 'tinyzero' },
     });
     type Sft = { query: string; completion: string };
-    const sft = join(out, 'sft', 'empty_cot');
+    const sft = join(out, 'sft', 'backtracking_verification');
     const got = [
       ...(await rows<Sft>(join(sft, 'train.parquet'))),
       ...(await rows<Sft>(join(sft, 'test.parquet'))),
