@@ -208,6 +208,16 @@ export function withOverrides(base: ExperimentInput, overrides: Record<string, u
   return parseConfig(merge(base, overrides));
 }
 
+/**
+ * The problems of the miniature: the easy preset's 3 numbers, drawn from 1-9 so that every number is
+ * one token, and targets 10-30 like the paper's 10-25 (paper-facts.md §3).
+ */
+export const MINIATURE = {
+  preset: 'easy' as const,
+  ranges: { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 },
+  size: 'nano' as const,
+};
+
 export const CONFIG_PRESETS: Record<string, { description: string; config: ExperimentInput }> = {
   smoke: {
     description:
@@ -227,10 +237,10 @@ export const CONFIG_PRESETS: Record<string, { description: string; config: Exper
       "a few minutes on CPU: 50 PPO steps on the shipped backtracking_verification model in the replication's world, which lift its held-out accuracy by about 15 points (docs/TRAINING.md); start from shipped:empty_cot instead to see a direct answerer stay where it was",
     config: {
       name: 'classroom',
-      preset: 'easy',
-      // the replication's world (MINIATURE in replication/plan.ts), where the shipped models were primed
-      ranges: { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 },
-      size: 'nano',
+      // the replication's world, where the shipped models were primed
+      preset: MINIATURE.preset,
+      ranges: { ...MINIATURE.ranges },
+      size: MINIATURE.size,
       start: { kind: 'checkpoint', checkpoint: shippedRef('backtracking_verification') },
       // the replication's PPO settings, for 50 of its 250 steps
       rl: { steps: 50, promptsPerStep: 16, samplesPerPrompt: 4, maxNewTokens: 256, lr: 3e-4 },

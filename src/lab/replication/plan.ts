@@ -10,6 +10,7 @@ import { SIZE_NAMES } from '../../model/names';
 import {
   GiveUpSchema,
   MaxFailedSchema,
+  MINIATURE,
   RangesSchema,
   RlSchema,
   SftSchema,
@@ -20,15 +21,8 @@ import {
 // ---------------------------------------------------------------------------------------------
 // The miniature: problems, model and base model
 
-/**
- * The problems of the miniature: the easy preset's 3 numbers, drawn from 1-9 so that every number is
- * one token, and targets 10-30 like the paper's 10-25 (paper-facts.md §3).
- */
-export const MINIATURE = {
-  preset: 'easy' as const,
-  ranges: { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 },
-  size: 'nano' as const,
-};
+// The miniature's problems and model size live in lab/config.ts (the classroom preset shares them).
+export { MINIATURE };
 
 /**
  * How the base model is trained (`habits-lab models`): next-token prediction on the behavior-free
