@@ -556,7 +556,7 @@ describe('Habits Lab in real Chromium', () => {
     await button.click();
     const progress = page.getByTestId('paper-progress');
     await progress.waitFor({ timeout: 30_000 });
-    expect(await progress.innerText()).toMatch(/Paper replication 1 of 5: all_strategies/);
+    expect(await progress.innerText()).toMatch(/Paper replication 1 of 5: backtracking_verification/);
     // The clock of a run that is starting never reads below zero (it said "Time -1s" here).
     expect(await page.locator('.status').innerText()).toMatch(/Time \d+s/);
     await shot('10-paper-replication');
@@ -566,14 +566,14 @@ describe('Habits Lab in real Chromium', () => {
     const labels = await page
       .locator('figure[data-chart="accuracy"] tr[data-series]')
       .evaluateAll((trs) => [...new Set(trs.map((t) => t.getAttribute('data-series')))]);
-    // The last run (dots) is "this run"; the four before it are overlaid under their names.
+    // The last run (incorrect) is "this run"; the four before it are overlaid under their names.
     expect(labels).toEqual(
       expect.arrayContaining([
         'this run (eval)',
-        'paper: all_strategies (eval)',
         'paper: backtracking_verification (eval)',
-        'paper: incorrect (eval)',
         'paper: empty_cot (eval)',
+        'paper: all_strategies (eval)',
+        'paper: dots (eval)',
       ]),
     );
     await expect(
@@ -581,7 +581,7 @@ describe('Habits Lab in real Chromium', () => {
         .locator('label', { hasText: /^Run name/ })
         .locator('input')
         .inputValue(),
-    ).resolves.toBe('paper: dots');
+    ).resolves.toBe('paper: incorrect');
     // Every run evaluated at step 0 and after its 2 steps.
     expect(await chartPoints('accuracy')).toBeGreaterThanOrEqual(10);
     await shot('11-paper-replication-done');

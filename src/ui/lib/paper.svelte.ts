@@ -9,12 +9,14 @@ import type { Experiment } from './experiment.svelte';
 import type { Library } from './library.svelte';
 import type { Session } from './session.svelte';
 
+// F1's contrast first: a searcher, then a direct answerer, so the gap shows after the first two
+// runs (about 4.5 minutes at 50 steps, docs/REPLICATION.md); the four runs of F1 before incorrect.
 export const PAPER_CONDITIONS: Condition[] = [
-  'all_strategies',
   'backtracking_verification',
-  'incorrect',
   'empty_cot',
+  'all_strategies',
   'dots',
+  'incorrect',
 ];
 
 export class PaperReplication {
