@@ -85,6 +85,12 @@ export interface TraceOptions {
    * primed model's answer and a right one.
    */
   incorrectSlip?: boolean;
+  /**
+   * A failed attempt runs into its backtracking sentence with a comma ("= 11, let's try another
+   * way."), so the token right after a value says whether the search goes on (docs/REPLICATION.md,
+   * items 21 and 43).
+   */
+  commaBacktrack?: boolean;
 }
 
 export const DEFAULT_TRACE_OPTIONS: TraceOptions = { ...TRACE_DEFAULTS, promptFormat: 'compact' };
@@ -611,7 +617,12 @@ function finish(
     const parts: string[] = [];
     list.forEach((a, i) => {
       if (i > 0) {
-        parts.push(phrase(rng, BACKTRACK, options.phrasing));
+        const back = phrase(rng, BACKTRACK, options.phrasing);
+        const last = parts.length - 1;
+        if (options.commaBacktrack && parts[last]?.endsWith('.')) {
+          parts[last] = `${parts[last].slice(0, -1)},`;
+          parts.push(back[0].toLowerCase() + back.slice(1));
+        } else parts.push(back);
         counts.backtracking += 1;
       }
       for (const s of a.sentences) {

@@ -38,6 +38,8 @@ export const TRACE_DEFAULTS = {
   searchedIncorrect: false,
   /** With searchedIncorrect: a search that hit answers with the hit's last operation changed. */
   incorrectSlip: false,
+  /** A failed attempt runs into its backtracking sentence with a comma ("= 11, let's try another way."). */
+  commaBacktrack: false,
 } as const;
 
 export function zeroCounts(): BehaviorCounts {

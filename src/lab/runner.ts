@@ -492,6 +492,7 @@ export class ExperimentRunner {
         giveUpOnce: start.giveUpOnce,
         searchedIncorrect: start.searchedIncorrect,
         incorrectSlip: start.incorrectSlip,
+        commaBacktrack: start.commaBacktrack,
         phrasing: start.phrasing,
         promptFormat: c.promptFormat,
       },

@@ -538,6 +538,7 @@ export function buildVerlExport(options: VerlExportOptions): VerlExport {
             giveUpOnce: start.giveUpOnce,
             searchedIncorrect: start.searchedIncorrect,
             incorrectSlip: start.incorrectSlip,
+            commaBacktrack: start.commaBacktrack,
             phrasing: start.phrasing,
             promptFormat: 'tinyzero',
           }

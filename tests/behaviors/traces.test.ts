@@ -366,6 +366,36 @@ describe('searches that give up (trace option giveUp)', () => {
     // most searches that reach a hit keep it (the rest were searches that gave up)
     expect(hits / slipped.length).toBeGreaterThan(0.4);
   });
+
+  it('commaBacktrack: a failed attempt runs into its backtracking sentence with a comma, nothing else changes', () => {
+    const trace = { phrasing: 'terse' as const, giveUp: 0.7, giveUpOnce: true };
+    for (const condition of ['only_backtracking', 'backtracking_verification'] as const) {
+      const write = (commaBacktrack: boolean) =>
+        primeData({
+          condition,
+          n: 500,
+          seed: 13,
+          preset: 'easy',
+          ranges,
+          trace: { ...trace, commaBacktrack },
+        });
+      const plain = write(false);
+      const comma = write(true);
+      let searched = 0;
+      comma.forEach((e, i) => {
+        // the same trace, the same counts and answer, with ". Let's" written ", let's"
+        expect(e.completion.replaceAll(", let's try another way.", ". Let's try another way.")).toBe(
+          plain[i].completion,
+        );
+        expect(e.behaviors).toEqual(plain[i].behaviors);
+        expect(e.completion).not.toContain(". Let's");
+        if (e.behaviors.backtracking > 0) searched++;
+        // and the classifier still counts every backtrack
+        expect(classify(e.completion, e).counts).toEqual(e.behaviors);
+      });
+      expect(searched).toBeGreaterThan(20);
+    }
+  });
 });
 
 describe("classifier on the lab's own traces", () => {

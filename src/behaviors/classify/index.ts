@@ -34,7 +34,7 @@ import {
   verification,
   viewSentence,
 } from './rules';
-import { splitSentences } from './sentences';
+import { splitAtBacktrackCue, splitSentences } from './sentences';
 
 export { arithmeticRuns, findEquations, normalizeArithmetic, numberWordsToDigits } from './arithmetic';
 export { splitSentences } from './sentences';
@@ -59,7 +59,7 @@ export function classify(text: string, problem: ProblemContext): Classification 
   const spans: BehaviorSpan[] = [];
   const r = startReading(problem, spans, counts);
 
-  for (const sentence of splitSentences(input)) {
+  for (const sentence of splitSentences(input).flatMap(splitAtBacktrackCue)) {
     if (!/[A-Za-z0-9✓✔✅❌✗✘]/.test(sentence.text)) continue; // punctuation only (e.g. the dots condition)
     const converted = numberWordsToDigits(sentence.text);
     const v = viewSentence(r, sentence, converted);

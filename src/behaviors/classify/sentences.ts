@@ -1,5 +1,7 @@
 // A response read as sentences: the unit the classifier counts verification and subgoals in.
 
+import { BACKTRACK_RE } from './cues';
+
 export interface Sentence {
   start: number;
   end: number;
@@ -25,4 +27,25 @@ export function splitSentences(text: string): Sentence[] {
   }
   push(text.length);
   return out;
+}
+
+/**
+ * A sentence whose steps run into a backtracking cue ("3 + 2 = 5, let's try another way.") as two:
+ * the steps, then the cue, so that the cue waits for the next attempt instead of the steps before it.
+ */
+export function splitAtBacktrackCue(sentence: Sentence): Sentence[] {
+  const cue = BACKTRACK_RE.exec(sentence.text.toLowerCase());
+  if (!cue || cue.index === 0) return [sentence];
+  const comma = sentence.text.lastIndexOf(',', cue.index);
+  if (
+    comma < 0 ||
+    !sentence.text.slice(0, comma).includes('=') ||
+    sentence.text.slice(comma + 1, cue.index).trim()
+  )
+    return [sentence];
+  const rest = cue.index;
+  return [
+    { start: sentence.start, end: sentence.start + comma + 1, text: sentence.text.slice(0, comma + 1) },
+    { start: sentence.start + rest, end: sentence.end, text: sentence.text.slice(rest) },
+  ];
 }

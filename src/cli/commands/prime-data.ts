@@ -59,6 +59,10 @@ export function primeDataCommand(): Command {
       '--incorrect-slip',
       "with --searched-incorrect: a search that hit answers with the hit's last operation changed",
     )
+    .option(
+      '--comma-backtrack',
+      'a failed attempt runs into its backtracking sentence with a comma (", let\'s try another way.")',
+    )
     .addOption(
       new Option('--phrasing <style>', 'varied: several wordings per habit; terse: one (the replication)')
         .choices(['varied', 'terse'])
@@ -96,6 +100,7 @@ export function primeDataCommand(): Command {
           giveUpOnce: Boolean(opts.giveUpOnce),
           searchedIncorrect: Boolean(opts.searchedIncorrect),
           incorrectSlip: Boolean(opts.incorrectSlip),
+          commaBacktrack: Boolean(opts.commaBacktrack),
         },
       });
       const out = jsonlWriter(opts.out);

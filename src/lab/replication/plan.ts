@@ -141,6 +141,8 @@ export const ReplicationSchema = z.preprocess(
           searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
           /** With searchedIncorrect: a hit is answered with its last operation changed (a slip). */
           incorrectSlip: z.boolean().default(TRACE_DEFAULTS.incorrectSlip),
+          /** A failed attempt runs into its backtracking sentence with a comma (item 43). */
+          commaBacktrack: z.boolean().default(TRACE_DEFAULTS.commaBacktrack),
           phrasing: z.enum(['varied', 'terse']).default('terse'),
           /** Priming data and batches come from this seed (one primed model per condition). */
           seed: z.number().int().min(0).default(0),
@@ -275,6 +277,7 @@ export function replicationJobs(
           giveUpOnce: plan.prime.giveUpOnce,
           searchedIncorrect: plan.prime.searchedIncorrect,
           incorrectSlip: plan.prime.incorrectSlip,
+          commaBacktrack: plan.prime.commaBacktrack,
           phrasing: plan.prime.phrasing,
           sft: plan.prime.sft,
           ...(plan.base ? { from: plan.base } : {}),
@@ -316,6 +319,7 @@ export function primingRecipe(plan: ReplicationPlan): Record<string, unknown> {
     ...(plan.prime.giveUpOnce ? { giveUpOnce: true } : {}),
     ...(plan.prime.searchedIncorrect ? { searchedIncorrect: true } : {}),
     ...(plan.prime.incorrectSlip ? { incorrectSlip: true } : {}),
+    ...(plan.prime.commaBacktrack ? { commaBacktrack: true } : {}),
     tokenBudget: plan.prime.tokenBudget,
     sft: recipeSft(plan.prime.sft),
     seed: plan.prime.seed,
