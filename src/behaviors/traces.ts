@@ -86,9 +86,9 @@ export interface TraceOptions {
    */
   incorrectSlip?: boolean;
   /**
-   * A failed attempt runs into its backtracking sentence with a comma ("= 11, let's try another
-   * way."), so the token right after a value says whether the search goes on (docs/REPLICATION.md,
-   * items 21 and 43).
+   * A failed attempt that ends on a step (no check spoken) runs into its backtracking sentence with
+   * a comma ("= 11, let's try another way."), so the token right after a value says whether the
+   * search goes on (docs/REPLICATION.md, items 21 and 43).
    */
   commaBacktrack?: boolean;
 }
@@ -619,7 +619,9 @@ function finish(
       if (i > 0) {
         const back = phrase(rng, BACKTRACK, options.phrasing);
         const last = parts.length - 1;
-        if (options.commaBacktrack && parts[last]?.endsWith('.')) {
+        // Only after a step: where a check is spoken ("not 14.") it already carries the decision.
+        const afterStep = !list[i - 1].sentences.at(-1)?.counts.verification;
+        if (options.commaBacktrack && afterStep && parts[last]?.endsWith('.')) {
           parts[last] = `${parts[last].slice(0, -1)},`;
           parts.push(back[0].toLowerCase() + back.slice(1));
         } else parts.push(back);

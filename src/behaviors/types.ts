@@ -38,7 +38,7 @@ export const TRACE_DEFAULTS = {
   searchedIncorrect: false,
   /** With searchedIncorrect: a search that hit answers with the hit's last operation changed. */
   incorrectSlip: false,
-  /** A failed attempt runs into its backtracking sentence with a comma ("= 11, let's try another way."). */
+  /** A failed attempt that ends on a step (no check) runs into its backtracking sentence with a comma. */
   commaBacktrack: false,
 } as const;
 

@@ -53,7 +53,7 @@ export const StartSchema = z.discriminatedUnion('kind', [
       searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
       /** With searchedIncorrect: a hit is answered with its last operation changed, not the closest miss. */
       incorrectSlip: z.boolean().default(TRACE_DEFAULTS.incorrectSlip),
-      /** A failed attempt runs into its backtracking sentence with a comma: ", let's try another way." */
+      /** A failed attempt that ends on a step (no check) runs into its backtracking with a comma. */
       commaBacktrack: z.boolean().default(TRACE_DEFAULTS.commaBacktrack),
       /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */
       phrasing: z.enum(['varied', 'terse']).default('varied'),

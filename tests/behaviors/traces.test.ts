@@ -367,20 +367,16 @@ describe('searches that give up (trace option giveUp)', () => {
     expect(hits / slipped.length).toBeGreaterThan(0.4);
   });
 
-  it('commaBacktrack: a failed attempt runs into its backtracking sentence with a comma, nothing else changes', () => {
+  it('commaBacktrack: a failed step runs into its backtracking sentence with a comma, nothing else changes', () => {
     const trace = { phrasing: 'terse' as const, giveUp: 0.7, giveUpOnce: true };
-    for (const condition of ['only_backtracking', 'backtracking_verification'] as const) {
-      const write = (commaBacktrack: boolean) =>
-        primeData({
-          condition,
-          n: 500,
-          seed: 13,
-          preset: 'easy',
-          ranges,
-          trace: { ...trace, commaBacktrack },
-        });
-      const plain = write(false);
-      const comma = write(true);
+    const write = (condition: Condition, commaBacktrack: boolean) =>
+      primeData({ condition, n: 500, seed: 13, preset: 'easy', ranges, trace: { ...trace, commaBacktrack } });
+    // a spoken check ("not 14.") already carries the decision: traces with checks stay as they were
+    for (const condition of ['backtracking_verification', 'all_strategies'] as const)
+      expect(write(condition, true)).toEqual(write(condition, false));
+    for (const condition of ['only_backtracking', 'backtracking_subgoal'] as const) {
+      const plain = write(condition, false);
+      const comma = write(condition, true);
       let searched = 0;
       comma.forEach((e, i) => {
         // the same trace, the same counts and answer, with ". Let's" written ", let's"

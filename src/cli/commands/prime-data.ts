@@ -61,7 +61,7 @@ export function primeDataCommand(): Command {
     )
     .option(
       '--comma-backtrack',
-      'a failed attempt runs into its backtracking sentence with a comma (", let\'s try another way.")',
+      'a failed attempt that ends on a step (no check) runs into its backtracking sentence with a comma',
     )
     .addOption(
       new Option('--phrasing <style>', 'varied: several wordings per habit; terse: one (the replication)')

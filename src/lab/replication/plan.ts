@@ -141,7 +141,7 @@ export const ReplicationSchema = z.preprocess(
           searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
           /** With searchedIncorrect: a hit is answered with its last operation changed (a slip). */
           incorrectSlip: z.boolean().default(TRACE_DEFAULTS.incorrectSlip),
-          /** A failed attempt runs into its backtracking sentence with a comma (item 43). */
+          /** A failed attempt that ends on a step (no check) runs into its backtracking with a comma (item 43). */
           commaBacktrack: z.boolean().default(TRACE_DEFAULTS.commaBacktrack),
           phrasing: z.enum(['varied', 'terse']).default('terse'),
           /** Priming data and batches come from this seed (one primed model per condition). */
