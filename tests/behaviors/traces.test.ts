@@ -371,9 +371,17 @@ describe('searches that give up (trace option giveUp)', () => {
     const trace = { phrasing: 'terse' as const, giveUp: 0.7, giveUpOnce: true };
     const write = (condition: Condition, commaBacktrack: boolean) =>
       primeData({ condition, n: 500, seed: 13, preset: 'easy', ranges, trace: { ...trace, commaBacktrack } });
-    // a spoken check ("not 14.") already carries the decision: traces with checks stay as they were
-    for (const condition of ['backtracking_verification', 'all_strategies'] as const)
-      expect(write(condition, true)).toEqual(write(condition, false));
+    // a spoken check ("not 14.") already carries the decision: traces with checks stay as they were,
+    // and so do those without backtracking (every shipped condition but only_backtracking)
+    for (const condition of [
+      'all_strategies',
+      'backtracking_verification',
+      'incorrect',
+      'empty_cot',
+      'dots',
+      'negative_control',
+    ] as const)
+      expect(write(condition, true), condition).toEqual(write(condition, false));
     for (const condition of ['only_backtracking', 'backtracking_subgoal'] as const) {
       const plain = write(condition, false);
       const comma = write(condition, true);
