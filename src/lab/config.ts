@@ -179,6 +179,21 @@ export type ExperimentConfig = z.infer<typeof ExperimentSchema>;
 export type ExperimentInput = z.input<typeof ExperimentSchema>;
 export type SftSettings = z.infer<typeof SftSchema>;
 export type RlSettings = z.infer<typeof RlSchema>;
+export type PrimeStart = Extract<ExperimentConfig['start'], { kind: 'prime' }>;
+
+/** The trace options a priming start sets (every one but the prompt format, which its host picks). */
+export function primeTraceOptions(start: PrimeStart) {
+  return {
+    tokenBudget: start.tokenBudget,
+    maxFailedAttempts: start.maxFailedAttempts,
+    giveUp: start.giveUp,
+    giveUpOnce: start.giveUpOnce,
+    searchedIncorrect: start.searchedIncorrect,
+    incorrectSlip: start.incorrectSlip,
+    commaBacktrack: start.commaBacktrack,
+    phrasing: start.phrasing,
+  };
+}
 
 /** Validate and fill defaults; throws an Error whose message lists every problem by path. */
 export function parseConfig(input: unknown): ExperimentConfig {

@@ -33,7 +33,7 @@ import { collectRollouts, computeAdvantages, ppoUpdate, type PpoConfig } from '.
 import { runSft } from '../rl/sft';
 import { createRolloutEngine, type RolloutEngine } from '../rl/rollout-engine';
 import type { OrtRuntime } from '../model/onnx-sampler';
-import { parseConfig, testProblems, type ExperimentConfig } from './config';
+import { parseConfig, primeTraceOptions, testProblems, type ExperimentConfig } from './config';
 import { checkStateStep, readRunnerState, restoreTraining, writeResumeFiles } from './resume-state';
 import { sampleView, stepMetrics, summaryOf } from './step-metrics';
 import type { EvalMetrics, LabEvent, RunSummary, Stage } from './events';
@@ -485,17 +485,7 @@ export class ExperimentRunner {
       seed: c.seed,
       preset: c.preset,
       ranges: c.ranges,
-      trace: {
-        tokenBudget: start.tokenBudget,
-        maxFailedAttempts: start.maxFailedAttempts,
-        giveUp: start.giveUp,
-        giveUpOnce: start.giveUpOnce,
-        searchedIncorrect: start.searchedIncorrect,
-        incorrectSlip: start.incorrectSlip,
-        commaBacktrack: start.commaBacktrack,
-        phrasing: start.phrasing,
-        promptFormat: c.promptFormat,
-      },
+      trace: { ...primeTraceOptions(start), promptFormat: c.promptFormat },
     });
     await runSft(policy, tokenizer, examples, start.sft, this.rng('sft'), {
       onProgress: (progress) => this.emit({ type: 'prime', progress }),

@@ -9,6 +9,7 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { primeData } from '../../src/behaviors';
 import { computeScore, solve } from '../../src/countdown';
+import { MINIATURE } from '../../src/lab/config';
 import { cli, ROOT } from './helpers';
 
 // TinyZero's base template, written out here from paper-facts.md rather than imported from the lab.
@@ -222,7 +223,7 @@ describe('export-verl', () => {
       n: 1000,
       seed: 0,
       preset: 'easy',
-      ranges: { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 },
+      ranges: MINIATURE.ranges,
       trace: { promptFormat: 'tinyzero' },
     });
     type Sft = { query: string; completion: string };

@@ -43,9 +43,8 @@ export function splitAtBacktrackCue(sentence: Sentence): Sentence[] {
     sentence.text.slice(comma + 1, cue.index).trim()
   )
     return [sentence];
-  const rest = cue.index;
   return [
     { start: sentence.start, end: sentence.start + comma + 1, text: sentence.text.slice(0, comma + 1) },
-    { start: sentence.start + rest, end: sentence.end, text: sentence.text.slice(rest) },
+    { start: sentence.start + cue.index, end: sentence.end, text: sentence.text.slice(cue.index) },
   ];
 }
