@@ -86,6 +86,12 @@ export interface TraceOptions {
    */
   incorrectSlip?: boolean;
   /**
+   * With searchedIncorrect: a search that would hit ends instead on a missed attempt claimed to
+   * work ("24 - 2 = 22. That works!") and answers with it, so the search, its stops and its honest
+   * checks are all_strategies' and only the last check lies (docs/REPLICATION.md, item 44).
+   */
+  incorrectClaim?: boolean;
+  /**
    * A failed attempt that ends on a step (no check spoken) runs into its backtracking sentence with
    * a comma ("= 11, let's try another way."), so the token right after a value says whether the
    * search goes on (docs/REPLICATION.md, items 21 and 43).
@@ -254,6 +260,8 @@ interface Attempt {
   /** The full expression this attempt computed (all numbers), if it computed one. */
   full: Expr | null;
   success: boolean;
+  /** A miss written as a hit (incorrectClaim): it answers the trace, so it is never dropped. */
+  claimed?: boolean;
 }
 
 /** Pick a phrasing: a random one, or always the first when the wording is terse. */
@@ -263,6 +271,9 @@ function phrase<T>(rng: Rng, list: readonly T[], phrasing: TraceOptions['phrasin
 }
 
 class Writer {
+  /** While true a miss is written as a hit (incorrectClaim). */
+  private claiming = false;
+
   constructor(
     readonly rng: Rng,
     readonly problem: Problem,
@@ -287,6 +298,7 @@ class Writer {
 
   /** Close the last sentence with a failed verification ("..., not 16.") or a full stop. */
   endFailure(sentences: Sentence[], result: number, goal: number): void {
+    if (this.claiming) return this.endSuccess(sentences);
     const last = sentences[sentences.length - 1];
     if (!this.style.verify) {
       last.text += '.';
@@ -325,6 +337,19 @@ class Writer {
     if (success) this.endSuccess(sentences);
     else this.endFailure(sentences, val(e), this.problem.target);
     return { sentences, full: e, success };
+  }
+
+  /**
+   * A missed attempt over all the numbers that says it works (incorrectClaim), in the hit's kind
+   * where it can be (a backward hit needs a solution, so its claim is plain); null if none is found.
+   */
+  claim(hit: Attempt): Attempt | null {
+    const e = this.failingChain(this.problem.numbers, this.problem.target);
+    if (!e) return null;
+    this.claiming = true;
+    const a = (hit.sentences[0].counts.subgoal_setting && this.subgoalOf(e)) || this.plainOf(e);
+    this.claiming = false;
+    return { ...a, claimed: true };
   }
 
   linear(solution: Expr): Attempt {
@@ -573,7 +598,10 @@ export function writeTrace(
         final = w.attempt(kind, solution);
       }
       // Conditions without a plain attempt fall back to one when the solution allows no other.
-      attempts.push(final ?? (w.plain(solution) as Attempt));
+      final ??= w.plain(solution) as Attempt;
+      // incorrectClaim: where the search would hit, a miss claims to (kept if no miss can be made).
+      if (searched && options.incorrectClaim) final = w.claim(final) ?? final;
+      attempts.push(final);
     }
   } else {
     for (let i = rng.int(2, options.maxFailedAttempts + 1); i > 0; i--) {
@@ -592,7 +620,12 @@ export function writeTrace(
   };
   // incorrectSlip: the answers a hit can be slipped into (none: the closest miss answers).
   const hit = attempts.find((a) => a.success)?.full;
-  const slipped = searched && options.incorrectSlip && hit ? slips(hit, problem.target) : [];
+  const claimed = attempts.find((a) => a.claimed)?.full;
+  const slipped = claimed
+    ? [claimed]
+    : searched && options.incorrectSlip && hit
+      ? slips(hit, problem.target)
+      : [];
   if (searched && slipped.length === 0 && !attempts.some((a) => !a.success && a.full))
     attempts.unshift(missed()); // before the hit
   if (!style.correct && !attempts.some((a) => a.full !== null)) attempts.push(missed());
@@ -641,7 +674,9 @@ function finish(
     // (A wrong answer needs one attempt over all the numbers kept.)
     const dropAt = kept.findIndex(
       (a, i) =>
-        !a.success && kept.some((b, j) => j !== i && (wrong ? !b.success && b.full : b.success || b.full)),
+        !a.success &&
+        !a.claimed &&
+        kept.some((b, j) => j !== i && (wrong ? !b.success && b.full : b.success || b.full)),
     );
     if (dropAt < 0) break;
     kept = kept.filter((_, i) => i !== dropAt);

@@ -53,6 +53,8 @@ export const StartSchema = z.discriminatedUnion('kind', [
       searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
       /** With searchedIncorrect: a hit is answered with its last operation changed, not the closest miss. */
       incorrectSlip: z.boolean().default(TRACE_DEFAULTS.incorrectSlip),
+      /** With searchedIncorrect: where the search would hit, a miss claims to work and answers. */
+      incorrectClaim: z.boolean().default(TRACE_DEFAULTS.incorrectClaim),
       /** A failed attempt that ends on a step (no check) runs into its backtracking with a comma. */
       commaBacktrack: z.boolean().default(TRACE_DEFAULTS.commaBacktrack),
       /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */
@@ -190,6 +192,7 @@ export function primeTraceOptions(start: PrimeStart) {
     giveUpOnce: start.giveUpOnce,
     searchedIncorrect: start.searchedIncorrect,
     incorrectSlip: start.incorrectSlip,
+    incorrectClaim: start.incorrectClaim,
     commaBacktrack: start.commaBacktrack,
     phrasing: start.phrasing,
   };

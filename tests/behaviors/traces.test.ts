@@ -367,6 +367,37 @@ describe('searches that give up (trace option giveUp)', () => {
     expect(hits / slipped.length).toBeGreaterThan(0.4);
   });
 
+  it('incorrectClaim: a search ends on a miss that says it works, and answers with it', () => {
+    const trace = { phrasing: 'terse' as const, giveUp: 0.6, giveUpOnce: true, searchedIncorrect: true };
+    const write = (condition: 'incorrect' | 'all_strategies', extra: object) =>
+      primeData({ condition, n: 1000, seed: 14, preset: 'easy', ranges, trace: { ...trace, ...extra } });
+    const claimed = write('incorrect', { incorrectClaim: true });
+    const right = write('all_strategies', {});
+    const share = (xs: PrimingExample[], f: (e: PrimingExample) => boolean) =>
+      xs.filter(f).length / xs.length;
+    const stops = (e: PrimingExample) => e.completion.includes('That works!');
+    for (const e of claimed) {
+      expect(e.correct, e.completion).toBe(false);
+      const [think, answer] = e.completion.split('</think>');
+      const expr = answer.match(/<answer>(.*)<\/answer>/)![1].trim();
+      expect(evalArith(expr)).not.toBe(e.target);
+      const values = [...think.matchAll(/= (\d+)/g)].map((m) => Number(m[1]));
+      if (!stops(e)) continue;
+      // only the last attempt claims to work
+      expect(think.trim().endsWith('That works!'), think).toBe(true);
+      expect(think.split('That works!')).toHaveLength(2);
+      // the claim's last value is the answer's
+      expect(evalArith(expr), `${think} -> ${expr}`).toBe(values.at(-1));
+    }
+    // the same stops as all_strategies' search, its habits all there
+    expect(Math.abs(share(claimed, stops) - share(right, stops))).toBeLessThan(0.05);
+    for (const b of BEHAVIORS)
+      expect(
+        Math.abs(share(claimed, (e) => e.behaviors[b] > 0) - share(right, (e) => e.behaviors[b] > 0)),
+        b,
+      ).toBeLessThan(b === 'backward_chaining' ? 0.25 : 0.05);
+  });
+
   it('commaBacktrack: a failed step runs into its backtracking sentence with a comma, nothing else changes', () => {
     const trace = { phrasing: 'terse' as const, giveUp: 0.7, giveUpOnce: true };
     const write = (condition: Condition, commaBacktrack: boolean) =>

@@ -60,6 +60,10 @@ export function primeDataCommand(): Command {
       "with --searched-incorrect: a search that hit answers with the hit's last operation changed",
     )
     .option(
+      '--incorrect-claim',
+      'with --searched-incorrect: where the search would hit, a missed attempt claims to work and answers',
+    )
+    .option(
       '--comma-backtrack',
       'a failed attempt that ends on a step (no check) runs into its backtracking sentence with a comma',
     )
@@ -100,6 +104,7 @@ export function primeDataCommand(): Command {
           giveUpOnce: Boolean(opts.giveUpOnce),
           searchedIncorrect: Boolean(opts.searchedIncorrect),
           incorrectSlip: Boolean(opts.incorrectSlip),
+          incorrectClaim: Boolean(opts.incorrectClaim),
           commaBacktrack: Boolean(opts.commaBacktrack),
         },
       });

@@ -141,6 +141,8 @@ export const ReplicationSchema = z.preprocess(
           searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
           /** With searchedIncorrect: a hit is answered with its last operation changed (a slip). */
           incorrectSlip: z.boolean().default(TRACE_DEFAULTS.incorrectSlip),
+          /** With searchedIncorrect: where the search would hit, a miss claims to work and answers (item 44). */
+          incorrectClaim: z.boolean().default(TRACE_DEFAULTS.incorrectClaim),
           /** A failed attempt that ends on a step (no check) runs into its backtracking with a comma (item 43). */
           commaBacktrack: z.boolean().default(TRACE_DEFAULTS.commaBacktrack),
           phrasing: z.enum(['varied', 'terse']).default('terse'),
@@ -277,6 +279,7 @@ export function replicationJobs(
           giveUpOnce: plan.prime.giveUpOnce,
           searchedIncorrect: plan.prime.searchedIncorrect,
           incorrectSlip: plan.prime.incorrectSlip,
+          incorrectClaim: plan.prime.incorrectClaim,
           commaBacktrack: plan.prime.commaBacktrack,
           phrasing: plan.prime.phrasing,
           sft: plan.prime.sft,
@@ -319,6 +322,7 @@ export function primingRecipe(plan: ReplicationPlan): Record<string, unknown> {
     ...(plan.prime.giveUpOnce ? { giveUpOnce: true } : {}),
     ...(plan.prime.searchedIncorrect ? { searchedIncorrect: true } : {}),
     ...(plan.prime.incorrectSlip ? { incorrectSlip: true } : {}),
+    ...(plan.prime.incorrectClaim ? { incorrectClaim: true } : {}),
     ...(plan.prime.commaBacktrack ? { commaBacktrack: true } : {}),
     tokenBudget: plan.prime.tokenBudget,
     sft: recipeSft(plan.prime.sft),
