@@ -42,7 +42,6 @@ export function shippedPrimings(plan: ReplicationPlan, modelsDir: string): Shipp
       `priming every condition: no readable manifest.json in ${modelsDir} (${(err as Error).message})`,
     );
   }
-  const wanted = primingRecipe(plan);
   const world = manifest.problems ?? {};
   const sameWorld = isDeepStrictEqual(
     { preset: world.preset, ranges: world.ranges ?? null, size: world.size },
@@ -51,6 +50,7 @@ export function shippedPrimings(plan: ReplicationPlan, modelsDir: string): Shipp
   const primed: ShippedPrimings['primed'] = {};
   const again: Condition[] = [];
   for (const condition of plan.conditions) {
+    const wanted = primingRecipe(plan, condition);
     const t = manifest.models?.find((m) => m?.name === condition)?.training;
     // The manifest's recipe read the way primingRecipe writes it (its SFT settings filled in).
     const recipe =

@@ -43,6 +43,17 @@ describe('the starting models of a replication', () => {
     expect(jobs.map((j) => j.kind)).toEqual(['rl', 'rl']); // nothing to prime
   });
 
+  it("an option of incorrect's traces primes incorrect again, and only incorrect", () => {
+    const claim = parseReplication({
+      base: join(SHIPPED_MODELS, 'base'),
+      conditions: ['all_strategies', 'incorrect', 'empty_cot'],
+      prime: { searchedIncorrect: true, incorrectSlip: true },
+    });
+    const r = shippedPrimings(claim, SHIPPED_MODELS);
+    expect(Object.keys(r.primed).sort()).toEqual(['all_strategies', 'empty_cot']);
+    expect(r.notes.join(' ')).toMatch(/priming incorrect again/);
+  });
+
   it('primes every condition again when the manifest is not a manifest, instead of crashing', () => {
     for (const [name, text] of [
       ['null', 'null'],

@@ -89,7 +89,7 @@ describe('replication plan', () => {
       plan.seeds.map(() => ['rl', undefined, { kind: 'checkpoint', checkpoint: 'shipped:dots' }]),
     );
     // The priming recipe the shipped manifest is compared with: the plan's, with every SFT setting.
-    expect(primingRecipe(plan)).toMatchObject({
+    expect(primingRecipe(plan, 'dots')).toMatchObject({
       examples: 16000,
       problems: 200,
       giveUp: 0.7,
@@ -105,12 +105,24 @@ describe('replication plan', () => {
       const start = parseConfig(j.config).start;
       expect(start.kind === 'prime' && [start.giveUp, start.giveUpOnce]).toEqual([0.25, true]);
     }
-    expect(primingRecipe(giving)).toMatchObject({ giveUp: 0.25, giveUpOnce: true });
+    expect(primingRecipe(giving, 'all_strategies')).toMatchObject({ giveUp: 0.25, giveUpOnce: true });
     // Without them the recipe is the one manifests recorded before the options existed.
     const plain = parseReplication({ prime: { giveUp: 0, giveUpOnce: false } });
-    expect(primingRecipe(plain)).not.toHaveProperty('giveUp');
-    expect(primingRecipe(plain)).not.toHaveProperty('giveUpOnce');
+    expect(primingRecipe(plain, 'all_strategies')).not.toHaveProperty('giveUp');
+    expect(primingRecipe(plain, 'all_strategies')).not.toHaveProperty('giveUpOnce');
     expect(() => parseReplication({ prime: { giveUp: 1 } })).toThrow();
+  });
+
+  it("incorrect's trace options are in incorrect's recipe only: the other shipped models still match", () => {
+    const claim = parseReplication({ prime: { searchedIncorrect: true, incorrectClaim: true } });
+    const plain = parseReplication({});
+    expect(primingRecipe(claim, 'incorrect')).toMatchObject({
+      searchedIncorrect: true,
+      incorrectClaim: true,
+    });
+    expect(primingRecipe(plain, 'incorrect')).not.toHaveProperty('searchedIncorrect');
+    for (const c of ['all_strategies', 'backtracking_verification', 'empty_cot'] as const)
+      expect(primingRecipe(claim, c)).toEqual(primingRecipe(plain, c));
   });
 
   it('eval.samples reaches every run of the plan (the proxy asks for 5)', () => {

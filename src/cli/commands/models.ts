@@ -239,7 +239,7 @@ export function modelsCommand(): Command {
           description: CONDITION_DESCRIPTIONS[job.condition],
           parameters: parametersOf(files),
           onnx: true,
-          training: { base: 'base', ...primingRecipe(plan) },
+          training: { base: 'base', ...primingRecipe(plan, job.condition) },
           beforeRl: before,
         });
       }

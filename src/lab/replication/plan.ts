@@ -309,9 +309,11 @@ export function replicationJobs(
 /**
  * How a plan primes each condition, as the shipped manifest records it (`habits-lab models` writes
  * it; `replicate` compares it): a shipped model with this recipe, from the shipped base model in this
- * plan's world, is the model this plan's priming job would make.
+ * plan's world, is the model this plan's priming job would make. The options of incorrect's traces
+ * are recorded for incorrect only: they leave every other condition's traces as they were.
  */
-export function primingRecipe(plan: ReplicationPlan): Record<string, unknown> {
+export function primingRecipe(plan: ReplicationPlan, condition: Condition): Record<string, unknown> {
+  const incorrect = condition === 'incorrect';
   return {
     examples: plan.prime.examples,
     problems: plan.prime.problems,
@@ -320,9 +322,9 @@ export function primingRecipe(plan: ReplicationPlan): Record<string, unknown> {
     // Recorded only when used, so that the recipes of models primed before it still match.
     ...(plan.prime.giveUp > 0 ? { giveUp: plan.prime.giveUp } : {}),
     ...(plan.prime.giveUpOnce ? { giveUpOnce: true } : {}),
-    ...(plan.prime.searchedIncorrect ? { searchedIncorrect: true } : {}),
-    ...(plan.prime.incorrectSlip ? { incorrectSlip: true } : {}),
-    ...(plan.prime.incorrectClaim ? { incorrectClaim: true } : {}),
+    ...(incorrect && plan.prime.searchedIncorrect ? { searchedIncorrect: true } : {}),
+    ...(incorrect && plan.prime.incorrectSlip ? { incorrectSlip: true } : {}),
+    ...(incorrect && plan.prime.incorrectClaim ? { incorrectClaim: true } : {}),
     ...(plan.prime.commaBacktrack ? { commaBacktrack: true } : {}),
     tokenBudget: plan.prime.tokenBudget,
     sft: recipeSft(plan.prime.sft),
