@@ -101,6 +101,9 @@ export interface TraceOptions {
 
 export const DEFAULT_TRACE_OPTIONS: TraceOptions = { ...TRACE_DEFAULTS, promptFormat: 'compact' };
 
+/** Misses drawn for an incorrectClaim trace's claim; the closest to the target is claimed. */
+const CLAIM_DRAWS = 6;
+
 /** What a condition's traces contain. */
 interface Style {
   verify: boolean;
@@ -340,11 +343,17 @@ class Writer {
   }
 
   /**
-   * A missed attempt over all the numbers that says it works (incorrectClaim), in the hit's kind
+   * A near miss over all the numbers that says it works (incorrectClaim), in the hit's kind
    * where it can be (a backward hit needs a solution, so its claim is plain); null if none is found.
    */
   claim(hit: Attempt): Attempt | null {
-    const e = this.failingChain(this.problem.numbers, this.problem.target);
+    // The closest of a few misses, so whether a trace claims a hit depends on how near its value
+    // is to the target (any miss claimed made stopping independent of the value, item 45).
+    const { numbers, target } = this.problem;
+    const misses = Array.from({ length: CLAIM_DRAWS }, () => this.failingChain(numbers, target));
+    const e = misses
+      .filter((m): m is Expr => m !== null)
+      .sort((a, b) => Math.abs(val(a) - target) - Math.abs(val(b) - target))[0];
     if (!e) return null;
     this.claiming = true;
     const a = (hit.sentences[0].counts.subgoal_setting && this.subgoalOf(e)) || this.plainOf(e);
