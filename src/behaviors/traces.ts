@@ -88,7 +88,7 @@ export interface TraceOptions {
   /**
    * With searchedIncorrect: a search that would hit ends instead on a missed attempt claimed to
    * work ("24 - 2 = 22. That works!") and answers with it, so the search, its stops and its honest
-   * checks are all_strategies' and only the last check lies (docs/REPLICATION.md, item 44).
+   * checks are all_strategies' and only the last check lies (docs/REPLICATION.md, item 45).
    */
   incorrectClaim?: boolean;
   /**
