@@ -86,9 +86,10 @@ export interface TraceOptions {
    */
   incorrectSlip?: boolean;
   /**
-   * With searchedIncorrect: a search that would hit ends instead on a missed attempt claimed to
-   * work ("24 - 2 = 22. That works!") and answers with it, so the search, its stops and its honest
-   * checks are all_strategies' and only the last check lies (docs/REPLICATION.md, item 45).
+   * With searchedIncorrect: a search that would hit ends instead on the nearest of a few misses,
+   * claimed to work ("25 - 3 = 22. That works!" for 23) and answered with, so the search, its stops
+   * and its honest checks are all_strategies' and only the last check lies (docs/REPLICATION.md,
+   * item 45).
    */
   incorrectClaim?: boolean;
   /**
@@ -627,7 +628,8 @@ export function writeTrace(
       );
     return a;
   };
-  // incorrectSlip: the answers a hit can be slipped into (none: the closest miss answers).
+  // The wrong answers to pick from: the claimed miss, or (incorrectSlip) the hit with a slip; with
+  // none, the closest miss answers.
   const hit = attempts.find((a) => a.success)?.full;
   const claimed = attempts.find((a) => a.claimed)?.full;
   const slipped = claimed

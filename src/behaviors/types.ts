@@ -38,7 +38,7 @@ export const TRACE_DEFAULTS = {
   searchedIncorrect: false,
   /** With searchedIncorrect: a search that hit answers with the hit's last operation changed. */
   incorrectSlip: false,
-  /** With searchedIncorrect: where the search would hit, a miss claims to work and answers. */
+  /** With searchedIncorrect: where the search would hit, the nearest miss claims to work and answers. */
   incorrectClaim: false,
   /** A failed attempt that ends on a step (no check) runs into its backtracking sentence with a comma. */
   commaBacktrack: false,

@@ -53,7 +53,7 @@ export const StartSchema = z.discriminatedUnion('kind', [
       searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
       /** With searchedIncorrect: a hit is answered with its last operation changed, not the closest miss. */
       incorrectSlip: z.boolean().default(TRACE_DEFAULTS.incorrectSlip),
-      /** With searchedIncorrect: where the search would hit, a miss claims to work and answers. */
+      /** With searchedIncorrect: where the search would hit, the nearest miss claims to work and answers. */
       incorrectClaim: z.boolean().default(TRACE_DEFAULTS.incorrectClaim),
       /** A failed attempt that ends on a step (no check) runs into its backtracking with a comma. */
       commaBacktrack: z.boolean().default(TRACE_DEFAULTS.commaBacktrack),

@@ -61,7 +61,7 @@ export function primeDataCommand(): Command {
     )
     .option(
       '--incorrect-claim',
-      'with --searched-incorrect: where the search would hit, a missed attempt claims to work and answers',
+      'with --searched-incorrect: where the search would hit, the nearest of a few misses claims to work and answers',
     )
     .option(
       '--comma-backtrack',

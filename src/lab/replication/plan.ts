@@ -141,7 +141,7 @@ export const ReplicationSchema = z.preprocess(
           searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
           /** With searchedIncorrect: a hit is answered with its last operation changed (a slip). */
           incorrectSlip: z.boolean().default(TRACE_DEFAULTS.incorrectSlip),
-          /** With searchedIncorrect: where the search would hit, a miss claims to work and answers (item 45). */
+          /** With searchedIncorrect: where the search would hit, the nearest miss claims to work and answers (item 45). */
           incorrectClaim: z.boolean().default(TRACE_DEFAULTS.incorrectClaim),
           /** A failed attempt that ends on a step (no check) runs into its backtracking with a comma (item 43). */
           commaBacktrack: z.boolean().default(TRACE_DEFAULTS.commaBacktrack),
