@@ -632,21 +632,21 @@ export function writeTrace(
   // none, the closest miss answers.
   const hit = attempts.find((a) => a.success)?.full;
   const claimed = attempts.find((a) => a.claimed)?.full;
-  const slipped = claimed
+  const wrongAnswers = claimed
     ? [claimed]
     : searched && options.incorrectSlip && hit
       ? slips(hit, problem.target)
       : [];
-  if (searched && slipped.length === 0 && !attempts.some((a) => !a.success && a.full))
+  if (searched && wrongAnswers.length === 0 && !attempts.some((a) => !a.success && a.full))
     attempts.unshift(missed()); // before the hit
   if (!style.correct && !attempts.some((a) => a.full !== null)) attempts.push(missed());
-  return finish(attempts, problem, options, rng, !style.correct, slipped);
+  return finish(attempts, problem, options, rng, !style.correct, wrongAnswers);
 }
 
 /**
  * Join attempts with backtracking sentences, fit the token budget, count, and pick the answer: the
- * hit, or with `wrong` one of `slipped` (the hit written with a slip) if given, else (or with no
- * hit) the missed attempt over all the numbers that came closest.
+ * hit, or with `wrong` one of `wrongAnswers` (a claimed miss, or the hit written with a slip) if
+ * given, else (or with no hit) the missed attempt over all the numbers that came closest.
  */
 function finish(
   attempts: Attempt[],
@@ -654,7 +654,7 @@ function finish(
   options: TraceOptions,
   rng: Rng,
   wrong = false,
-  slipped: readonly Expr[] = [],
+  wrongAnswers: readonly Expr[] = [],
 ): Trace {
   const render = (list: Attempt[]): { think: string; counts: BehaviorCounts } => {
     const counts = zeroCounts();
@@ -696,7 +696,7 @@ function finish(
   const success = wrong ? undefined : kept.find((a) => a.success);
   let answerExpr: Expr;
   if (success?.full) answerExpr = success.full;
-  else if (slipped.length > 0) answerExpr = rng.pick(slipped);
+  else if (wrongAnswers.length > 0) answerExpr = rng.pick(wrongAnswers);
   else {
     // A wrong answer: the missed attempt over all the numbers that came closest to the target.
     const fulls = kept.filter((a) => a.full && !a.success).map((a) => a.full as Expr);
