@@ -181,7 +181,7 @@ await ortDecodeSeconds(policy, tokenizer); // warm-up
 const anchorA = await ortDecodeSeconds(policy, tokenizer);
 const onnx64 = await meanSteps(onnx, 16, n);
 const tfjs64 = await meanSteps(tfjs, 16, n);
-const onnx256 = await meanSteps(onnx, 64, quick ? 1 : 2);
+const onnx256 = await meanSteps(onnx, 64, n);
 const sft = await trainRate(policy, TRAIN_BATCH, quick ? 1 : 3); // the plain SFT step of bench/run.ts
 const anchorB = await ortDecodeSeconds(policy, tokenizer);
 const torch = torchPpo(onnx64.responseTokens);
@@ -270,13 +270,13 @@ const section = [
         `| Chromium worker | did not run: ${(browserRun.stderr || '').trim().split('\n').at(-1) ?? ''} | | | | | | | | |`,
       ]),
   '',
-  `- 256 episodes per step cost ${(onnx256.seconds / onnx64.seconds).toFixed(2)}x what 64 cost (${((onnx256.cpuSeconds ?? NaN) / (onnx64.cpuSeconds ?? NaN)).toFixed(2)}x in CPU time; target: at most 2.5x).`,
+  `- 256 episodes per step cost ${(onnx256.seconds / onnx64.seconds).toFixed(2)}x what 64 cost (${((onnx256.cpuSeconds ?? NaN) / (onnx64.cpuSeconds ?? NaN)).toFixed(2)}x in CPU time; target: at most 2.5x). Their responses came out ${onnx256.responseTokens.toFixed(2)} tokens long against ${onnx64.responseTokens.toFixed(2)} (other problems, other draws), so they held ${((4 * onnx256.responseTokens) / onnx64.responseTokens).toFixed(2)}x the response tokens: with the 64-episode batch's lengths the 256-episode step would cost about ${((onnx256.seconds / onnx64.seconds) * (onnx64.responseTokens / onnx256.responseTokens)).toFixed(2)}x.`,
   `- The update's ${f(onnx64.updateTokensPerSecond)} response tokens/s against the plain SFT step (32 x 128 tokens, same model, same run): ${f(sft)} tokens/s (${(onnx64.updateTokensPerSecond / sft).toFixed(2)}x). Counting every token it runs forward and backward (the prompts' too, as the SFT step counts all of its rows), ${f(onnx64.updateAllTokensPerSecond)} tokens/s (${(onnx64.updateAllTokensPerSecond / sft).toFixed(2)}x); at 256 episodes ${f(onnx256.updateTokensPerSecond)} and ${f(onnx256.updateAllTokensPerSecond)} (${(onnx256.updateTokensPerSecond / sft).toFixed(2)}x and ${(onnx256.updateAllTokensPerSecond / sft).toFixed(2)}x). What is left of the gap, by \`npx tsx bench/update-buckets.ts\` (a bucket's forward and backward by its rows and width): each bucket's fixed cost (about 5 ms), and rows of up to 276 tokens, whose attention makes them dearer per token than the SFT step's 128-token rows.`,
   torch === undefined
     ? '- PyTorch PPO update (bench/torch_ppo_step.py): not measured, python3 has no torch on this machine.'
     : `- PyTorch PPO update (bench/torch_ppo_step.py, the same update, one thread): ${f(torch)} response tokens/s; the lab's update is ${(onnx64.updateTokensPerSecond / torch).toFixed(2)}x that.`,
   `- Attention's batched products run on the lab's own wasm SIMD kernel (src/model/kernels/batch-matmul.wat): tfjs-wasm sends any product with a batch axis to a scalar loop and only 2-D ones to XNNPACK. In this run, ${attention.map((x) => `${x.shape}: ${x.tfjs.toFixed(1)} GFLOP/s on tfjs-wasm's kernel, ${x.lab.toFixed(1)} on the lab's`).join('; ')}. Before the kernel (2026-12-03), those products took about half of the update's kernel time.`,
-  `- The rollout column holds sampling with the ONNX engine (rows leave the batch as they finish), the reference log-probs (one teacher-forced run of the same graph) and scoring: ${(onnx64.rolloutSeconds / anchor).toFixed(2)}x the anchor in this run; the update ${(onnx64.updateSeconds / anchor).toFixed(2)}x. 256 episodes cost ${(onnx256.rolloutSeconds / onnx64.rolloutSeconds).toFixed(2)}x in rollouts and ${(onnx256.updateSeconds / onnx64.updateSeconds).toFixed(2)}x in the update: the work of a step is linear in its tokens (decoding copies each row's cache at every token, the update is per token), so batching pays only through better-filled kernels, not a fixed cost spread.`,
+  `- The rollout column holds sampling with the ONNX engine (its cache in buffers filled in place, finished rows leaving the batch once they are a quarter of it), the reference log-probs (one teacher-forced run of the same graph) and scoring: ${(onnx64.rolloutSeconds / anchor).toFixed(2)}x the anchor in this run; the update ${(onnx64.updateSeconds / anchor).toFixed(2)}x. 256 episodes cost ${(onnx256.rolloutSeconds / onnx64.rolloutSeconds).toFixed(2)}x in rollouts and ${(onnx256.updateSeconds / onnx64.updateSeconds).toFixed(2)}x in the update: the update's work is linear in its tokens, so there batching pays only through better-filled kernels, not a fixed cost spread.`,
   ...(() => {
     const wasmRun = browser.find((b) => b.ok && b.label.startsWith('wasm'));
     const wasm = wasmRun?.steps ?? [];

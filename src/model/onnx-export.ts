@@ -40,7 +40,13 @@ export interface OnnxWeights {
 /**
  * The rollout engine's variant of the graph (src/model/onnx-sampler.ts): every weight is a graph
  * input (fed at each run, so one session serves the policy after every update and the reference
- * model), ids and positions are int32, the mask float32, and a value-head output is added.
+ * model), ids and positions are int32, the mask float32, and a value-head output is added. Its
+ * cache is a pair of buffers per layer that the host keeps and fills in place: inputs
+ * past_key_values.{i}.key_t [batch, heads, head_dim, capacity] (keys transposed, as attention reads
+ * them) and .value [batch, heads, capacity, head_dim], attention_mask [batch, capacity + new
+ * tokens] saying which slots hold a key; outputs only the new tokens' new.{i}.key_t [batch, heads,
+ * head_dim, new] and new.{i}.value. (transformers.js's graph concatenates past and new into
+ * present.{i}.*, which copies the whole cache, and transposes its keys, at every token.)
  */
 export interface EngineGraphOptions {
   weightInputs: true;
@@ -194,10 +200,16 @@ export function exportOnnx({ config: c, weights }: OnnxWeights, engine?: EngineG
   g.ints('heads_shape', [0, 0, H, hd]);
   g.ints('merge_shape', [0, 0, D]);
   g.ints('pad_shape', [0, 1, 1, -1]);
+  if (engine) {
+    g.ints('last_axis1', [3]);
+    g.ints('int_max1', [2 ** 31 - 1]);
+  }
 
   // New tokens T and cached tokens P: query i sits at P + i and may see keys 0..P+i.
   const T = g.node('Gather', [g.node('Shape', ['input_ids']), 'index1'], [intAttr('axis', 0)]);
-  const P = g.node('Gather', [g.node('Shape', ['past_key_values.0.key']), 'index2'], [intAttr('axis', 0)]);
+  const buffers = engine !== undefined;
+  // (with buffers, P is the buffers' capacity: every slot is a cached key, masked when empty)
+  const P = g.node('Gather', [g.node('Shape', ['past_key_values.0.value']), 'index2'], [intAttr('axis', 0)]);
   const PT = g.node('Add', [P, T]);
   const queries = g.node('Unsqueeze', [g.node('Range', [P, PT, 'step1']), 'axis1']); // [T, 1]
   const keys = g.node('Unsqueeze', [g.node('Range', ['start0', PT, 'step1']), 'zero1']); // [1, P+T]
@@ -241,16 +253,46 @@ export function exportOnnx({ config: c, weights }: OnnxWeights, engine?: EngineG
     const q = rope(heads(linear(h, `${L}.self_attn.q_proj.weight`, D, D)));
     const kNew = rope(heads(linear(h, `${L}.self_attn.k_proj.weight`, D, D)));
     const vNew = heads(linear(h, `${L}.self_attn.v_proj.weight`, D, D));
-    const k = g.node('Concat', [`past_key_values.${i}.key`, kNew], [intAttr('axis', 2)], `present.${i}.key`);
-    const v = g.node(
-      'Concat',
-      [`past_key_values.${i}.value`, vNew],
-      [intAttr('axis', 2)],
-      `present.${i}.value`,
-    );
-    const kT = g.node('Transpose', [k], [intsAttr('perm', [0, 1, 3, 2])]);
-    const scores = g.node('Add', [g.node('Mul', [g.node('MatMul', [q, kT]), 'attn_scale']), bias]);
-    const attended = g.node('MatMul', [g.node('Softmax', [scores], [intAttr('axis', -1)]), v]);
+    let attended: string;
+    if (buffers) {
+      // Scores against the buffer's keys and the new ones, one softmax over both, then each part
+      // of the weights times its values: nothing the size of the cache is copied.
+      const kNewT = g.node('Transpose', [kNew], [intsAttr('perm', [0, 1, 3, 2])], `new.${i}.key_t`);
+      const vOut = g.node('Identity', [vNew], [], `new.${i}.value`);
+      const both = g.node(
+        'Concat',
+        [g.node('MatMul', [q, `past_key_values.${i}.key_t`]), g.node('MatMul', [q, kNewT])],
+        [intAttr('axis', 3)],
+      );
+      const probs = g.node(
+        'Softmax',
+        [g.node('Add', [g.node('Mul', [both, 'attn_scale']), bias])],
+        [intAttr('axis', -1)],
+      );
+      const split = g.node('Unsqueeze', [P, 'zero1']);
+      const pPast = g.node('Slice', [probs, 'zero1', split, 'last_axis1']);
+      const pNew = g.node('Slice', [probs, split, 'int_max1', 'last_axis1']);
+      attended = g.node('Add', [
+        g.node('MatMul', [pPast, `past_key_values.${i}.value`]),
+        g.node('MatMul', [pNew, vOut]),
+      ]);
+    } else {
+      const k = g.node(
+        'Concat',
+        [`past_key_values.${i}.key`, kNew],
+        [intAttr('axis', 2)],
+        `present.${i}.key`,
+      );
+      const v = g.node(
+        'Concat',
+        [`past_key_values.${i}.value`, vNew],
+        [intAttr('axis', 2)],
+        `present.${i}.value`,
+      );
+      const kT = g.node('Transpose', [k], [intsAttr('perm', [0, 1, 3, 2])]);
+      const scores = g.node('Add', [g.node('Mul', [g.node('MatMul', [q, kT]), 'attn_scale']), bias]);
+      attended = g.node('MatMul', [g.node('Softmax', [scores], [intAttr('axis', -1)]), v]);
+    }
     const merged = g.node('Reshape', [
       g.node('Transpose', [attended], [intsAttr('perm', [0, 2, 1, 3])]),
       'merge_shape',
@@ -286,6 +328,12 @@ export function exportOnnx({ config: c, weights }: OnnxWeights, engine?: EngineG
 
   const dim = (p: string): Onnx.TensorShapeProto.IDimension => ({ dimParam: p });
   const cache = Array.from({ length: c.numLayers }, (_, i) => [`${i}.key`, `${i}.value`]).flat();
+  // The engine's cache buffers as inputs or outputs (EngineGraphOptions): keys transposed.
+  const bufferIo = (prefix: string, length: string) =>
+    Array.from({ length: c.numLayers }, (_, i) => [
+      io(`${prefix}.${i}.key_t`, F32, [dim('batch_size'), { dimValue: H }, { dimValue: hd }, dim(length)]),
+      io(`${prefix}.${i}.value`, F32, [dim('batch_size'), { dimValue: H }, dim(length), { dimValue: hd }]),
+    ]).flat();
   const ids = engine ? I32 : I64;
   const model: Onnx.IModelProto = {
     irVersion: 8,
@@ -300,27 +348,31 @@ export function exportOnnx({ config: c, weights }: OnnxWeights, engine?: EngineG
         io('input_ids', ids, [dim('batch_size'), dim('sequence_length')]),
         io('attention_mask', engine ? F32 : I64, [dim('batch_size'), dim('total_sequence_length')]),
         io('position_ids', ids, [dim('batch_size'), dim('sequence_length')]),
-        ...cache.map((name) =>
-          io(`past_key_values.${name}`, F32, [
-            dim('batch_size'),
-            { dimValue: H },
-            dim('past_sequence_length'),
-            { dimValue: hd },
-          ]),
-        ),
+        ...(buffers
+          ? bufferIo('past_key_values', 'capacity')
+          : cache.map((name) =>
+              io(`past_key_values.${name}`, F32, [
+                dim('batch_size'),
+                { dimValue: H },
+                dim('past_sequence_length'),
+                { dimValue: hd },
+              ]),
+            )),
         ...weightInputs,
       ],
       output: [
         io('logits', F32, [dim('batch_size'), dim('sequence_length'), { dimValue: V }]),
         ...(engine?.values ? [io('values', F32, [dim('batch_size'), dim('sequence_length')])] : []),
-        ...cache.map((name) =>
-          io(`present.${name}`, F32, [
-            dim('batch_size'),
-            { dimValue: H },
-            dim('total_sequence_length'),
-            { dimValue: hd },
-          ]),
-        ),
+        ...(buffers
+          ? bufferIo('new', 'sequence_length')
+          : cache.map((name) =>
+              io(`present.${name}`, F32, [
+                dim('batch_size'),
+                { dimValue: H },
+                dim('total_sequence_length'),
+                { dimValue: hd },
+              ]),
+            )),
       ],
     },
   };

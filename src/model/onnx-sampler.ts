@@ -7,8 +7,10 @@
 //
 // Decoding follows sampling.ts step for step (left-padded prompts, positions that count real
 // tokens, tokens drawn on the host with drawToken and the seeded Rng, in row order), so on equal
-// logits it draws the same tokens; unlike it, rows that finish leave the batch (their cache rows are
-// dropped), so the late steps of a batch of mostly short answers cost only the long ones.
+// logits it draws the same tokens; unlike it, rows that finish leave the batch (once they are a
+// quarter of it), so the late steps of a batch of mostly short answers cost only the long ones. The
+// cache lives in buffers filled in place (CacheBuffers): the graph reads them and returns only the
+// new keys and values, so no step copies the whole cache (docs/TRAINING.md, decision log).
 
 import type { Rng } from '../util/rng';
 import { engineWeightInputs, exportOnnx } from './onnx-export';
@@ -107,66 +109,75 @@ export class OnnxSampler {
     };
     if (wantValues) result.values = prompts.map(() => []);
 
-    // The live rows (indices into the batch) and their state, in the order the cache holds them.
-    let live = Array.from({ length: B }, (_, b) => b);
-    // The key mask [n, total] of the live rows, grown by one column per step.
-    let keyMask = Float32Array.from(mask.flat());
-    let total = width;
+    // The cache: per layer, keys [n, H, hd, C] (transposed) and values [n, H, C, hd] in buffers
+    // filled in place, C slots a row, grown by CAPACITY_STEP when full; `valid` [n, C] marks the
+    // slots that hold a key. `slots` holds each cache row's batch row (-1: finished, riding along).
+    let C = Math.ceil((width + 1) / CAPACITY_STEP) * CAPACITY_STEP;
+    let cache = new CacheBuffers(c.numLayers, B, H, hd, C);
+    let valid = new Float32Array(B * C);
+    let slots = Array.from({ length: B }, (_, b) => b);
+    let dead = 0;
+    let total = 0; // slots in use
     const nextPos = positions.map((row) => row[row.length - 1] + 1);
-    let past: Record<string, OrtTensor> = {};
-    for (let i = 0; i < c.numLayers; i++)
-      for (const kv of ['key', 'value'])
-        past[`past_key_values.${i}.${kv}`] = this.ort.tensor('float32', new Float32Array(0), [B, H, 0, hd]);
     let feedIds = Int32Array.from(ids.flat());
     let feedPos = Int32Array.from(positions.flat());
+    let newMask = Float32Array.from(mask.flat()); // [n, T] for the tokens fed
     let T = width;
 
     for (let t = 0; t < options.maxNewTokens; t++) {
-      const n = live.length;
+      const n = slots.length;
+      const attention = new Float32Array(n * (C + T));
+      for (let j = 0; j < n; j++) {
+        attention.set(valid.subarray(j * C, (j + 1) * C), j * (C + T));
+        attention.set(newMask.subarray(j * T, (j + 1) * T), j * (C + T) + C);
+      }
       const out = await this.session.run({
         ...weights,
-        ...past,
+        ...cache.feeds(this.ort, n),
         input_ids: this.ort.tensor('int32', feedIds, [n, T]),
         position_ids: this.ort.tensor('int32', feedPos, [n, T]),
-        attention_mask: this.ort.tensor('float32', keyMask, [n, total]),
+        attention_mask: this.ort.tensor('float32', attention, [n, C + T]),
       });
+      cache.write(out, n, T, total);
+      for (let j = 0; j < n; j++) valid.set(newMask.subarray(j * T, (j + 1) * T), j * C + total);
+      total += T;
       const logits = out.logits.data as Float32Array;
       const values = wantValues ? (out.values.data as Float32Array) : null;
-      const nextIds: number[] = [];
-      const keep: number[] = []; // positions in `live` of rows that go on
       for (let j = 0; j < n; j++) {
-        const b = live[j];
+        const b = slots[j];
+        if (b < 0) continue;
         const { token, logprob } = drawToken(logits, (j * T + T - 1) * V, V, rng, temperature, 0, greedy);
         result.tokens[b].push(token);
         result.logprobs[b].push(logprob);
         if (values && result.values) result.values[b].push(values[j * T + T - 1]);
-        if (token === options.eosId) result.finished[b] = true;
-        else {
-          keep.push(j);
-          nextIds.push(token);
+        if (token === options.eosId) {
+          result.finished[b] = true;
+          slots[j] = -1;
+          dead++;
         }
       }
-      if (keep.length === 0 || t === options.maxNewTokens - 1) break;
-      // The next step's cache: the present keys and values of the rows that go on.
-      past = {};
-      for (let i = 0; i < c.numLayers; i++)
-        for (const kv of ['key', 'value']) {
-          const present = out[`present.${i}.${kv}`];
-          past[`past_key_values.${i}.${kv}`] =
-            keep.length === n
-              ? present
-              : this.ort.tensor('float32', rows(present, keep), [keep.length, H, total, hd]);
-        }
-      live = keep.map((j) => live[j]);
-      const grown = new Float32Array(keep.length * (total + 1));
-      keep.forEach((j, k) => {
-        grown.set(keyMask.subarray(j * total, (j + 1) * total), k * (total + 1));
-        grown[k * (total + 1) + total] = 1;
-      });
-      keyMask = grown;
-      total += 1;
-      feedIds = Int32Array.from(nextIds);
-      feedPos = Int32Array.from(live.map((b) => nextPos[b]++));
+      if (dead === n || t === options.maxNewTokens - 1) break;
+      // Finished rows leave once they are a quarter of the rows (each leaving moves the cache).
+      if (dead * 4 >= n) {
+        const keep = slots.flatMap((b, j) => (b < 0 ? [] : [j]));
+        cache.keepRows(keep);
+        keep.forEach((j, k) => valid.copyWithin(k * C, j * C, (j + 1) * C));
+        slots = keep.map((j) => slots[j]);
+        dead = 0;
+      }
+      if (total === C) {
+        const grown = C + CAPACITY_STEP;
+        cache = cache.withCapacity(grown, slots.length, total);
+        const v = new Float32Array(slots.length * grown);
+        for (let j = 0; j < slots.length; j++) v.set(valid.subarray(j * C, j * C + total), j * grown);
+        valid = v;
+        C = grown;
+      }
+      feedIds = Int32Array.from(slots, (b) =>
+        b < 0 ? options.padId : result.tokens[b][result.tokens[b].length - 1],
+      );
+      feedPos = Int32Array.from(slots, (b) => (b < 0 ? 0 : nextPos[b]++));
+      newMask = Float32Array.from(slots, (b) => (b < 0 ? 0 : 1));
       T = 1;
     }
     return result;
@@ -207,21 +218,15 @@ export class OnnxSampler {
           mask[b * W + j] = 1;
         });
       });
-      const past: Record<string, OrtTensor> = {};
-      for (let i = 0; i < c.numLayers; i++)
-        for (const kv of ['key', 'value'])
-          past[`past_key_values.${i}.${kv}`] = this.ort.tensor('float32', new Float32Array(0), [
-            B,
-            c.numHeads,
-            0,
-            hd,
-          ]);
+      // An empty cache: one slot, masked.
+      const attention = new Float32Array(B * (W + 1));
+      for (let b = 0; b < B; b++) attention.set(mask.subarray(b * W, (b + 1) * W), b * (W + 1) + 1);
       const res = await this.session.run({
         ...weights,
-        ...past,
+        ...new CacheBuffers(c.numLayers, B, c.numHeads, hd, 1).feeds(this.ort, B),
         input_ids: this.ort.tensor('int32', ids, [B, W]),
         position_ids: this.ort.tensor('int32', pos, [B, W]),
-        attention_mask: this.ort.tensor('float32', mask, [B, W]),
+        attention_mask: this.ort.tensor('float32', attention, [B, W + 1]),
       });
       const logits = res.logits.data as Float32Array;
       chunk.forEach((r, b) => {
@@ -246,6 +251,89 @@ export class OnnxSampler {
   }
 }
 
+/** Slots added to the cache buffers each time they fill up. */
+const CAPACITY_STEP = 32;
+
+/**
+ * The sampler's key/value cache: per layer, keys [rows, H, hd, C] and values [rows, H, C, hd] in
+ * buffers fed to the graph as they are and filled in place with each step's new keys and values.
+ */
+class CacheBuffers {
+  readonly keys: Float32Array[];
+  readonly values: Float32Array[];
+  constructor(
+    readonly layers: number,
+    rows: number,
+    readonly H: number,
+    readonly hd: number,
+    readonly C: number,
+  ) {
+    this.keys = Array.from({ length: layers }, () => new Float32Array(rows * H * hd * C));
+    this.values = Array.from({ length: layers }, () => new Float32Array(rows * H * C * hd));
+  }
+
+  /** The first n rows as the graph's past_key_values inputs. */
+  feeds(ort: OrtRuntime, n: number): Record<string, OrtTensor> {
+    const size = this.H * this.hd * this.C;
+    const feeds: Record<string, OrtTensor> = {};
+    for (let i = 0; i < this.layers; i++) {
+      feeds[`past_key_values.${i}.key_t`] = ort.tensor('float32', this.keys[i].subarray(0, n * size), [
+        n,
+        this.H,
+        this.hd,
+        this.C,
+      ]);
+      feeds[`past_key_values.${i}.value`] = ort.tensor('float32', this.values[i].subarray(0, n * size), [
+        n,
+        this.H,
+        this.C,
+        this.hd,
+      ]);
+    }
+    return feeds;
+  }
+
+  /** Store the T new keys and values of n rows (the graph's new.{i}.* outputs) at slots at.. */
+  write(out: Record<string, OrtTensor>, n: number, T: number, at: number): void {
+    const { H, hd, C } = this;
+    for (let i = 0; i < this.layers; i++) {
+      const k = out[`new.${i}.key_t`].data as Float32Array; // [n, H, hd, T]
+      const v = out[`new.${i}.value`].data as Float32Array; // [n, H, T, hd]
+      const keys = this.keys[i];
+      for (let rh = 0; rh < n * H; rh++) {
+        for (let d = 0; d < hd; d++)
+          keys.set(k.subarray((rh * hd + d) * T, (rh * hd + d + 1) * T), (rh * hd + d) * C + at);
+        this.values[i].set(v.subarray(rh * T * hd, (rh + 1) * T * hd), (rh * C + at) * hd);
+      }
+    }
+  }
+
+  /** Keep the rows `keep` (ascending), moved to the front. */
+  keepRows(keep: readonly number[]): void {
+    const size = this.H * this.hd * this.C;
+    for (const buf of [...this.keys, ...this.values])
+      keep.forEach((j, r) => {
+        if (j !== r) buf.copyWithin(r * size, j * size, (j + 1) * size);
+      });
+  }
+
+  /** The same n rows' first `used` slots in buffers of capacity C. */
+  withCapacity(C: number, n: number, used: number): CacheBuffers {
+    const { H, hd } = this;
+    const next = new CacheBuffers(this.layers, n, H, hd, C);
+    for (let i = 0; i < this.layers; i++)
+      for (let rh = 0; rh < n * H; rh++) {
+        for (let d = 0; d < hd; d++)
+          next.keys[i].set(
+            this.keys[i].subarray((rh * hd + d) * this.C, (rh * hd + d) * this.C + used),
+            (rh * hd + d) * C,
+          );
+        next.values[i].set(this.values[i].subarray(rh * this.C * hd, (rh * this.C + used) * hd), rh * C * hd);
+      }
+    return next;
+  }
+}
+
 /** log softmax(logits / T)[token] over one row of V logits, as drawToken computes it. */
 function logprobAt(logits: Float32Array, offset: number, V: number, token: number, t: number): number {
   let max = -Infinity;
@@ -253,15 +341,6 @@ function logprobAt(logits: Float32Array, offset: number, V: number, token: numbe
   let z = 0;
   for (let i = 0; i < V; i++) z += Math.exp(logits[offset + i] / t - max);
   return logits[offset + token] / t - (max + Math.log(z));
-}
-
-/** The rows `keep` of a [B, ...] tensor's data (rows are contiguous). */
-function rows(t: OrtTensor, keep: readonly number[]): Float32Array {
-  const data = t.data as Float32Array;
-  const size = data.length / t.dims[0];
-  const out = new Float32Array(keep.length * size);
-  keep.forEach((j, k) => out.set(data.subarray(j * size, (j + 1) * size), k * size));
-  return out;
 }
 
 /** [rows, cols] -> [cols, rows]. */
