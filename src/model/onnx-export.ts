@@ -327,7 +327,13 @@ export function exportOnnx({ config: c, weights }: OnnxWeights, engine?: EngineG
     );
 
   const dim = (p: string): Onnx.TensorShapeProto.IDimension => ({ dimParam: p });
-  const cache = Array.from({ length: c.numLayers }, (_, i) => [`${i}.key`, `${i}.value`]).flat();
+  // transformers.js's cache as inputs or outputs: [batch, heads, length, head_dim] per layer.
+  const cacheIo = (prefix: string, length: string) =>
+    Array.from({ length: c.numLayers }, (_, i) => [`${i}.key`, `${i}.value`])
+      .flat()
+      .map((name) =>
+        io(`${prefix}.${name}`, F32, [dim('batch_size'), { dimValue: H }, dim(length), { dimValue: hd }]),
+      );
   // The engine's cache buffers as inputs or outputs (EngineGraphOptions): keys transposed.
   const bufferIo = (prefix: string, length: string) =>
     Array.from({ length: c.numLayers }, (_, i) => [
@@ -350,29 +356,13 @@ export function exportOnnx({ config: c, weights }: OnnxWeights, engine?: EngineG
         io('position_ids', ids, [dim('batch_size'), dim('sequence_length')]),
         ...(buffers
           ? bufferIo('past_key_values', 'capacity')
-          : cache.map((name) =>
-              io(`past_key_values.${name}`, F32, [
-                dim('batch_size'),
-                { dimValue: H },
-                dim('past_sequence_length'),
-                { dimValue: hd },
-              ]),
-            )),
+          : cacheIo('past_key_values', 'past_sequence_length')),
         ...weightInputs,
       ],
       output: [
         io('logits', F32, [dim('batch_size'), dim('sequence_length'), { dimValue: V }]),
         ...(engine?.values ? [io('values', F32, [dim('batch_size'), dim('sequence_length')])] : []),
-        ...(buffers
-          ? bufferIo('new', 'sequence_length')
-          : cache.map((name) =>
-              io(`present.${name}`, F32, [
-                dim('batch_size'),
-                { dimValue: H },
-                dim('total_sequence_length'),
-                { dimValue: hd },
-              ]),
-            )),
+        ...(buffers ? bufferIo('new', 'sequence_length') : cacheIo('present', 'total_sequence_length')),
       ],
     },
   };
