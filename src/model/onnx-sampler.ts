@@ -109,12 +109,15 @@ export class OnnxSampler {
     };
     if (wantValues) result.values = prompts.map(() => []);
 
-    // The cache: per layer, keys [n, H, hd, C] (transposed) and values [n, H, C, hd] in buffers
-    // filled in place, C slots a row, grown by CAPACITY_STEP when full; `valid` [n, C] marks the
-    // slots that hold a key. `slots` holds each cache row's batch row (-1: finished, riding along).
-    let C = Math.ceil((width + 1) / CAPACITY_STEP) * CAPACITY_STEP;
-    let cache = new CacheBuffers(c.numLayers, B, H, hd, C);
-    let valid = new Float32Array(B * C);
+    // The cache (CacheBuffers), C slots a row to begin with; `slots` holds each cache row's batch
+    // row (-1: finished, riding along until finished rows are a quarter of the rows).
+    let cache = new CacheBuffers(
+      c.numLayers,
+      B,
+      H,
+      hd,
+      Math.ceil((width + 1) / CAPACITY_STEP) * CAPACITY_STEP,
+    );
     let slots = Array.from({ length: B }, (_, b) => b);
     let dead = 0;
     let total = 0; // slots in use
@@ -126,20 +129,14 @@ export class OnnxSampler {
 
     for (let t = 0; t < options.maxNewTokens; t++) {
       const n = slots.length;
-      const attention = new Float32Array(n * (C + T));
-      for (let j = 0; j < n; j++) {
-        attention.set(valid.subarray(j * C, (j + 1) * C), j * (C + T));
-        attention.set(newMask.subarray(j * T, (j + 1) * T), j * (C + T) + C);
-      }
       const out = await this.session.run({
         ...weights,
         ...cache.feeds(this.ort, n),
         input_ids: this.ort.tensor('int32', feedIds, [n, T]),
         position_ids: this.ort.tensor('int32', feedPos, [n, T]),
-        attention_mask: this.ort.tensor('float32', attention, [n, C + T]),
+        attention_mask: this.ort.tensor('float32', cache.attention(n, newMask, T), [n, cache.C + T]),
       });
-      cache.write(out, n, T, total);
-      for (let j = 0; j < n; j++) valid.set(newMask.subarray(j * T, (j + 1) * T), j * C + total);
+      cache.write(out, n, T, total, newMask);
       total += T;
       const logits = out.logits.data as Float32Array;
       const values = wantValues ? (out.values.data as Float32Array) : null;
@@ -161,18 +158,10 @@ export class OnnxSampler {
       if (dead * 4 >= n) {
         const keep = slots.flatMap((b, j) => (b < 0 ? [] : [j]));
         cache.keepRows(keep);
-        keep.forEach((j, k) => valid.copyWithin(k * C, j * C, (j + 1) * C));
         slots = keep.map((j) => slots[j]);
         dead = 0;
       }
-      if (total === C) {
-        const grown = C + CAPACITY_STEP;
-        cache = cache.withCapacity(grown, slots.length, total);
-        const v = new Float32Array(slots.length * grown);
-        for (let j = 0; j < slots.length; j++) v.set(valid.subarray(j * C, j * C + total), j * grown);
-        valid = v;
-        C = grown;
-      }
+      if (total === cache.C) cache = cache.withCapacity(cache.C + CAPACITY_STEP, slots.length, total);
       feedIds = Int32Array.from(slots, (b) =>
         b < 0 ? options.padId : result.tokens[b][result.tokens[b].length - 1],
       );
@@ -218,15 +207,13 @@ export class OnnxSampler {
           mask[b * W + j] = 1;
         });
       });
-      // An empty cache: one slot, masked.
-      const attention = new Float32Array(B * (W + 1));
-      for (let b = 0; b < B; b++) attention.set(mask.subarray(b * W, (b + 1) * W), b * (W + 1) + 1);
+      const empty = new CacheBuffers(c.numLayers, B, c.numHeads, hd, 1); // one slot, masked
       const res = await this.session.run({
         ...weights,
-        ...new CacheBuffers(c.numLayers, B, c.numHeads, hd, 1).feeds(this.ort, B),
+        ...empty.feeds(this.ort, B),
         input_ids: this.ort.tensor('int32', ids, [B, W]),
         position_ids: this.ort.tensor('int32', pos, [B, W]),
-        attention_mask: this.ort.tensor('float32', attention, [B, W + 1]),
+        attention_mask: this.ort.tensor('float32', empty.attention(B, mask, W), [B, W + 1]),
       });
       const logits = res.logits.data as Float32Array;
       chunk.forEach((r, b) => {
@@ -256,11 +243,13 @@ const CAPACITY_STEP = 32;
 
 /**
  * The sampler's key/value cache: per layer, keys [rows, H, hd, C] and values [rows, H, C, hd] in
- * buffers fed to the graph as they are and filled in place with each step's new keys and values.
+ * buffers fed to the graph as they are and filled in place with each step's new keys and values;
+ * `mask` [rows, C] marks the slots that hold a key.
  */
 class CacheBuffers {
   readonly keys: Float32Array[];
   readonly values: Float32Array[];
+  readonly mask: Float32Array;
   constructor(
     readonly layers: number,
     rows: number,
@@ -270,6 +259,7 @@ class CacheBuffers {
   ) {
     this.keys = Array.from({ length: layers }, () => new Float32Array(rows * H * hd * C));
     this.values = Array.from({ length: layers }, () => new Float32Array(rows * H * C * hd));
+    this.mask = new Float32Array(rows * C);
   }
 
   /** The first n rows as the graph's past_key_values inputs. */
@@ -293,8 +283,19 @@ class CacheBuffers {
     return feeds;
   }
 
-  /** Store the T new keys and values of n rows (the graph's new.{i}.* outputs) at slots at.. */
-  write(out: Record<string, OrtTensor>, n: number, T: number, at: number): void {
+  /** The attention mask [n, C + T]: the slots that hold a key, then the T new tokens' mask [n, T]. */
+  attention(n: number, newMask: Float32Array, T: number): Float32Array {
+    const { C } = this;
+    const out = new Float32Array(n * (C + T));
+    for (let j = 0; j < n; j++) {
+      out.set(this.mask.subarray(j * C, (j + 1) * C), j * (C + T));
+      out.set(newMask.subarray(j * T, (j + 1) * T), j * (C + T) + C);
+    }
+    return out;
+  }
+
+  /** Store the T new keys and values of n rows (the graph's new.{i}.* outputs) and their mask at slots at.. */
+  write(out: Record<string, OrtTensor>, n: number, T: number, at: number, newMask: Float32Array): void {
     const { H, hd, C } = this;
     for (let i = 0; i < this.layers; i++) {
       const k = out[`new.${i}.key_t`].data as Float32Array; // [n, H, hd, T]
@@ -306,6 +307,7 @@ class CacheBuffers {
         this.values[i].set(v.subarray(rh * T * hd, (rh + 1) * T * hd), (rh * C + at) * hd);
       }
     }
+    for (let j = 0; j < n; j++) this.mask.set(newMask.subarray(j * T, (j + 1) * T), j * C + at);
   }
 
   /** Keep the rows `keep` (ascending), moved to the front. */
@@ -315,6 +317,9 @@ class CacheBuffers {
       keep.forEach((j, r) => {
         if (j !== r) buf.copyWithin(r * size, j * size, (j + 1) * size);
       });
+    keep.forEach((j, r) => {
+      if (j !== r) this.mask.copyWithin(r * this.C, j * this.C, (j + 1) * this.C);
+    });
   }
 
   /** The same n rows' first `used` slots in buffers of capacity C. */
@@ -330,6 +335,7 @@ class CacheBuffers {
           );
         next.values[i].set(this.values[i].subarray(rh * this.C * hd, (rh * this.C + used) * hd), rh * C * hd);
       }
+    for (let j = 0; j < n; j++) next.mask.set(this.mask.subarray(j * this.C, j * this.C + used), j * C);
     return next;
   }
 }
