@@ -200,14 +200,15 @@ export function exportOnnx({ config: c, weights }: OnnxWeights, engine?: EngineG
   g.ints('heads_shape', [0, 0, H, hd]);
   g.ints('merge_shape', [0, 0, D]);
   g.ints('pad_shape', [0, 1, 1, -1]);
-  if (engine) {
+  // The engine reads its cache from buffers (EngineGraphOptions); transformers.js concatenates.
+  const buffers = engine !== undefined;
+  if (buffers) {
     g.ints('last_axis1', [3]);
     g.ints('int_max1', [2 ** 31 - 1]);
   }
 
   // New tokens T and cached tokens P: query i sits at P + i and may see keys 0..P+i.
   const T = g.node('Gather', [g.node('Shape', ['input_ids']), 'index1'], [intAttr('axis', 0)]);
-  const buffers = engine !== undefined;
   // (with buffers, P is the buffers' capacity: every slot is a cached key, masked when empty)
   const P = g.node('Gather', [g.node('Shape', ['past_key_values.0.value']), 'index2'], [intAttr('axis', 0)]);
   const PT = g.node('Add', [P, T]);
