@@ -119,9 +119,18 @@ export function jsonlWriter(path?: string): JsonlWriter {
       if (failure) return Promise.reject(failure);
       const ok = stream.write(`${JSON.stringify(value)}\n`);
       if (ok) return Promise.resolve();
+      // Each wait removes the listener it did not need, so a long file adds none.
       return new Promise((resolve, reject) => {
-        stream.once('drain', () => resolve());
-        stream.once('error', () => reject(failure));
+        const onError = () => {
+          stream.off('drain', onDrain);
+          reject(failure);
+        };
+        const onDrain = () => {
+          stream.off('error', onError);
+          resolve();
+        };
+        stream.once('drain', onDrain);
+        stream.once('error', onError);
       });
     },
     async close(): Promise<void> {
