@@ -98,6 +98,13 @@ export interface TraceOptions {
    * search goes on (docs/REPLICATION.md, items 21 and 43).
    */
   commaBacktrack?: boolean;
+  /**
+   * Conditions whose traces hold no verification (only_backtracking, backtracking_subgoal,
+   * backtracking_backward): chance that an attempt speaks its check anyway ("not 28.", "That
+   * works!"), as the paper's primed only_backtracking model verified 0.59 times per response
+   * (docs/REPLICATION.md, item 48). 0 draws nothing, so the traces stay as they were.
+   */
+  checkShare?: number;
 }
 
 export const DEFAULT_TRACE_OPTIONS: TraceOptions = { ...TRACE_DEFAULTS, promptFormat: 'compact' };
@@ -166,6 +173,13 @@ const STYLES: Record<Exclude<Condition, 'empty_cot' | 'dots'>, Style> = {
   },
   incorrect: { verify: true, subgoal: true, backward: true, backtrack: true, linear: false, correct: false },
 };
+
+/** Whether `checkShare` changes a condition's traces (a search written without checks). */
+export function checkShareApplies(condition: Condition): boolean {
+  if (condition === 'empty_cot' || condition === 'dots') return false;
+  const style = STYLES[condition];
+  return style.backtrack && !style.verify;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Expressions and chains
@@ -283,7 +297,13 @@ class Writer {
     readonly problem: Problem,
     readonly style: Style,
     readonly phrasing: TraceOptions['phrasing'] = 'varied',
+    readonly checkShare = 0,
   ) {}
+
+  /** Whether this attempt's check is spoken: always with verification, else with checkShare. */
+  private speaks(): boolean {
+    return this.style.verify || (this.checkShare > 0 && this.rng.chance(this.checkShare));
+  }
 
   private say<T>(list: readonly T[]): T {
     return phrase(this.rng, list, this.phrasing);
@@ -304,7 +324,7 @@ class Writer {
   endFailure(sentences: Sentence[], result: number, goal: number): void {
     if (this.claiming) return this.endSuccess(sentences);
     const last = sentences[sentences.length - 1];
-    if (!this.style.verify) {
+    if (!this.speaks()) {
       last.text += '.';
       return;
     }
@@ -320,7 +340,7 @@ class Writer {
 
   endSuccess(sentences: Sentence[]): void {
     sentences[sentences.length - 1].text += '.';
-    if (this.style.verify) {
+    if (this.speaks()) {
       sentences.push({
         text: fill(this.say(VERIFY_SUCCESS), { t: this.problem.target }),
         counts: { verification: 1 },
@@ -559,7 +579,7 @@ export function writeTrace(
   options: TraceOptions = DEFAULT_TRACE_OPTIONS,
 ): Trace {
   const style = STYLES[condition];
-  const w = new Writer(rng, problem, style, options.phrasing);
+  const w = new Writer(rng, problem, style, options.phrasing, options.checkShare ?? 0);
   const solution = pickSolution(solutionExprs(problem), style, rng);
   if (!solution) throw new Error(`no integer-mode solution for ${JSON.stringify(problem)}`);
 

@@ -42,6 +42,8 @@ export const TRACE_DEFAULTS = {
   incorrectClaim: false,
   /** A failed attempt that ends on a step (no check) runs into its backtracking sentence with a comma. */
   commaBacktrack: false,
+  /** Conditions without verification: chance that an attempt speaks its check anyway. */
+  checkShare: 0,
 } as const;
 
 export function zeroCounts(): BehaviorCounts {
@@ -67,7 +69,8 @@ export function isCondition(name: string): name is Condition {
 
 export const CONDITION_DESCRIPTIONS: Record<Condition, string> = {
   all_strategies: 'search traces with all four behaviors, ending in a correct answer',
-  only_backtracking: 'failed attempts and fresh starts only: no checks, subgoals or backward steps',
+  only_backtracking:
+    'failed attempts and fresh starts, no subgoals or backward steps, few or no checks (the replication speaks 60% of them: the paper saw its primed model verify now and then)',
   backtracking_verification: 'backtracking plus explicit checks against the target',
   backtracking_subgoal: 'backtracking plus intermediate goals',
   backtracking_backward: 'backtracking plus reasoning back from the target',

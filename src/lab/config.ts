@@ -16,6 +16,8 @@ const share = z.number().min(0).max(1);
 
 /** Chance that a trace's search gives up after a failed attempt (below 1: a search that always gives up is none). */
 export const GiveUpSchema = z.number().min(0).max(0.9);
+/** Chance that an attempt of a condition without verification speaks its check anyway. */
+export const CheckShareSchema = z.number().min(0).max(1);
 /** Most failed attempts before the last one in a trace. */
 export const MaxFailedSchema = z.number().int().min(0).max(10);
 /** Tokens a whole priming trace may take. */
@@ -57,6 +59,8 @@ export const StartSchema = z.discriminatedUnion('kind', [
       incorrectClaim: z.boolean().default(TRACE_DEFAULTS.incorrectClaim),
       /** A failed attempt that ends on a step (no check) runs into its backtracking with a comma. */
       commaBacktrack: z.boolean().default(TRACE_DEFAULTS.commaBacktrack),
+      /** Conditions without verification: chance that an attempt speaks its check anyway. */
+      checkShare: CheckShareSchema.default(TRACE_DEFAULTS.checkShare),
       /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */
       phrasing: z.enum(['varied', 'terse']).default('varied'),
       sft: SftSchema.default(SftSchema.parse({})),
@@ -194,6 +198,7 @@ export function primeTraceOptions(start: PrimeStart) {
     incorrectSlip: start.incorrectSlip,
     incorrectClaim: start.incorrectClaim,
     commaBacktrack: start.commaBacktrack,
+    checkShare: start.checkShare,
     phrasing: start.phrasing,
   };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BEHAVIORS,
+  checkShareApplies,
   classify,
   CONDITIONS,
   findEquations,
@@ -429,6 +430,52 @@ describe('searches that give up (trace option giveUp)', () => {
         expect(classify(e.completion, e).counts).toEqual(e.behaviors);
       });
       expect(searched).toBeGreaterThan(20);
+    }
+  });
+});
+
+describe('checkShare: checks spoken now and then by a condition without verification', () => {
+  const ranges = { numberMin: 1, numberMax: 9, targetMin: 10, targetMax: 30 };
+  const trace = { phrasing: 'terse' as const, giveUp: 0.7, giveUpOnce: true };
+  const write = (condition: Condition, checkShare: number, n = 500) =>
+    primeData({ condition, n, seed: 21, preset: 'easy', ranges, trace: { ...trace, checkShare } });
+
+  it('changes only the conditions whose searches are written without checks, and 0 changes nothing', () => {
+    expect(CONDITIONS.filter(checkShareApplies)).toEqual([
+      'only_backtracking',
+      'backtracking_subgoal',
+      'backtracking_backward',
+    ]);
+    for (const condition of CONDITIONS) {
+      // 0 draws nothing: the traces made before the option existed
+      expect(write(condition, 0, 200), condition).toEqual(
+        primeData({ condition, n: 200, seed: 21, preset: 'easy', ranges, trace }),
+      );
+      if (!checkShareApplies(condition))
+        expect(write(condition, 0.5, 200), condition).toEqual(write(condition, 0, 200));
+    }
+  });
+
+  it('speaks the check of about that share of attempts, truthfully, and the classifier counts it', () => {
+    for (const q of [0.25, 0.6]) {
+      const xs = write('only_backtracking', q, 2000);
+      let attempts = 0;
+      let spoken = 0;
+      for (const e of xs) {
+        attempts += e.behaviors.backtracking + 1;
+        spoken += e.behaviors.verification;
+        expect(e.behaviors.subgoal_setting + e.behaviors.backward_chaining).toBe(0);
+        expect(classify(e.completion, e).counts).toEqual(e.behaviors);
+        const think = thinkOf(e);
+        // "That works!" only after the hit the trace answers with; "not T" only after a miss
+        if (think.includes('That works!')) {
+          expect(e.correct).toBe(true);
+          expect(think.endsWith('That works! ') || think.endsWith('That works!')).toBe(true);
+        }
+        for (const m of think.matchAll(/= (\d+), not (\d+)\./g)) expect(m[1]).not.toBe(m[2]);
+      }
+      // 2,000 traces hold about 3,000 attempts: a binomial share is within 0.03 of q
+      expect(Math.abs(spoken / attempts - q), `q = ${q}`).toBeLessThan(0.03);
     }
   });
 });

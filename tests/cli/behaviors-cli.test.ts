@@ -116,6 +116,27 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
     expectGiveUpData(['--give-up', '0.4', '--give-up-once'], { giveUp: 0.4, giveUpOnce: true });
   });
 
+  it('prime-data --check-share writes only_backtracking traces that speak some checks, and refuses a share out of 0..1', () => {
+    const args = ['prime-data', '--condition', 'only_backtracking', '--n', '30', '--preset', 'easy'];
+    const r = cli([...args, '--check-share', '0.5']);
+    expect(r.status).toBe(0);
+    expect(jsonLines(r.stdout)).toEqual(
+      primeData({
+        condition: 'only_backtracking',
+        n: 30,
+        seed: 0,
+        preset: 'easy',
+        trace: { checkShare: 0.5 },
+      }),
+    );
+    for (const share of ['1.5', '-0.1', 'often']) {
+      const bad = cli([...args, '--check-share', share]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toContain('--check-share must be');
+      expect(bad.stdout).toBe('');
+    }
+  });
+
   it('prime-data refuses an unknown condition with the list of conditions', () => {
     const r = cli(['prime-data', '--condition', 'everything', '--n', '3']);
     expect(r.status).not.toBe(0);

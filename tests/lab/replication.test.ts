@@ -125,6 +125,29 @@ describe('replication plan', () => {
       expect(primingRecipe(claim, c)).toEqual(primingRecipe(plain, c));
   });
 
+  it("prime.checkShare reaches the priming jobs and only_backtracking's recipe only", () => {
+    // the plan speaks 60% of only_backtracking's checks (item 48)
+    expect(parseReplication({}).prime.checkShare).toBe(0.6);
+    const checking = parseReplication({ base: '/b', prime: { checkShare: 0.25 } });
+    const plain = parseReplication({ base: '/b', prime: { checkShare: 0 } });
+    for (const j of replicationJobs(checking, (id) => `/out/${id}/final`).filter((x) => x.kind === 'prime')) {
+      const start = parseConfig(j.config).start;
+      expect(start.kind === 'prime' && start.checkShare).toBe(0.25);
+    }
+    expect(primingRecipe(checking, 'only_backtracking')).toMatchObject({ checkShare: 0.25 });
+    expect(primingRecipe(plain, 'only_backtracking')).not.toHaveProperty('checkShare');
+    // the conditions it leaves as they were keep their recipes: their shipped models still match
+    for (const c of [
+      'all_strategies',
+      'backtracking_verification',
+      'incorrect',
+      'empty_cot',
+      'dots',
+    ] as const)
+      expect(primingRecipe(checking, c)).toEqual(primingRecipe(plain, c));
+    expect(() => parseReplication({ prime: { checkShare: 1.5 } })).toThrow();
+  });
+
   it('eval.samples reaches every run of the plan (the proxy asks for 5)', () => {
     const proxy = parseReplication({ base: '/b', ...PROXY_PLAN });
     expect(proxy.conditions).toEqual(['backtracking_verification', 'empty_cot']);

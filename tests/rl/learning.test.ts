@@ -64,8 +64,8 @@ describe('SFT priming', () => {
   // well-formed responses in its own condition's style, and show exactly its condition's habits.
   // Measured on these 48 problems with the 16,000-trace models of item 41 (habits per response,
   // V/B/S/W): all_strategies 1.63/.75/.60/.40, backtracking_verification 1.54/.54/0/0,
-  // only_backtracking 0/.23/0/0, incorrect 3.00/2.17/.90/1.17, empty_cot, dots 0/0/0/0,
-  // negative_control 0/.02/0/0. A present habit is checked by its count per response, not by the
+  // only_backtracking .56/.23/0/0 (item 48's priming, which speaks 60% of its checks; 0/.23/0/0
+  // before), incorrect 3.00/2.17/.90/1.17, empty_cot, dots 0/0/0/0, negative_control 0/.02/0/0. A present habit is checked by its count per response, not by the
   // share of responses that show it: the searchers' traces stop after their first miss with chance
   // 0.7 and a first hit needs none, so only_backtracking backtracks in 6% of its responses, about
   // four times each. Accuracy 5/48 for incorrect (13/48 all_strategies, 15/48
@@ -91,9 +91,10 @@ describe('SFT priming', () => {
       absent: ['subgoal_setting', 'backward_chaining'],
       shape: 'search',
     },
+    // its traces speak 60% of their checks, as the paper's only_backtracking verified now and then
     only_backtracking: {
-      present: ['backtracking'],
-      absent: ['verification', 'subgoal_setting', 'backward_chaining'],
+      present: ['verification', 'backtracking'],
+      absent: ['subgoal_setting', 'backward_chaining'],
       shape: 'search',
     },
     empty_cot: { present: [], absent: [...BEHAVIORS], shape: 'empty' },

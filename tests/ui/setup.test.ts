@@ -179,6 +179,7 @@ describe('with nothing loaded, the form and the page defaults', () => {
       phrasing: 'terse',
       giveUp: 0.7,
       giveUpOnce: true,
+      checkShare: 0.6,
     });
     expect(c.start.kind === 'prime' && c.start.sft).toMatchObject({ epochs: 8, cooldown: 0.25 });
     expect(c.rl).toMatchObject({
@@ -201,11 +202,14 @@ describe('with nothing loaded, the form and the page defaults', () => {
     const c = configFromForm(PRIMING, null, false);
     expect(c.start.kind === 'prime' && [c.start.from, c.start.phrasing]).toEqual([undefined, 'varied']);
     // and plain traces: the give-up-once design and the cooldown belong to the shipped base's primings
-    expect(c.start.kind === 'prime' && [c.start.giveUp, c.start.giveUpOnce, c.start.sft.cooldown]).toEqual([
-      0,
-      false,
-      0,
-    ]);
+    expect(
+      c.start.kind === 'prime' && [
+        c.start.giveUp,
+        c.start.giveUpOnce,
+        c.start.checkShare,
+        c.start.sft.cooldown,
+      ],
+    ).toEqual([0, false, 0, 0]);
   });
 
   it('a form out of range is refused with the field named', () => {
@@ -239,6 +243,7 @@ describe('what the form has no knob for is spelled out', () => {
     expect(hiddenSettings(c, plain, 8).slice(5)).toEqual([
       'start.giveUp 0',
       'start.giveUpOnce false',
+      'start.checkShare 0',
       'start.sft.lr 0.001',
       'start.sft.cooldown 0',
       'rl.temperature 0.7',

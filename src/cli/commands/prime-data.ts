@@ -15,7 +15,7 @@ import {
   type PresetName,
   type PromptFormat,
 } from '../../countdown';
-import { GiveUpSchema } from '../../lab/config';
+import { CheckShareSchema, GiveUpSchema } from '../../lab/config';
 import { countTokens } from '../../model/pretokenize';
 import { jsonlWriter, parseIntOption, parseNumberOption, UsageError } from '../io';
 import { addRangeOptions, checkedSpec, rangeOverrides } from '../problem-options';
@@ -67,6 +67,11 @@ export function primeDataCommand(): Command {
       '--comma-backtrack',
       'a failed attempt that ends on a step (no check) runs into its backtracking sentence with a comma',
     )
+    .option(
+      '--check-share <p>',
+      'conditions without verification (only_backtracking): chance that an attempt speaks its check anyway',
+      '0',
+    )
     .addOption(
       new Option('--phrasing <style>', 'varied: several wordings per habit; terse: one (the replication)')
         .choices(['varied', 'terse'])
@@ -106,6 +111,7 @@ export function primeDataCommand(): Command {
           incorrectSlip: Boolean(opts.incorrectSlip),
           incorrectClaim: Boolean(opts.incorrectClaim),
           commaBacktrack: Boolean(opts.commaBacktrack),
+          checkShare: checkShareOption(opts.checkShare),
         },
       });
       const out = jsonlWriter(opts.out);
@@ -133,5 +139,12 @@ function giveUpOption(text: string): number {
     throw new UsageError(
       `--give-up must be in ${GiveUpSchema.minValue}..${GiveUpSchema.maxValue}, got "${text}"`,
     );
+  return p;
+}
+
+function checkShareOption(text: string): number {
+  const p = parseNumberOption(text, '--check-share');
+  if (!CheckShareSchema.safeParse(p).success)
+    throw new UsageError(`--check-share must be in 0..1, got "${text}"`);
   return p;
 }

@@ -4,10 +4,12 @@
 // problems and model, the plan's schema, and its runs as experiment configs.
 
 import { z } from 'zod';
+import { checkShareApplies } from '../../behaviors/traces';
 import { CONDITIONS, TRACE_DEFAULTS, type Condition } from '../../behaviors/types';
 import { PRESET_NAMES, problemSpec } from '../../countdown/problems';
 import { SIZE_NAMES } from '../../model/names';
 import {
+  CheckShareSchema,
   GiveUpSchema,
   MaxFailedSchema,
   MINIATURE,
@@ -145,6 +147,12 @@ export const ReplicationSchema = z.preprocess(
           incorrectClaim: z.boolean().default(TRACE_DEFAULTS.incorrectClaim),
           /** A failed attempt that ends on a step (no check) runs into its backtracking with a comma (item 43). */
           commaBacktrack: z.boolean().default(TRACE_DEFAULTS.commaBacktrack),
+          /**
+           * only_backtracking (conditions without verification): chance that an attempt speaks its
+           * check anyway, so that the primed model verifies about as often as the paper's did (0.59
+           * times per response); without it RL dropped its search (item 48).
+           */
+          checkShare: CheckShareSchema.default(0.6),
           phrasing: z.enum(['varied', 'terse']).default('terse'),
           /** Priming data and batches come from this seed (one primed model per condition). */
           seed: z.number().int().min(0).default(0),
@@ -281,6 +289,7 @@ export function replicationJobs(
           incorrectSlip: plan.prime.incorrectSlip,
           incorrectClaim: plan.prime.incorrectClaim,
           commaBacktrack: plan.prime.commaBacktrack,
+          checkShare: plan.prime.checkShare,
           phrasing: plan.prime.phrasing,
           sft: plan.prime.sft,
           ...(plan.base ? { from: plan.base } : {}),
@@ -326,6 +335,9 @@ export function primingRecipe(plan: ReplicationPlan, condition: Condition): Reco
     ...(incorrect && plan.prime.incorrectSlip ? { incorrectSlip: true } : {}),
     ...(incorrect && plan.prime.incorrectClaim ? { incorrectClaim: true } : {}),
     ...(plan.prime.commaBacktrack ? { commaBacktrack: true } : {}),
+    ...(plan.prime.checkShare > 0 && checkShareApplies(condition)
+      ? { checkShare: plan.prime.checkShare }
+      : {}),
     tokenBudget: plan.prime.tokenBudget,
     sft: recipeSft(plan.prime.sft),
     seed: plan.prime.seed,

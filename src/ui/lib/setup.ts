@@ -27,13 +27,15 @@ const PLAIN_KEYS = FORM_KEYS.filter((k) => !START_KEYS.includes(k));
 
 /**
  * A priming of the shipped base model (it can already do arithmetic) as the replication primes:
- * terse traces that give up at most once, and a cooldown at the end of priming.
+ * terse traces that give up at most once, only_backtracking's checks spoken now and then, and a
+ * cooldown at the end of priming.
  */
 const SHIPPED_PRIMING = {
   from: BASE_REF,
   phrasing: PLAN.prime.phrasing,
   giveUp: PLAN.prime.giveUp,
   giveUpOnce: PLAN.prime.giveUpOnce,
+  checkShare: PLAN.prime.checkShare,
   sft: { cooldown: PLAN.prime.sft.cooldown },
 };
 
