@@ -17,7 +17,7 @@ const share = z.number().min(0).max(1);
 /** Chance that a trace's search gives up after a failed attempt (below 1: a search that always gives up is none). */
 export const GiveUpSchema = z.number().min(0).max(0.9);
 /** Chance that an attempt of a condition without verification speaks its check anyway. */
-export const CheckShareSchema = z.number().min(0).max(1);
+export const CheckShareSchema = share;
 /** Most failed attempts before the last one in a trace. */
 export const MaxFailedSchema = z.number().int().min(0).max(10);
 /** Tokens a whole priming trace may take. */

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { z } from 'zod';
 import {
   BEHAVIORS,
   CONDITION_DESCRIPTIONS,
@@ -105,13 +106,13 @@ export function primeDataCommand(): Command {
           promptFormat: opts.prompt as PromptFormat,
           tokenBudget: parseIntOption(opts.tokenBudget, '--token-budget', 16, 4096),
           maxFailedAttempts: parseIntOption(opts.maxFailed, '--max-failed', 0, 10),
-          giveUp: giveUpOption(opts.giveUp),
+          giveUp: chanceOption(opts.giveUp, '--give-up', GiveUpSchema),
           giveUpOnce: Boolean(opts.giveUpOnce),
           searchedIncorrect: Boolean(opts.searchedIncorrect),
           incorrectSlip: Boolean(opts.incorrectSlip),
           incorrectClaim: Boolean(opts.incorrectClaim),
           commaBacktrack: Boolean(opts.commaBacktrack),
-          checkShare: checkShareOption(opts.checkShare),
+          checkShare: chanceOption(opts.checkShare, '--check-share', CheckShareSchema),
         },
       });
       const out = jsonlWriter(opts.out);
@@ -133,18 +134,10 @@ export function primeDataCommand(): Command {
 }
 
 /** Within the config's bounds for `start.giveUp` (GiveUpSchema). */
-function giveUpOption(text: string): number {
-  const p = parseNumberOption(text, '--give-up');
-  if (!GiveUpSchema.safeParse(p).success)
-    throw new UsageError(
-      `--give-up must be in ${GiveUpSchema.minValue}..${GiveUpSchema.maxValue}, got "${text}"`,
-    );
-  return p;
-}
-
-function checkShareOption(text: string): number {
-  const p = parseNumberOption(text, '--check-share');
-  if (!CheckShareSchema.safeParse(p).success)
-    throw new UsageError(`--check-share must be in 0..1, got "${text}"`);
+/** A chance option within its schema's bounds (--give-up, --check-share). */
+function chanceOption(text: string, flag: string, schema: z.ZodNumber): number {
+  const p = parseNumberOption(text, flag);
+  if (!schema.safeParse(p).success)
+    throw new UsageError(`${flag} must be in ${schema.minValue}..${schema.maxValue}, got "${text}"`);
   return p;
 }
