@@ -70,7 +70,7 @@ export function isCondition(name: string): name is Condition {
 export const CONDITION_DESCRIPTIONS: Record<Condition, string> = {
   all_strategies: 'search traces with all four behaviors, ending in a correct answer',
   only_backtracking:
-    'failed attempts and fresh starts, no subgoals or backward steps, few or no checks (the replication speaks 60% of them: the paper saw its primed model verify now and then)',
+    'failed attempts and fresh starts, no subgoals or backward steps, few or no checks (prime.checkShare: the paper saw its primed model verify now and then)',
   backtracking_verification: 'backtracking plus explicit checks against the target',
   backtracking_subgoal: 'backtracking plus intermediate goals',
   backtracking_backward: 'backtracking plus reasoning back from the target',

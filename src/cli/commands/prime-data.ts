@@ -133,7 +133,6 @@ export function primeDataCommand(): Command {
     });
 }
 
-/** Within the config's bounds for `start.giveUp` (GiveUpSchema). */
 /** A chance option within its schema's bounds (--give-up, --check-share). */
 function chanceOption(text: string, flag: string, schema: z.ZodNumber): number {
   const p = parseNumberOption(text, flag);
