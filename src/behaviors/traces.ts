@@ -93,6 +93,13 @@ export interface TraceOptions {
    */
   incorrectClaim?: boolean;
   /**
+   * With searchedIncorrect: a search that would hit ends instead on an attempt that misreads one of
+   * the numbers and reaches the target with it ("(8 - 1) * 4 = 28. That works!" where the problem
+   * has 8, 1, 5), answered with it. Every check stays true to its value, so a hit over the right
+   * numbers is one the primed model can still recognize (docs/REPLICATION.md, item 49).
+   */
+  incorrectMisread?: boolean;
+  /**
    * A failed attempt that ends on a step (no check spoken) runs into its backtracking sentence with
    * a comma ("= 11, let's try another way."), so the token right after a value says whether the
    * search goes on (docs/REPLICATION.md, items 21 and 43).
@@ -382,6 +389,29 @@ class Writer {
     return { ...a, claimed: true };
   }
 
+  /**
+   * An attempt that misreads one number and reaches the target with it (incorrectMisread), in the
+   * hit's kind where it can be; null if no misreading makes the target.
+   */
+  misread(hit: Attempt): Attempt | null {
+    const { numbers, target } = this.problem;
+    // One number read as another digit (the world's numbers are digits); where no reading makes the
+    // target (under 1% of the miniature's searches that hit), the hit stays and a miss answers.
+    const top = Math.max(9, ...numbers);
+    for (const i of this.rng.shuffled(numbers.map((_, k) => k))) {
+      const others = Array.from({ length: top }, (_, k) => k + 1).filter((x) => x !== numbers[i]);
+      for (const x of this.rng.shuffled(others)) {
+        const read = numbers.map((n, k) => (k === i ? x : n));
+        const pool = solutionExprs({ numbers: read, target }).filter((e) => !isDegenerate(e));
+        if (pool.length === 0) continue;
+        const e = this.rng.pick(pool);
+        const a = (hit.sentences[0].counts.subgoal_setting && this.subgoalOf(e)) || this.plainOf(e);
+        return { ...a, claimed: true };
+      }
+    }
+    return null;
+  }
+
   linear(solution: Expr): Attempt {
     const sentences = this.steps(chainOf(solution), true);
     return { sentences, full: solution, success: true };
@@ -631,6 +661,8 @@ export function writeTrace(
       final ??= w.plain(solution) as Attempt;
       // incorrectClaim: where the search would hit, a miss claims to (kept if no miss can be made).
       if (searched && options.incorrectClaim) final = w.claim(final) ?? final;
+      // incorrectMisread: where the search would hit, an attempt over a misread number hits instead.
+      else if (searched && options.incorrectMisread) final = w.misread(final) ?? final;
       attempts.push(final);
     }
   } else {
@@ -727,8 +759,13 @@ function finish(
     think: rendered.think,
     answer: exprText(answerExpr),
     counts: rendered.counts,
-    correct: val(answerExpr) === problem.target,
+    correct: val(answerExpr) === problem.target && sameNumbers(leaves(answerExpr), problem.numbers),
   };
+}
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  const sort = (xs: readonly number[]) => [...xs].sort((x, y) => x - y).join(',');
+  return sort(a) === sort(b);
 }
 
 /** The expression with its last operation changed to another that misses the target (none if none does). */

@@ -40,6 +40,8 @@ export const TRACE_DEFAULTS = {
   incorrectSlip: false,
   /** With searchedIncorrect: where the search would hit, the nearest miss claims to work and answers. */
   incorrectClaim: false,
+  /** With searchedIncorrect: where the search would hit, an attempt with one number misread hits instead and answers. */
+  incorrectMisread: false,
   /** A failed attempt that ends on a step (no check) runs into its backtracking sentence with a comma. */
   commaBacktrack: false,
   /** Conditions without verification: chance that an attempt speaks its check anyway. */
@@ -77,7 +79,8 @@ export const CONDITION_DESCRIPTIONS: Record<Condition, string> = {
   negative_control: 'a direct, linear solution ("Step 1: ...") with no behaviors',
   empty_cot: 'the all_strategies data with the think block emptied',
   dots: 'the think block replaced by " ." repeated to its original token length',
-  incorrect: 'behavior-rich search traces whose final answers are all wrong',
+  incorrect:
+    'behavior-rich search traces whose final answers are all wrong (prime.incorrectMisread: the search stops at a hit over one misread number)',
 };
 
 /** Where a behavior occurs in a text, as [start, end) character offsets. */

@@ -57,6 +57,8 @@ export const StartSchema = z.discriminatedUnion('kind', [
       incorrectSlip: z.boolean().default(TRACE_DEFAULTS.incorrectSlip),
       /** With searchedIncorrect: where the search would hit, the nearest miss claims to work and answers. */
       incorrectClaim: z.boolean().default(TRACE_DEFAULTS.incorrectClaim),
+      /** With searchedIncorrect: where the search would hit, an attempt with one number misread hits and answers. */
+      incorrectMisread: z.boolean().default(TRACE_DEFAULTS.incorrectMisread),
       /** A failed attempt that ends on a step (no check) runs into its backtracking with a comma. */
       commaBacktrack: z.boolean().default(TRACE_DEFAULTS.commaBacktrack),
       /** Conditions without verification: chance that an attempt speaks its check anyway. */
@@ -197,6 +199,7 @@ export function primeTraceOptions(start: PrimeStart) {
     searchedIncorrect: start.searchedIncorrect,
     incorrectSlip: start.incorrectSlip,
     incorrectClaim: start.incorrectClaim,
+    incorrectMisread: start.incorrectMisread,
     commaBacktrack: start.commaBacktrack,
     checkShare: start.checkShare,
     phrasing: start.phrasing,

@@ -399,6 +399,52 @@ describe('searches that give up (trace option giveUp)', () => {
       ).toBeLessThan(b === 'backward_chaining' ? 0.25 : 0.05);
   });
 
+  it('incorrectMisread: where the search would hit, an attempt over one misread number hits and answers', () => {
+    const trace = { phrasing: 'terse' as const, giveUp: 0.6, giveUpOnce: true, searchedIncorrect: true };
+    const write = (condition: 'incorrect' | 'all_strategies', extra: object) =>
+      primeData({ condition, n: 2000, seed: 15, preset: 'easy', ranges, trace: { ...trace, ...extra } });
+    const misread = write('incorrect', { incorrectMisread: true });
+    const right = write('all_strategies', {});
+    const share = (xs: PrimingExample[], f: (e: PrimingExample) => boolean) =>
+      xs.filter(f).length / xs.length;
+    const stops = (e: PrimingExample) => e.completion.includes('That works!');
+    let keptHits = 0;
+    for (const e of misread) {
+      expect(e.correct, e.completion).toBe(false);
+      const [think, answer] = e.completion.split('</think>');
+      const expr = answer.match(/<answer>(.*)<\/answer>/)![1].trim();
+      const used = (expr.match(/\d+/g) ?? []).map(Number);
+      // every check is true to its value: "That works!" follows the target, "not N." a miss
+      for (const m of think.matchAll(/= (\d+)\. That works!/g)) expect(Number(m[1]), think).toBe(e.target);
+      for (const m of think.matchAll(/= (\d+), not (\d+)\./g)) expect(m[1], think).not.toBe(m[2]);
+      if (!stops(e) || evalArith(expr) !== e.target) {
+        // a search that gave up, or (where no digit misread makes the target) one that keeps its
+        // hit: a checked miss answers
+        expect(evalArith(expr)).not.toBe(e.target);
+        if (stops(e)) keptHits++;
+        continue;
+      }
+      // the stop reaches the target over the problem's numbers with exactly one of them misread
+      expect(think.trim().endsWith('That works!'), think).toBe(true);
+      expect(used).toHaveLength(e.numbers.length);
+      const unread = [...used];
+      const matched = e.numbers.filter((n) => {
+        const at = unread.indexOf(n);
+        if (at >= 0) unread.splice(at, 1);
+        return at >= 0;
+      });
+      expect(matched, `${e.numbers} -> ${expr}`).toHaveLength(e.numbers.length - 1);
+    }
+    expect(keptHits / misread.length).toBeLessThan(0.02);
+    // the same stops as all_strategies' search, its habits all there
+    expect(Math.abs(share(misread, stops) - share(right, stops))).toBeLessThan(0.05);
+    for (const b of BEHAVIORS)
+      expect(
+        Math.abs(share(misread, (e) => e.behaviors[b] > 0) - share(right, (e) => e.behaviors[b] > 0)),
+        b,
+      ).toBeLessThan(b === 'backward_chaining' ? 0.25 : 0.05);
+  });
+
   it('commaBacktrack: a failed step runs into its backtracking sentence with a comma, nothing else changes', () => {
     const trace = { phrasing: 'terse' as const, giveUp: 0.7, giveUpOnce: true };
     const write = (condition: Condition, commaBacktrack: boolean) =>

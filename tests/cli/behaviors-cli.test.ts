@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { primeData, BEHAVIORS } from '../../src/behaviors';
+import { primeData, BEHAVIORS, type PrimingExample } from '../../src/behaviors';
 import { cli, jsonLines } from './helpers';
 
 describe('habits-lab CLI: behavior commands (child process)', () => {
@@ -135,6 +135,23 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
       expect(bad.stderr).toContain('--check-share must be');
       expect(bad.stdout).toBe('');
     }
+  });
+
+  it("prime-data --searched-incorrect --incorrect-misread writes the plan's incorrect traces, every answer wrong", () => {
+    const flags = ['--searched-incorrect', '--incorrect-misread', '--give-up', '0.7', '--give-up-once'];
+    const r = cli(['prime-data', '--condition', 'incorrect', '--n', '30', '--preset', 'easy', ...flags]);
+    expect(r.status).toBe(0);
+    const lines = jsonLines(r.stdout) as PrimingExample[];
+    expect(lines).toEqual(
+      primeData({
+        condition: 'incorrect',
+        n: 30,
+        seed: 0,
+        preset: 'easy',
+        trace: { searchedIncorrect: true, incorrectMisread: true, giveUp: 0.7, giveUpOnce: true },
+      }),
+    );
+    expect(lines.filter((e) => e.correct)).toEqual([]);
   });
 
   it('prime-data refuses an unknown condition with the list of conditions', () => {

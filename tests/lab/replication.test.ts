@@ -114,15 +114,24 @@ describe('replication plan', () => {
   });
 
   it("incorrect's trace options are in incorrect's recipe only: the other shipped models still match", () => {
-    const claim = parseReplication({ prime: { searchedIncorrect: true, incorrectClaim: true } });
-    const plain = parseReplication({});
+    // the plan's incorrect traces misread a number where the search would hit (item 49)
+    const shipped = parseReplication({});
+    expect(primingRecipe(shipped, 'incorrect')).toMatchObject({
+      searchedIncorrect: true,
+      incorrectMisread: true,
+    });
+    const claim = parseReplication({ prime: { incorrectMisread: false, incorrectClaim: true } });
+    const plain = parseReplication({ prime: { searchedIncorrect: false, incorrectMisread: false } });
     expect(primingRecipe(claim, 'incorrect')).toMatchObject({
       searchedIncorrect: true,
       incorrectClaim: true,
     });
+    expect(primingRecipe(claim, 'incorrect')).not.toHaveProperty('incorrectMisread');
     expect(primingRecipe(plain, 'incorrect')).not.toHaveProperty('searchedIncorrect');
-    for (const c of ['all_strategies', 'backtracking_verification', 'empty_cot'] as const)
+    for (const c of ['all_strategies', 'backtracking_verification', 'empty_cot'] as const) {
       expect(primingRecipe(claim, c)).toEqual(primingRecipe(plain, c));
+      expect(primingRecipe(shipped, c)).toEqual(primingRecipe(plain, c));
+    }
   });
 
   it("prime.checkShare reaches the priming jobs and only_backtracking's recipe only", () => {

@@ -180,6 +180,8 @@ describe('with nothing loaded, the form and the page defaults', () => {
       giveUp: 0.7,
       giveUpOnce: true,
       checkShare: 0.6,
+      searchedIncorrect: true,
+      incorrectMisread: true,
     });
     expect(c.start.kind === 'prime' && c.start.sft).toMatchObject({ epochs: 8, cooldown: 0.25 });
     expect(c.rl).toMatchObject({
@@ -207,9 +209,11 @@ describe('with nothing loaded, the form and the page defaults', () => {
         c.start.giveUp,
         c.start.giveUpOnce,
         c.start.checkShare,
+        c.start.searchedIncorrect,
+        c.start.incorrectMisread,
         c.start.sft.cooldown,
       ],
-    ).toEqual([0, false, 0, 0]);
+    ).toEqual([0, false, 0, false, false, 0]);
   });
 
   it('a form out of range is refused with the field named', () => {
@@ -243,6 +247,8 @@ describe('what the form has no knob for is spelled out', () => {
     expect(hiddenSettings(c, plain, 8).slice(5)).toEqual([
       'start.giveUp 0',
       'start.giveUpOnce false',
+      'start.searchedIncorrect false',
+      'start.incorrectMisread false',
       'start.checkShare 0',
       'start.sft.lr 0.001',
       'start.sft.cooldown 0',

@@ -65,6 +65,10 @@ export function primeDataCommand(): Command {
       'with --searched-incorrect: where the search would hit, the nearest of a few misses claims to work and answers',
     )
     .option(
+      '--incorrect-misread',
+      'with --searched-incorrect: where the search would hit, an attempt with one number misread hits instead and answers',
+    )
+    .option(
       '--comma-backtrack',
       'a failed attempt that ends on a step (no check) runs into its backtracking sentence with a comma',
     )
@@ -111,6 +115,7 @@ export function primeDataCommand(): Command {
           searchedIncorrect: Boolean(opts.searchedIncorrect),
           incorrectSlip: Boolean(opts.incorrectSlip),
           incorrectClaim: Boolean(opts.incorrectClaim),
+          incorrectMisread: Boolean(opts.incorrectMisread),
           commaBacktrack: Boolean(opts.commaBacktrack),
           checkShare: chanceOption(opts.checkShare, '--check-share', CheckShareSchema),
         },

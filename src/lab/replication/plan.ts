@@ -139,12 +139,14 @@ export const ReplicationSchema = z.preprocess(
            */
           giveUp: GiveUpSchema.default(0.7),
           giveUpOnce: z.boolean().default(true),
-          /** incorrect's traces: all_strategies' search answered with a missed attempt. */
-          searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
+          /** incorrect's traces: all_strategies' search, answered wrongly (item 36; the plan since item 49). */
+          searchedIncorrect: z.boolean().default(true),
           /** With searchedIncorrect: a hit is answered with its last operation changed (a slip). */
           incorrectSlip: z.boolean().default(TRACE_DEFAULTS.incorrectSlip),
           /** With searchedIncorrect: where the search would hit, the nearest miss claims to work and answers (item 45). */
           incorrectClaim: z.boolean().default(TRACE_DEFAULTS.incorrectClaim),
+          /** With searchedIncorrect: where the search would hit, an attempt with one number misread hits and answers (item 49). */
+          incorrectMisread: z.boolean().default(true),
           /** A failed attempt that ends on a step (no check) runs into its backtracking with a comma (item 43). */
           commaBacktrack: z.boolean().default(TRACE_DEFAULTS.commaBacktrack),
           /**
@@ -288,6 +290,7 @@ export function replicationJobs(
           searchedIncorrect: plan.prime.searchedIncorrect,
           incorrectSlip: plan.prime.incorrectSlip,
           incorrectClaim: plan.prime.incorrectClaim,
+          incorrectMisread: plan.prime.incorrectMisread,
           commaBacktrack: plan.prime.commaBacktrack,
           checkShare: plan.prime.checkShare,
           phrasing: plan.prime.phrasing,
@@ -334,6 +337,7 @@ export function primingRecipe(plan: ReplicationPlan, condition: Condition): Reco
     ...(incorrect && plan.prime.searchedIncorrect ? { searchedIncorrect: true } : {}),
     ...(incorrect && plan.prime.incorrectSlip ? { incorrectSlip: true } : {}),
     ...(incorrect && plan.prime.incorrectClaim ? { incorrectClaim: true } : {}),
+    ...(incorrect && plan.prime.incorrectMisread ? { incorrectMisread: true } : {}),
     ...(plan.prime.commaBacktrack ? { commaBacktrack: true } : {}),
     ...(plan.prime.checkShare > 0 && checkShareApplies(condition)
       ? { checkShare: plan.prime.checkShare }

@@ -36,6 +36,8 @@ const SHIPPED_PRIMING = {
   giveUp: PLAN.prime.giveUp,
   giveUpOnce: PLAN.prime.giveUpOnce,
   checkShare: PLAN.prime.checkShare,
+  searchedIncorrect: PLAN.prime.searchedIncorrect,
+  incorrectMisread: PLAN.prime.incorrectMisread,
   sft: { cooldown: PLAN.prime.sft.cooldown },
 };
 
