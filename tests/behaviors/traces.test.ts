@@ -32,6 +32,21 @@ const thinkOf = (e: PrimingExample): string => e.completion.slice(0, e.completio
 const mean = (xs: PrimingExample[], b: (typeof BEHAVIORS)[number]) =>
   xs.reduce((a, e) => a + e.behaviors[b], 0) / xs.length;
 
+/** The share of examples that `f` holds for. */
+const shareOf = (xs: PrimingExample[], f: (e: PrimingExample) => boolean) => xs.filter(f).length / xs.length;
+/** A trace whose search stopped at something it says works. */
+const stops = (e: PrimingExample) => e.completion.includes('That works!');
+
+/** The same stops as all_strategies' search, its habits all there (incorrect traces built on it). */
+function expectSearchOf(wrong: PrimingExample[], right: PrimingExample[]): void {
+  expect(Math.abs(shareOf(wrong, stops) - shareOf(right, stops))).toBeLessThan(0.05);
+  for (const b of BEHAVIORS)
+    expect(
+      Math.abs(shareOf(wrong, (e) => e.behaviors[b] > 0) - shareOf(right, (e) => e.behaviors[b] > 0)),
+      b,
+    ).toBeLessThan(b === 'backward_chaining' ? 0.25 : 0.05);
+}
+
 describe('priming traces: per-condition invariants over 1,000 examples each', () => {
   it('only_backtracking has backtracking and nothing else', () => {
     const xs = data('only_backtracking');
@@ -306,9 +321,6 @@ describe('searches that give up (trace option giveUp)', () => {
       });
     const wrong = write('incorrect', true);
     const right = write('all_strategies', false);
-    const share = (xs: PrimingExample[], f: (e: PrimingExample) => boolean) =>
-      xs.filter(f).length / xs.length;
-    const hits = (e: PrimingExample) => e.completion.includes('That works!');
     for (const e of wrong) {
       expect(e.correct, e.completion).toBe(false);
       const [think, answer] = e.completion.split('</think>');
@@ -318,10 +330,10 @@ describe('searches that give up (trace option giveUp)', () => {
       expect(think, expr).toMatch(/not \d+\./);
     }
     // the same search as all_strategies': as many reach a hit, with every habit in it
-    expect(Math.abs(share(wrong, hits) - share(right, hits))).toBeLessThan(0.05);
+    expect(Math.abs(shareOf(wrong, stops) - shareOf(right, stops))).toBeLessThan(0.05);
     for (const b of BEHAVIORS)
       expect(
-        share(wrong, (e) => e.behaviors[b] > 0),
+        shareOf(wrong, (e) => e.behaviors[b] > 0),
         b,
       ).toBeGreaterThan(0.2);
     // off by default: incorrect's own traces stay as they were
@@ -374,9 +386,6 @@ describe('searches that give up (trace option giveUp)', () => {
       primeData({ condition, n: 1000, seed: 14, preset: 'easy', ranges, trace: { ...trace, ...extra } });
     const claimed = write('incorrect', { incorrectClaim: true });
     const right = write('all_strategies', {});
-    const share = (xs: PrimingExample[], f: (e: PrimingExample) => boolean) =>
-      xs.filter(f).length / xs.length;
-    const stops = (e: PrimingExample) => e.completion.includes('That works!');
     for (const e of claimed) {
       expect(e.correct, e.completion).toBe(false);
       const [think, answer] = e.completion.split('</think>');
@@ -390,13 +399,7 @@ describe('searches that give up (trace option giveUp)', () => {
       // the claim's last value is the answer's
       expect(evalArith(expr), `${think} -> ${expr}`).toBe(values.at(-1));
     }
-    // the same stops as all_strategies' search, its habits all there
-    expect(Math.abs(share(claimed, stops) - share(right, stops))).toBeLessThan(0.05);
-    for (const b of BEHAVIORS)
-      expect(
-        Math.abs(share(claimed, (e) => e.behaviors[b] > 0) - share(right, (e) => e.behaviors[b] > 0)),
-        b,
-      ).toBeLessThan(b === 'backward_chaining' ? 0.25 : 0.05);
+    expectSearchOf(claimed, right);
   });
 
   it('incorrectMisread: where the search would hit, an attempt over one misread number hits and answers', () => {
@@ -405,9 +408,6 @@ describe('searches that give up (trace option giveUp)', () => {
       primeData({ condition, n: 2000, seed: 15, preset: 'easy', ranges, trace: { ...trace, ...extra } });
     const misread = write('incorrect', { incorrectMisread: true });
     const right = write('all_strategies', {});
-    const share = (xs: PrimingExample[], f: (e: PrimingExample) => boolean) =>
-      xs.filter(f).length / xs.length;
-    const stops = (e: PrimingExample) => e.completion.includes('That works!');
     let keptHits = 0;
     for (const e of misread) {
       expect(e.correct, e.completion).toBe(false);
@@ -436,13 +436,7 @@ describe('searches that give up (trace option giveUp)', () => {
       expect(matched, `${e.numbers} -> ${expr}`).toHaveLength(e.numbers.length - 1);
     }
     expect(keptHits / misread.length).toBeLessThan(0.02);
-    // the same stops as all_strategies' search, its habits all there
-    expect(Math.abs(share(misread, stops) - share(right, stops))).toBeLessThan(0.05);
-    for (const b of BEHAVIORS)
-      expect(
-        Math.abs(share(misread, (e) => e.behaviors[b] > 0) - share(right, (e) => e.behaviors[b] > 0)),
-        b,
-      ).toBeLessThan(b === 'backward_chaining' ? 0.25 : 0.05);
+    expectSearchOf(misread, right);
   });
 
   it('commaBacktrack: a failed step runs into its backtracking sentence with a comma, nothing else changes', () => {
