@@ -10,7 +10,7 @@ import type { Library } from './library.svelte';
 import type { Session } from './session.svelte';
 
 // F1's contrast first: a searcher, then a direct answerer, so the gap shows after the first two
-// runs (1.4 minutes at 50 steps on wasm, docs/REPLICATION.md); the four runs of F1 before incorrect.
+// runs (1.6 minutes at 50 steps on wasm, docs/REPLICATION.md); the four runs of F1 before incorrect.
 export const PAPER_CONDITIONS: Condition[] = [
   'backtracking_verification',
   'empty_cot',
