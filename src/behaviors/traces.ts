@@ -19,6 +19,7 @@ import {
   trainingProblems,
   formatPrompt,
   formatResponse,
+  usesExactlyNumbers,
   type Expr,
   type Op,
   type PresetName,
@@ -759,13 +760,8 @@ function finish(
     think: rendered.think,
     answer: exprText(answerExpr),
     counts: rendered.counts,
-    correct: val(answerExpr) === problem.target && sameNumbers(leaves(answerExpr), problem.numbers),
+    correct: val(answerExpr) === problem.target && usesExactlyNumbers(exprText(answerExpr), problem.numbers),
   };
-}
-
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
-  const sort = (xs: readonly number[]) => [...xs].sort((x, y) => x - y).join(',');
-  return sort(a) === sort(b);
 }
 
 /** The expression with its last operation changed to another that misses the target (none if none does). */
