@@ -385,8 +385,17 @@ class Writer {
       .sort((a, b) => Math.abs(val(a) - target) - Math.abs(val(b) - target))[0];
     if (!e) return null;
     this.claiming = true;
-    const a = (hit.sentences[0].counts.subgoal_setting && this.subgoalOf(e)) || this.plainOf(e);
+    const a = this.inKindOf(hit, e);
     this.claiming = false;
+    return a;
+  }
+
+  /**
+   * The attempt along `e` that answers the trace in place of `hit`, in the hit's kind where it can
+   * be (a backward hit needs a solution, so its stand-in is plain); never dropped for the budget.
+   */
+  private inKindOf(hit: Attempt, e: Expr): Attempt {
+    const a = (hit.sentences[0].counts.subgoal_setting && this.subgoalOf(e)) || this.plainOf(e);
     return { ...a, claimed: true };
   }
 
@@ -405,9 +414,7 @@ class Writer {
         const read = numbers.map((n, k) => (k === i ? x : n));
         const pool = solutionExprs({ numbers: read, target }).filter((e) => !isDegenerate(e));
         if (pool.length === 0) continue;
-        const e = this.rng.pick(pool);
-        const a = (hit.sentences[0].counts.subgoal_setting && this.subgoalOf(e)) || this.plainOf(e);
-        return { ...a, claimed: true };
+        return this.inKindOf(hit, this.rng.pick(pool));
       }
     }
     return null;
