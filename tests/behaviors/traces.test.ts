@@ -29,6 +29,7 @@ const data = (condition: Condition, preset: 'paper' | 'easy' = 'paper'): Priming
   return cache.get(key) as PrimingExample[];
 };
 const thinkOf = (e: PrimingExample): string => e.completion.slice(0, e.completion.indexOf('</think>'));
+const answerOf = (e: PrimingExample): string => e.completion.match(/<answer>(.*)<\/answer>/)![1].trim();
 const mean = (xs: PrimingExample[], b: (typeof BEHAVIORS)[number]) =>
   xs.reduce((a, e) => a + e.behaviors[b], 0) / xs.length;
 
@@ -323,8 +324,8 @@ describe('searches that give up (trace option giveUp)', () => {
     const right = write('all_strategies', false);
     for (const e of wrong) {
       expect(e.correct, e.completion).toBe(false);
-      const [think, answer] = e.completion.split('</think>');
-      const expr = answer.match(/<answer>(.*)<\/answer>/)![1].trim();
+      const think = thinkOf(e);
+      const expr = answerOf(e);
       expect(evalArith(expr)).not.toBe(e.target);
       // the answer is an attempt the trace checked and found wanting
       expect(think, expr).toMatch(/not \d+\./);
@@ -357,8 +358,8 @@ describe('searches that give up (trace option giveUp)', () => {
     let hits = 0;
     for (const e of slipped) {
       expect(e.correct, e.completion).toBe(false);
-      const [think, answer] = e.completion.split('</think>');
-      const expr = answer.match(/<answer>(.*)<\/answer>/)![1].trim();
+      const think = thinkOf(e);
+      const expr = answerOf(e);
       expect(evalArith(expr)).not.toBe(e.target);
       expect(numbers(expr)).toEqual([...e.numbers].sort((a, b) => a - b));
       if (!think.includes('That works!')) continue;
@@ -388,8 +389,8 @@ describe('searches that give up (trace option giveUp)', () => {
     const right = write('all_strategies', {});
     for (const e of claimed) {
       expect(e.correct, e.completion).toBe(false);
-      const [think, answer] = e.completion.split('</think>');
-      const expr = answer.match(/<answer>(.*)<\/answer>/)![1].trim();
+      const think = thinkOf(e);
+      const expr = answerOf(e);
       expect(evalArith(expr)).not.toBe(e.target);
       const values = [...think.matchAll(/= (\d+)/g)].map((m) => Number(m[1]));
       if (!stops(e)) continue;
@@ -411,8 +412,8 @@ describe('searches that give up (trace option giveUp)', () => {
     let keptHits = 0;
     for (const e of misread) {
       expect(e.correct, e.completion).toBe(false);
-      const [think, answer] = e.completion.split('</think>');
-      const expr = answer.match(/<answer>(.*)<\/answer>/)![1].trim();
+      const think = thinkOf(e);
+      const expr = answerOf(e);
       const used = (expr.match(/\d+/g) ?? []).map(Number);
       // every check is true to its value: "That works!" follows the target, "not N." a miss
       for (const m of think.matchAll(/= (\d+)\. That works!/g)) expect(Number(m[1]), think).toBe(e.target);
