@@ -239,36 +239,57 @@ describe('replication results', () => {
     expect(f.F2.holds).toBe(true);
     // F3: subgoals and backward chaining fall in both rich conditions, backtracking and verification do not
     expect(f.F3.holds).toBe(true);
-    // F4: empty_cot gets shorter but dots gets longer
+    // F4: empty_cot gets no longer but dots gets longer
     expect(f.F4.holds).toBe(false);
     expect(f.F4.detail).toMatch(/dots 300→320 chars/);
   });
 
-  it('F4 needs every behavior-less model at least 5% shorter, not shorter by sampling noise', () => {
-    // Length (chars) at the first and last evaluation of each behavior-less condition.
-    const lengths = (ec: [number, number], dots: [number, number], nc: [number, number]) => {
-      const chars: [Condition, [number, number]][] = [
+  it('F4 needs dots at least 5% shorter and the direct answerers no more than 5% longer, all without behaviors', () => {
+    // Length (chars) and behaviors per response at the first and last evaluation of each behavior-less condition.
+    type Lengths = [number, number, number?];
+    const f4 = (ec: Lengths, dots: Lengths, nc?: Lengths) => {
+      const chars: [Condition, Lengths][] = [
         ['empty_cot', ec],
         ['dots', dots],
-        ['negative_control', nc],
+        ...(nc ? [['negative_control', nc] as [Condition, Lengths]] : []),
       ];
-      const runs = chars.map(([c, [from, to]]) =>
+      const runs = chars.map(([c, [from, to, behaviors = 0]]) =>
         run(c, 1, [
           [0, 0.2, [0, 0, 0, 0], from],
-          [10, 0.3, [0, 0, 0, 0], to],
+          [10, 0.3, [behaviors, 0, 0, 0], to],
         ]),
       );
       const summaries = summarizeReplication(
         runs,
         chars.map(([c]) => c),
       );
-      return checkFindings(summaries).find((f) => f.id === 'F4')!.holds;
+      return checkFindings(summaries).find((f) => f.id === 'F4')!;
     };
-    // Measured once: empty_cot 38.4 -> 38.2 and negative_control 78.9 -> 78.7 while dots halved.
-    expect(lengths([38.4, 38.2], [224, 114], [78.9, 78.7])).toBe(false);
-    // 95% of the start is the bound: 40 -> 38 counts, 40 -> 38.1 does not.
-    expect(lengths([40, 38], [224, 114], [80, 60])).toBe(true);
-    expect(lengths([40, 38.1], [224, 114], [80, 60])).toBe(false);
+    // Seeds 101-103: the bare answer and the linear solution keep their length while dots loses 38%.
+    expect(f4([39, 39], [130, 80], [79, 79, 0.14]).holds).toBe(true);
+    expect(f4([39, 39], [130, 80], [79, 79, 0.14]).detail).toBe(
+      'dots 130→80 chars, 0.00 behaviors; empty_cot 39→39 chars, 0.00 behaviors; negative_control 79→79 chars, 0.14 behaviors',
+    );
+    // dots must lose 5%: 200 -> 190 counts, 200 -> 190.5 (sampling noise) does not.
+    expect(f4([39, 39], [200, 190]).holds).toBe(true);
+    expect(f4([39, 39], [200, 190.5]).holds).toBe(false);
+    // A direct answerer may not grow by more than 5%: 40 -> 42 counts, 40 -> 42.1 does not.
+    expect(f4([40, 42], [200, 100]).holds).toBe(true);
+    expect(f4([40, 42.1], [200, 100]).holds).toBe(false);
+    expect(f4([39, 39], [200, 100], [80, 84.5]).holds).toBe(false);
+    // Behaviors after RL: one in four responses is too many.
+    expect(f4([39, 39], [130, 80], [79, 79, 0.25]).holds).toBe(false);
+    // Without dots there is nothing to collapse, so F4 cannot be tested.
+    const direct = summarizeReplication(
+      [
+        run('empty_cot', 1, [
+          [0, 0.2, [0, 0, 0, 0], 40],
+          [10, 0.3, [0, 0, 0, 0], 40],
+        ]),
+      ],
+      ['empty_cot'],
+    );
+    expect(checkFindings(direct).find((f) => f.id === 'F4')!.holds).toBeNull();
   });
 
   it('reports a finding that does not hold, and one that cannot be tested', () => {

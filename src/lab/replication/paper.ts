@@ -59,3 +59,10 @@ export const BEHAVIOR_CONDITIONS: Condition[] = [
   'only_backtracking',
 ];
 export const EMPTY_CONDITIONS: Condition[] = ['empty_cot', 'dots'];
+/**
+ * F4's models without behaviors, by what their priming leaves to collapse: empty_cot (the answer
+ * alone) and negative_control (a direct linear solution) are primed on short direct answers already,
+ * the end point of the paper's collapse; dots' filler is what a collapse removes.
+ */
+export const DIRECT_CONDITIONS: Condition[] = ['empty_cot', 'negative_control'];
+export const FILLER_CONDITIONS: Condition[] = ['dots'];

@@ -3,7 +3,7 @@
 
 import { BEHAVIOR_LABELS, BEHAVIORS, type Behavior, type Condition } from '../../behaviors/types';
 import type { EvalMetrics, LabEvent } from '../events';
-import { BEHAVIOR_CONDITIONS, EMPTY_CONDITIONS } from './paper';
+import { BEHAVIOR_CONDITIONS, DIRECT_CONDITIONS, EMPTY_CONDITIONS, FILLER_CONDITIONS } from './paper';
 
 /** The eval curve of one finished RL run. */
 export interface RunResult {
@@ -118,6 +118,9 @@ export interface Finding {
   detail: string;
 }
 
+/** Behaviors per response a model without behaviors may show (the classifier finds 0.03-0.14 in negative_control's steps). */
+const MAX_BARE_BEHAVIORS = 0.25;
+
 export const pts = (x: number) => `${(100 * x).toFixed(1)}`;
 
 /** The paper's four findings (paper-facts.md §7), checked on a replication's summaries. */
@@ -193,26 +196,43 @@ export function checkFindings(summaries: readonly ConditionSummary[]): Finding[]
       detail: 'needs all_strategies or incorrect',
     });
 
-  const bare = (['empty_cot', 'dots', 'negative_control'] as Condition[]).filter((c) => by.has(c));
-  if (bare.length) {
-    const shorter = bare.map((c) => ({
-      c,
-      from: by.get(c)!.start.chars.mean,
-      to: by.get(c)!.end.chars.mean,
-    }));
+  // F4 (paper-facts §7): a model without behaviors collapses to short direct answers. Those primed on
+  // direct answers must stay short and those padded with filler must shrink, by 5% or more: a
+  // fraction of a character either way is sampling noise.
+  const direct = DIRECT_CONDITIONS.filter((c) => by.has(c));
+  const filler = FILLER_CONDITIONS.filter((c) => by.has(c));
+  if (filler.length) {
+    const lengths = [...filler, ...direct].map((c) => {
+      const s = by.get(c)!;
+      const behaviors = BEHAVIORS.reduce((sum, b) => sum + s.end.behaviors[b].mean, 0);
+      const ok = filler.includes(c)
+        ? s.end.chars.mean <= 0.95 * s.start.chars.mean
+        : s.end.chars.mean <= 1.05 * s.start.chars.mean;
+      return {
+        c,
+        from: s.start.chars.mean,
+        to: s.end.chars.mean,
+        behaviors,
+        ok: ok && behaviors < MAX_BARE_BEHAVIORS,
+      };
+    });
     out.push({
       id: 'F4',
-      claim: 'the responses of models without behaviors get shorter during RL',
-      // By at least 5%: a fraction of a character is sampling noise (a short answer cannot shrink).
-      holds: shorter.every((s) => s.to <= 0.95 * s.from),
-      detail: shorter.map((s) => `${s.c} ${s.from.toFixed(0)}→${s.to.toFixed(0)} chars`).join(', '),
+      claim:
+        'models without behaviors end as short direct answers: padded ones shorten during RL, those primed on direct answers do not grow',
+      holds: lengths.every((l) => l.ok),
+      detail: lengths
+        .map(
+          (l) => `${l.c} ${l.from.toFixed(0)}→${l.to.toFixed(0)} chars, ${l.behaviors.toFixed(2)} behaviors`,
+        )
+        .join('; '),
     });
   } else
     out.push({
       id: 'F4',
-      claim: 'behavior-less models get shorter',
+      claim: 'behavior-less models collapse to short direct answers',
       holds: null,
-      detail: 'needs empty_cot, dots or negative_control',
+      detail: 'needs dots, the behavior-less model with length to lose',
     });
   return out;
 }
