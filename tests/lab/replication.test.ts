@@ -4,6 +4,7 @@ import {
   checkFindings,
   parseConfig,
   parseReplication,
+  primeGiveUp,
   primingRecipe,
   PROXY_PLAN,
   replicationCharts,
@@ -103,7 +104,8 @@ describe('replication plan', () => {
     const giving = parseReplication({ base: '/b', prime: { giveUp: 0.25, giveUpOnce: true } });
     for (const j of replicationJobs(giving, (id) => `/out/${id}/final`).filter((x) => x.kind === 'prime')) {
       const start = parseConfig(j.config).start;
-      expect(start.kind === 'prime' && [start.giveUp, start.giveUpOnce]).toEqual([0.25, true]);
+      const giveUp = j.condition === 'only_backtracking' ? 0.5 : 0.25; // its own: unverifiedGiveUp
+      expect(start.kind === 'prime' && [start.giveUp, start.giveUpOnce]).toEqual([giveUp, true]);
     }
     expect(primingRecipe(giving, 'all_strategies')).toMatchObject({ giveUp: 0.25, giveUpOnce: true });
     // Without them the recipe is the one manifests recorded before the options existed.
@@ -111,6 +113,43 @@ describe('replication plan', () => {
     expect(primingRecipe(plain, 'all_strategies')).not.toHaveProperty('giveUp');
     expect(primingRecipe(plain, 'all_strategies')).not.toHaveProperty('giveUpOnce');
     expect(() => parseReplication({ prime: { giveUp: 1 } })).toThrow();
+  });
+
+  it('prime.unverifiedGiveUp is the give-up chance of the searches without verification, and theirs only', () => {
+    // the plan: only_backtracking gives up at its first miss half the time, the rest 70% (item 54)
+    const plan = parseReplication({ base: '/b' });
+    const primings = replicationJobs(plan, (id) => `/out/${id}/final`).filter((x) => x.kind === 'prime');
+    const giveUps = Object.fromEntries(
+      primings.map((j) => {
+        const start = parseConfig(j.config).start;
+        return [j.condition, start.kind === 'prime' ? start.giveUp : null];
+      }),
+    );
+    expect(giveUps).toEqual({
+      all_strategies: 0.7,
+      backtracking_verification: 0.7,
+      only_backtracking: 0.5,
+      incorrect: 0.7,
+      empty_cot: 0.7,
+      dots: 0.7,
+      negative_control: 0.7,
+    });
+    expect(primeGiveUp(plan, 'backtracking_subgoal')).toBe(0.5); // a search without checks too
+    expect(primingRecipe(plan, 'only_backtracking')).toMatchObject({ giveUp: 0.5, giveUpOnce: true });
+    // changing it leaves every other condition's recipe (and shipped model) as it was
+    const other = parseReplication({ base: '/b', prime: { unverifiedGiveUp: 0.3 } });
+    expect(primingRecipe(other, 'only_backtracking')).toMatchObject({ giveUp: 0.3 });
+    for (const c of [
+      'all_strategies',
+      'backtracking_verification',
+      'incorrect',
+      'empty_cot',
+      'dots',
+    ] as const)
+      expect(primingRecipe(other, c)).toEqual(primingRecipe(plan, c));
+    // and giveUp no longer reaches only_backtracking
+    expect(primeGiveUp(parseReplication({ prime: { giveUp: 0.2 } }), 'only_backtracking')).toBe(0.5);
+    expect(() => parseReplication({ prime: { unverifiedGiveUp: 1 } })).toThrow(/unverifiedGiveUp/);
   });
 
   it("incorrect's trace options are in incorrect's recipe only: the other shipped models still match", () => {

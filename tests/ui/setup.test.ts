@@ -184,6 +184,9 @@ describe('with nothing loaded, the form and the page defaults', () => {
       incorrectMisread: true,
     });
     expect(c.start.kind === 'prime' && c.start.sft).toMatchObject({ epochs: 8, cooldown: 0.25 });
+    // only_backtracking's search, written without verification, gives up less (item 54)
+    const ob = configFromForm({ ...PRIMING, condition: 'only_backtracking' }, null, true);
+    expect(ob.start).toMatchObject({ condition: 'only_backtracking', giveUp: 0.5 });
     expect(c.rl).toMatchObject({
       steps: 250,
       promptsPerStep: 16,

@@ -138,6 +138,12 @@ export const ReplicationSchema = z.preprocess(
            * (docs/REPLICATION.md, items 35 and 40).
            */
           giveUp: GiveUpSchema.default(0.7),
+          /**
+           * giveUp for the searches written without verification (only_backtracking; where checkShare
+           * applies). Their checks are spoken only now and then, and they started RL slowest: fewer
+           * give-ups took only_backtracking's RL gain from 16-24 to 23-24 points (item 54).
+           */
+          unverifiedGiveUp: GiveUpSchema.default(0.5),
           giveUpOnce: z.boolean().default(true),
           /** incorrect's traces: all_strategies' search, answered wrongly (item 36; the plan since item 49). */
           searchedIncorrect: z.boolean().default(true),
@@ -285,7 +291,7 @@ export function replicationJobs(
           problems: plan.prime.problems,
           tokenBudget: plan.prime.tokenBudget,
           maxFailedAttempts: plan.prime.maxFailedAttempts,
-          giveUp: plan.prime.giveUp,
+          giveUp: primeGiveUp(plan, condition),
           giveUpOnce: plan.prime.giveUpOnce,
           searchedIncorrect: plan.prime.searchedIncorrect,
           incorrectSlip: plan.prime.incorrectSlip,
@@ -318,6 +324,11 @@ export function replicationJobs(
   return jobs;
 }
 
+/** The chance that a condition's priming traces give up: unverifiedGiveUp for the unverified searches. */
+export function primeGiveUp(plan: ReplicationPlan, condition: Condition): number {
+  return checkShareApplies(condition) ? plan.prime.unverifiedGiveUp : plan.prime.giveUp;
+}
+
 /**
  * How a plan primes each condition, as the shipped manifest records it (`habits-lab models` writes
  * it; `replicate` compares it): a shipped model with this recipe, from the shipped base model in this
@@ -332,7 +343,7 @@ export function primingRecipe(plan: ReplicationPlan, condition: Condition): Reco
     phrasing: plan.prime.phrasing,
     maxFailedAttempts: plan.prime.maxFailedAttempts,
     // Recorded only when used, so that the recipes of models primed before it still match.
-    ...(plan.prime.giveUp > 0 ? { giveUp: plan.prime.giveUp } : {}),
+    ...(primeGiveUp(plan, condition) > 0 ? { giveUp: primeGiveUp(plan, condition) } : {}),
     ...(plan.prime.giveUpOnce ? { giveUpOnce: true } : {}),
     ...(incorrect && plan.prime.searchedIncorrect ? { searchedIncorrect: true } : {}),
     ...(incorrect && plan.prime.incorrectSlip ? { incorrectSlip: true } : {}),

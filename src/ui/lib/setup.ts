@@ -5,7 +5,7 @@
 // PPO settings the user set (AdvancedSettings) are written over it too.
 
 import { parseConfig, testProblems, type ExperimentConfig, type ExperimentInput } from '../../lab/config';
-import { DEFAULT_PLAN as PLAN } from '../../lab/replication';
+import { DEFAULT_PLAN as PLAN, primeGiveUp } from '../../lab/replication';
 import { BASE_REF, shippedName, shippedRef } from '../../model/checkpoint-ref';
 import {
   DEFAULT_FORM,
@@ -27,13 +27,12 @@ const PLAIN_KEYS = FORM_KEYS.filter((k) => !START_KEYS.includes(k));
 
 /**
  * A priming of the shipped base model (it can already do arithmetic) as the replication primes:
- * terse traces that give up at most once, only_backtracking's checks spoken now and then, and a
- * cooldown at the end of priming.
+ * terse traces that give up at most once (the unverified searches less often: primeGiveUp),
+ * only_backtracking's checks spoken now and then, and a cooldown at the end of priming.
  */
 const SHIPPED_PRIMING = {
   from: BASE_REF,
   phrasing: PLAN.prime.phrasing,
-  giveUp: PLAN.prime.giveUp,
   giveUpOnce: PLAN.prime.giveUpOnce,
   checkShare: PLAN.prime.checkShare,
   searchedIncorrect: PLAN.prime.searchedIncorrect,
@@ -105,7 +104,8 @@ export function configFromForm(
     // as loaded, including what the form cannot show (a start from scratch)
   } else if (form.startKind === 'prime') {
     const from = loadedStart?.kind === 'prime' && !edited('startKind') ? loadedStart : null;
-    const prior = from ?? { kind: 'prime' as const, ...(hasBase ? SHIPPED_PRIMING : {}) };
+    const shipped = { ...SHIPPED_PRIMING, giveUp: primeGiveUp(PLAN, form.condition) };
+    const prior = from ?? { kind: 'prime' as const, ...(hasBase ? shipped : {}) };
     start = {
       ...prior,
       condition: form.condition,
