@@ -69,6 +69,8 @@ export const EvalSummarySchema = z.object({
   truncatedRate: num,
   responseTokens: num,
   responseChars: num,
+  /** Median response length (absent in files written before it was recorded). */
+  responseCharsMedian: num.optional(),
   behaviors: counts,
   behaviorsPresent: counts,
 });

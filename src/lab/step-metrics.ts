@@ -49,6 +49,7 @@ export function summaryOf(r: EvalResult): EvalSummary {
     truncatedRate: r.truncatedRate,
     responseTokens: r.meanTokens,
     responseChars: r.meanChars,
+    responseCharsMedian: r.medianChars,
     behaviors: r.behaviors.mean,
     behaviorsPresent: r.behaviors.present,
   };

@@ -15,6 +15,8 @@ export interface EvalResult {
   truncatedRate: number;
   meanTokens: number;
   meanChars: number;
+  /** The typical length: a few responses run to the token budget and move the mean, not this. */
+  medianChars: number;
   behaviors: BehaviorSummary;
   /** Per problem: the response and its score (for inspection). */
   responses: { problem: Problem; text: string; score: number; reason: string; behaviors: BehaviorCounts }[];
@@ -84,7 +86,16 @@ export async function evaluate(
     truncatedRate: truncated / n,
     meanTokens: tokens / n,
     meanChars: responses.reduce((a, r) => a + r.text.length, 0) / n,
+    medianChars: median(responses.map((r) => r.text.length)),
     behaviors: summarizeBehaviors(responses.map((r) => r.behaviors)),
     responses,
   };
+}
+
+/** The middle value (the mean of the two middle ones for an even count); 0 for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return 0;
+  const v = [...values].sort((a, b) => a - b);
+  const h = v.length >> 1;
+  return v.length % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }

@@ -72,8 +72,9 @@ describe('replication plan', () => {
       expect(c.rl.steps).toBe(0);
       expect(c.start).toMatchObject({ kind: 'prime', condition: p.condition, from: '/models/base' });
       // every condition is primed on 16,000 traces of the same 200 training problems, each search
-      // given up at its first miss with chance 0.7 (the give-up-once design)
-      expect(c.start).toMatchObject({ examples: 16000, problems: 200, giveUp: 0.7, giveUpOnce: true });
+      // given up at its first miss with chance 0.7 (the give-up-once design; only_backtracking 0.5)
+      const giveUp = p.condition === 'only_backtracking' ? 0.5 : 0.7;
+      expect(c.start).toMatchObject({ examples: 16000, problems: 200, giveUp, giveUpOnce: true });
       expect(c.start.kind === 'prime' && c.start.sft).toMatchObject({ epochs: 8, cooldown: 0.25 });
     }
     const other = parseReplication({ base: '/b', prime: { problems: 50 } });
@@ -329,6 +330,73 @@ describe('replication results', () => {
       ['empty_cot'],
     );
     expect(checkFindings(direct).find((f) => f.id === 'F4')!.holds).toBeNull();
+  });
+
+  it('F4 reads the typical (median) length where evaluations record it, so a few runaway answers do not decide it', () => {
+    // [mean, median] chars at the first and last evaluation, seeds 1 and 2 of one condition.
+    const lengthRun = (c: Condition, seed: number, [m0, d0]: number[], [m1, d1]: number[]): RunResult => {
+      const withMedian = (e: LabEvent, median: number): LabEvent =>
+        e.type === 'eval'
+          ? {
+              ...e,
+              metrics: { ...e.metrics, sampled: { ...e.metrics.sampled!, responseCharsMedian: median } },
+            }
+          : e;
+      const r = run(c, seed, [
+        [0, 0.2, [0, 0, 0, 0], m0],
+        [10, 0.3, [0, 0, 0, 0], m1],
+      ]);
+      return { ...r, events: [withMedian(r.events[0], d0), withMedian(r.events[1], d1)] };
+    };
+    const f4 = (ec: number[][]) =>
+      checkFindings(
+        summarizeReplication(
+          [
+            lengthRun('empty_cot', 1, ec[0], ec[1]),
+            lengthRun('empty_cot', 2, ec[2], ec[3]),
+            lengthRun('dots', 1, [130, 131], [80, 77]),
+            lengthRun('dots', 2, [128, 129], [76, 75]),
+          ],
+          ['empty_cot', 'dots'],
+        ),
+      ).find((f) => f.id === 'F4')!;
+    // Seed 131's empty_cot: 3 of 400 answers ran to the 256-token budget, mean 38.6 -> 45.7, median 37 -> 37.
+    const runaway = f4([
+      [38.6, 37],
+      [45.7, 37],
+      [38.6, 37],
+      [38.5, 37],
+    ]);
+    expect(runaway.holds).toBe(true);
+    // the mean is still reported beside the median that was checked
+    expect(runaway.detail).toBe(
+      'dots 130→76 chars (median; mean 129→78), 0.00 behaviors; empty_cot 37→37 chars (median; mean 39→42), 0.00 behaviors',
+    );
+    // a typical answer that grows fails: medians 37 -> 39 (+5.4%)
+    expect(
+      f4([
+        [38.6, 37],
+        [40, 39],
+        [38.6, 37],
+        [40, 39],
+      ]).holds,
+    ).toBe(false);
+    // evaluations recorded before the median existed are read by their means, as before
+    const old = summarizeReplication(
+      [
+        run('empty_cot', 1, [
+          [0, 0.2, [0, 0, 0, 0], 38.6],
+          [10, 0.3, [0, 0, 0, 0], 45.7],
+        ]),
+        run('dots', 1, [
+          [0, 0.2, [0, 0, 0, 0], 130],
+          [10, 0.3, [0, 0, 0, 0], 80],
+        ]),
+      ],
+      ['empty_cot', 'dots'],
+    );
+    expect(old[0].start.medianChars).toBeUndefined();
+    expect(checkFindings(old).find((f) => f.id === 'F4')!.holds).toBe(false);
   });
 
   it('reports a finding that does not hold, and one that cannot be tested', () => {

@@ -10,6 +10,7 @@ import { ExperimentRunner, MINIATURE, type LabEvent } from '../../src/lab';
 import { loadCheckpoint, selectBackend, type Tokenizer } from '../../src/model';
 import { readFolder } from '../../src/model/node-files';
 import { evaluate, evaluateLoss, runSft, toSequence } from '../../src/rl';
+import { median } from '../../src/rl/evaluate';
 
 const MODELS = fileURLToPath(new URL('../../public/models/', import.meta.url));
 const spec = problemSpec(MINIATURE.preset, MINIATURE.ranges);
@@ -121,6 +122,7 @@ describe('SFT priming', () => {
         new Rng(7),
       );
       model.dispose();
+      expect(r.medianChars).toBe(median(r.responses.map((x) => x.text.length)));
       // A searching model may use up the 200 tokens before any guess works (a quarter of
       // backtracking_verification's responses); every response that ends has a readable answer.
       expect(r.formatRate + r.truncatedRate).toBeGreaterThan(0.9);

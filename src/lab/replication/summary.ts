@@ -30,14 +30,25 @@ export interface EvalPoint {
   accuracy: number;
   behaviors: Record<Behavior, number>;
   chars: number;
+  /** The median response's length (evaluations recorded before it existed have none). */
+  medianChars?: number;
   tokens: number;
+}
+
+export interface PointStats {
+  accuracy: Stat;
+  behaviors: Record<Behavior, Stat>;
+  chars: Stat;
+  /** Over the seeds' median lengths, when every evaluation recorded one. */
+  medianChars?: Stat;
+  tokens: Stat;
 }
 
 export interface ConditionSummary {
   condition: Condition;
   seeds: number[];
-  start: { accuracy: Stat; behaviors: Record<Behavior, Stat>; chars: Stat; tokens: Stat };
-  end: { accuracy: Stat; behaviors: Record<Behavior, Stat>; chars: Stat; tokens: Stat };
+  start: PointStats;
+  end: PointStats;
   /** Steps of the last evaluation (the same for every seed of a finished plan). */
   endStep: number;
   /** Test problems each evaluation scored (fewer than asked when the preset has fewer). */
@@ -56,17 +67,20 @@ function pointOf(m: EvalMetrics): EvalPoint {
     accuracy: s.accuracy,
     behaviors: { ...s.behaviors },
     chars: s.responseChars,
+    ...(s.responseCharsMedian !== undefined ? { medianChars: s.responseCharsMedian } : {}),
     tokens: s.responseTokens,
   };
 }
 
-function statsOf(points: EvalPoint[]) {
+function statsOf(points: EvalPoint[]): PointStats {
+  const medians = points.flatMap((p) => (p.medianChars === undefined ? [] : [p.medianChars]));
   return {
     accuracy: stat(points.map((p) => p.accuracy)),
     behaviors: Object.fromEntries(
       BEHAVIORS.map((b) => [b, stat(points.map((p) => p.behaviors[b]))]),
     ) as Record<Behavior, Stat>,
     chars: stat(points.map((p) => p.chars)),
+    ...(medians.length === points.length ? { medianChars: stat(medians) } : {}),
     tokens: stat(points.map((p) => p.tokens)),
   };
 }
@@ -77,6 +91,7 @@ function meanPoint(points: EvalPoint[]): EvalPoint {
     accuracy: s.accuracy.mean,
     behaviors: Object.fromEntries(BEHAVIORS.map((b) => [b, s.behaviors[b].mean])) as Record<Behavior, number>,
     chars: s.chars.mean,
+    ...(s.medianChars ? { medianChars: s.medianChars.mean } : {}),
     tokens: s.tokens.mean,
   };
 }
@@ -198,23 +213,20 @@ export function checkFindings(summaries: readonly ConditionSummary[]): Finding[]
 
   // F4 (paper-facts §7): a model without behaviors collapses to short direct answers. Those primed on
   // direct answers must stay short and those padded with filler must shrink, by 5% or more: a
-  // fraction of a character either way is sampling noise.
+  // fraction of a character either way is sampling noise. Lengths are the typical (median) response's
+  // where recorded: three of 400 answers run to the token budget move a 39-character mean by 7.
   const direct = DIRECT_CONDITIONS.filter((c) => by.has(c));
   const filler = FILLER_CONDITIONS.filter((c) => by.has(c));
   if (filler.length) {
     const lengths = [...filler, ...direct].map((c) => {
       const s = by.get(c)!;
+      const [m0, m1] = [s.start.medianChars, s.end.medianChars];
+      const medians = m0 !== undefined && m1 !== undefined;
+      const [from, to] = medians ? [m0.mean, m1.mean] : [s.start.chars.mean, s.end.chars.mean];
       const behaviors = BEHAVIORS.reduce((sum, b) => sum + s.end.behaviors[b].mean, 0);
-      const ok = filler.includes(c)
-        ? s.end.chars.mean <= 0.95 * s.start.chars.mean
-        : s.end.chars.mean <= 1.05 * s.start.chars.mean;
-      return {
-        c,
-        from: s.start.chars.mean,
-        to: s.end.chars.mean,
-        behaviors,
-        ok: ok && behaviors < MAX_BARE_BEHAVIORS,
-      };
+      const ok = filler.includes(c) ? to <= 0.95 * from : to <= 1.05 * from;
+      const mean = medians ? `; mean ${s.start.chars.mean.toFixed(0)}→${s.end.chars.mean.toFixed(0)}` : '';
+      return { c, from, to, mean, behaviors, ok: ok && behaviors < MAX_BARE_BEHAVIORS };
     });
     out.push({
       id: 'F4',
@@ -223,7 +235,8 @@ export function checkFindings(summaries: readonly ConditionSummary[]): Finding[]
       holds: lengths.every((l) => l.ok),
       detail: lengths
         .map(
-          (l) => `${l.c} ${l.from.toFixed(0)}→${l.to.toFixed(0)} chars, ${l.behaviors.toFixed(2)} behaviors`,
+          (l) =>
+            `${l.c} ${l.from.toFixed(0)}→${l.to.toFixed(0)} chars${l.mean ? ` (median${l.mean})` : ''}, ${l.behaviors.toFixed(2)} behaviors`,
         )
         .join('; '),
     });
