@@ -47,6 +47,22 @@ const run = (
   events: points.map(([step, acc, beh, chars]) => evalEvent(step, acc, beh, chars)),
 });
 
+/** A behavior-less run evaluated twice: length `from` at step 0, `to` at step 10 (chars). */
+const bare = (condition: Condition, seed: number, from: number, to: number): RunResult =>
+  run(condition, seed, [
+    [0, 0.2, [0, 0, 0, 0], from],
+    [10, 0.3, [0, 0, 0, 0], to],
+  ]);
+
+/** The conditions whose priming neither checkShare nor unverifiedGiveUp changes. */
+const UNTOUCHED_BY_OB = [
+  'all_strategies',
+  'backtracking_verification',
+  'incorrect',
+  'empty_cot',
+  'dots',
+] as const;
+
 describe('replication plan', () => {
   const plan = parseReplication({ base: '/models/base' });
 
@@ -140,14 +156,7 @@ describe('replication plan', () => {
     // changing it leaves every other condition's recipe (and shipped model) as it was
     const other = parseReplication({ base: '/b', prime: { unverifiedGiveUp: 0.3 } });
     expect(primingRecipe(other, 'only_backtracking')).toMatchObject({ giveUp: 0.3 });
-    for (const c of [
-      'all_strategies',
-      'backtracking_verification',
-      'incorrect',
-      'empty_cot',
-      'dots',
-    ] as const)
-      expect(primingRecipe(other, c)).toEqual(primingRecipe(plan, c));
+    for (const c of UNTOUCHED_BY_OB) expect(primingRecipe(other, c)).toEqual(primingRecipe(plan, c));
     // and giveUp no longer reaches only_backtracking
     expect(primeGiveUp(parseReplication({ prime: { giveUp: 0.2 } }), 'only_backtracking')).toBe(0.5);
     expect(() => parseReplication({ prime: { unverifiedGiveUp: 1 } })).toThrow(/unverifiedGiveUp/);
@@ -186,14 +195,7 @@ describe('replication plan', () => {
     expect(primingRecipe(checking, 'only_backtracking')).toMatchObject({ checkShare: 0.25 });
     expect(primingRecipe(plain, 'only_backtracking')).not.toHaveProperty('checkShare');
     // the conditions it leaves as they were keep their recipes: their shipped models still match
-    for (const c of [
-      'all_strategies',
-      'backtracking_verification',
-      'incorrect',
-      'empty_cot',
-      'dots',
-    ] as const)
-      expect(primingRecipe(checking, c)).toEqual(primingRecipe(plain, c));
+    for (const c of UNTOUCHED_BY_OB) expect(primingRecipe(checking, c)).toEqual(primingRecipe(plain, c));
     expect(() => parseReplication({ prime: { checkShare: 1.5 } })).toThrow();
   });
 
@@ -342,10 +344,7 @@ describe('replication results', () => {
               metrics: { ...e.metrics, sampled: { ...e.metrics.sampled!, responseCharsMedian: median } },
             }
           : e;
-      const r = run(c, seed, [
-        [0, 0.2, [0, 0, 0, 0], m0],
-        [10, 0.3, [0, 0, 0, 0], m1],
-      ]);
+      const r = bare(c, seed, m0, m1);
       return { ...r, events: [withMedian(r.events[0], d0), withMedian(r.events[1], d1)] };
     };
     const f4 = (ec: number[][]) =>
@@ -383,16 +382,7 @@ describe('replication results', () => {
     ).toBe(false);
     // evaluations recorded before the median existed are read by their means, as before
     const old = summarizeReplication(
-      [
-        run('empty_cot', 1, [
-          [0, 0.2, [0, 0, 0, 0], 38.6],
-          [10, 0.3, [0, 0, 0, 0], 45.7],
-        ]),
-        run('dots', 1, [
-          [0, 0.2, [0, 0, 0, 0], 130],
-          [10, 0.3, [0, 0, 0, 0], 80],
-        ]),
-      ],
+      [bare('empty_cot', 1, 38.6, 45.7), bare('dots', 1, 130, 80)],
       ['empty_cot', 'dots'],
     );
     expect(old[0].start.medianChars).toBeUndefined();
