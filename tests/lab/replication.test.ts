@@ -359,7 +359,7 @@ describe('replication results', () => {
           ['empty_cot', 'dots'],
         ),
       ).find((f) => f.id === 'F4')!;
-    // Seed 131's empty_cot: 3 of 400 answers ran to the 256-token budget, mean 38.6 -> 45.7, median 37 -> 37.
+    // like seed 131's empty_cot: 3 of 400 answers ran to the 256-token budget, mean 38.6 -> 45.7, median unmoved
     const runaway = f4([
       [38.6, 37],
       [45.7, 37],
