@@ -29,7 +29,8 @@ import {
 import { readFolder, writeFolder } from '../../model/node-files';
 import { nodeOnnxRuntime } from '../../model/node-ort';
 import { BASE_REF } from '../../model/checkpoint-ref';
-import { MODEL_FILES } from '../../model/names';
+import { MODEL_FILES, type SizePreset } from '../../model/names';
+import type { PresetName, ProblemSpec } from '../../countdown';
 import { runSft } from '../../rl';
 import { outputFolder, parseIntOption, UsageError } from '../io';
 import { runJobs } from '../jobs';
@@ -116,8 +117,16 @@ function parametersOf(files: CheckpointFiles): number {
   return countParameters(configFromHf(raw).config, false);
 }
 
-async function trainBase(dir: string, quiet: boolean): Promise<void> {
-  const recipe = { ...BASE_RECIPE, ...MINIATURE };
+/** The world a base model is pretrained in: the miniature's for the shipped one. */
+export interface BaseWorld {
+  preset: PresetName;
+  ranges: Partial<ProblemSpec>;
+  size: SizePreset;
+}
+
+/** Pretrain a base model (BASE_RECIPE) into `dir`, unless the one there was made by this recipe. */
+export async function trainBase(dir: string, quiet: boolean, world: BaseWorld = MINIATURE): Promise<void> {
+  const recipe = { ...BASE_RECIPE, ...world };
   const stamp = JSON.stringify(recipe);
   if (existsSync(join(dir, 'config.json'))) {
     const meta = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).habits_lab ?? {};
@@ -129,14 +138,14 @@ async function trainBase(dir: string, quiet: boolean): Promise<void> {
   await selectBackend('auto');
   const tokenizer = labTokenizer();
   const model = Transformer.init(
-    modelConfig(tokenizer.size, MINIATURE.size),
+    modelConfig(tokenizer.size, world.size),
     new Rng(BASE_RECIPE.seed).fork('base-init').nextUint32(),
   );
   const corpus = baseCorpus({
     n: BASE_RECIPE.examples,
     seed: BASE_RECIPE.seed,
-    preset: MINIATURE.preset,
-    ranges: MINIATURE.ranges,
+    preset: world.preset,
+    ranges: world.ranges,
   });
   const bar = new SingleBar(
     {
