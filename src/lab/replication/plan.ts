@@ -337,13 +337,14 @@ export function primeGiveUp(plan: ReplicationPlan, condition: Condition): number
  */
 export function primingRecipe(plan: ReplicationPlan, condition: Condition): Record<string, unknown> {
   const incorrect = condition === 'incorrect';
+  const giveUp = primeGiveUp(plan, condition);
   return {
     examples: plan.prime.examples,
     problems: plan.prime.problems,
     phrasing: plan.prime.phrasing,
     maxFailedAttempts: plan.prime.maxFailedAttempts,
     // Recorded only when used, so that the recipes of models primed before it still match.
-    ...(primeGiveUp(plan, condition) > 0 ? { giveUp: primeGiveUp(plan, condition) } : {}),
+    ...(giveUp > 0 ? { giveUp } : {}),
     ...(plan.prime.giveUpOnce ? { giveUpOnce: true } : {}),
     ...(incorrect && plan.prime.searchedIncorrect ? { searchedIncorrect: true } : {}),
     ...(incorrect && plan.prime.incorrectSlip ? { incorrectSlip: true } : {}),
