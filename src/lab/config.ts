@@ -3,7 +3,13 @@
 
 import { z } from 'zod';
 import { CONDITIONS, TRACE_DEFAULTS } from '../behaviors/types';
-import { generateProblems, PRESET_NAMES, problemSpec, type Problem } from '../countdown/problems';
+import {
+  generateProblems,
+  PRESET_NAMES,
+  problemSpec,
+  trainingProblems,
+  type Problem,
+} from '../countdown/problems';
 import { PROMPT_FORMATS } from '../countdown/prompt';
 import { shippedRef } from '../model/checkpoint-ref';
 import { BACKENDS, countParameters, headProblem, MAX_PARAMETERS, SIZE_NAMES } from '../model/names';
@@ -277,6 +283,20 @@ export const CONFIG_PRESETS: Record<string, { description: string; config: Exper
     },
   },
 };
+
+/**
+ * How many training problems a run's RL steps draw from: ten for every prompt the run draws, so that
+ * RL cannot memorize them (issue 20), at least 5,000 and at most 100,000; fewer where the world holds
+ * fewer (the miniature has 689). 40,000 of a large world take about 7 s to find.
+ */
+export function rlPoolSize(c: ExperimentConfig): number {
+  return Math.min(100_000, Math.max(5000, 10 * c.rl.steps * c.rl.promptsPerStep));
+}
+
+/** The run's training problems (train split), the same for every run with this seed, preset and ranges. */
+export function rlPool(c: ExperimentConfig): Problem[] {
+  return trainingProblems(c.preset, c.ranges, { n: rlPoolSize(c), seed: c.seed });
+}
 
 /** The run's fixed held-out test set (the same for every run with this eval seed, preset and ranges). */
 export function testProblems(c: ExperimentConfig): Problem[] {

@@ -11,7 +11,7 @@
 
 import * as tf from '@tensorflow/tfjs';
 import { primeData } from '../behaviors';
-import { formatPrompt, trainingProblems, type Problem } from '../countdown';
+import { formatPrompt, type Problem } from '../countdown';
 import { Rng } from '../util/rng';
 import {
   describeProbes,
@@ -33,7 +33,14 @@ import { collectRollouts, computeAdvantages, ppoUpdate, type PpoConfig } from '.
 import { runSft } from '../rl/sft';
 import { createRolloutEngine, type RolloutEngine } from '../rl/rollout-engine';
 import type { OrtRuntime } from '../model/onnx-sampler';
-import { parseConfig, primeTraceOptions, testProblems, type ExperimentConfig } from './config';
+import {
+  parseConfig,
+  primeTraceOptions,
+  testProblems,
+  rlPool,
+  rlPoolSize,
+  type ExperimentConfig,
+} from './config';
 import { checkStateStep, readRunnerState, restoreTraining, writeResumeFiles } from './resume-state';
 import { sampleView, stepMetrics, summaryOf } from './step-metrics';
 import type { EvalMetrics, LabEvent, RunSummary, Stage } from './events';
@@ -499,10 +506,11 @@ export class ExperimentRunner {
     if (note) this.status('setup', note);
   }
 
-  /** A pool of training problems (the train split) that steps draw from. */
+  /** The training problems that steps draw from (`rlPoolSize` says how many). */
   private trainPool(): Problem[] {
-    const c = this.config;
-    return trainingProblems(c.preset, c.ranges, { n: 5000, seed: c.seed });
+    const n = rlPoolSize(this.config);
+    if (n > 5000) this.status('setup', `drawing up to ${n.toLocaleString('en-US')} training problems`);
+    return rlPool(this.config);
   }
 
   /** The fixed held-out test set, made once per run. */

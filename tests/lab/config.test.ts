@@ -5,8 +5,12 @@ import {
   configToFragment,
   parseConfig,
   presetConfig,
+  rlPool,
+  rlPoolSize,
+  testProblems,
   withOverrides,
 } from '../../src/lab';
+import { problemKey } from '../../src/countdown';
 
 describe('experiment config', () => {
   it('fills defaults that follow the paper where it applies', () => {
@@ -81,5 +85,22 @@ describe('experiment config', () => {
     expect(() => configFromFragment('#nothing')).toThrow(/no #config/);
     expect(() => configFromFragment('#config=%%%')).toThrow(/no #config|cannot be read/);
     expect(() => configFromFragment('#config=bm90IGpzb24')).toThrow(/cannot be read/);
+  });
+
+  it('gives RL ten training problems for every prompt it draws, none of them test problems', () => {
+    const world = { preset: 'easy', ranges: { numberMin: 1, numberMax: 35, targetMin: 10, targetMax: 99 } };
+    // 40 steps x 8 prompts = 320 prompts: the 5,000 floor; 100 x 16 = 1,600: ten times that
+    const small = parseConfig({ ...world, rl: { steps: 40, promptsPerStep: 8 }, eval: { problems: 400 } });
+    const large = parseConfig({ ...world, rl: { steps: 100, promptsPerStep: 16 }, eval: { problems: 400 } });
+    expect(rlPoolSize(small)).toBe(5000);
+    expect(rlPoolSize(large)).toBe(16_000);
+    expect(rlPoolSize(parseConfig({ rl: { steps: 10_000, promptsPerStep: 64 } }))).toBe(100_000);
+    const pool = rlPool(large);
+    expect(pool).toHaveLength(16_000);
+    const keys = new Set(pool.map(problemKey));
+    expect(keys.size).toBe(16_000);
+    expect(testProblems(large).filter((p) => keys.has(problemKey(p)))).toEqual([]);
+    // the miniature holds 689 training problems, whatever the run asks for
+    expect(rlPool(parseConfig({ ...presetConfig('classroom'), rl: { steps: 250 } }))).toHaveLength(689);
   });
 });
