@@ -284,13 +284,16 @@ export const CONFIG_PRESETS: Record<string, { description: string; config: Exper
   },
 };
 
+/** The fewest training problems a run asks for (found in well under a second). */
+export const RL_POOL_MIN = 5000;
+
 /**
  * How many training problems a run's RL steps draw from: ten for every prompt the run draws, so that
  * RL cannot memorize them (issue 20), at least 5,000 and at most 100,000; fewer where the world holds
  * fewer (the miniature has 689). 40,000 of a large world take about 7 s to find.
  */
 export function rlPoolSize(c: ExperimentConfig): number {
-  return Math.min(100_000, Math.max(5000, 10 * c.rl.steps * c.rl.promptsPerStep));
+  return Math.min(100_000, Math.max(RL_POOL_MIN, 10 * c.rl.steps * c.rl.promptsPerStep));
 }
 
 /** The run's training problems (train split), the same for every run with this seed, preset and ranges. */

@@ -39,6 +39,7 @@ import {
   testProblems,
   rlPool,
   rlPoolSize,
+  RL_POOL_MIN,
   type ExperimentConfig,
 } from './config';
 import { checkStateStep, readRunnerState, restoreTraining, writeResumeFiles } from './resume-state';
@@ -509,7 +510,7 @@ export class ExperimentRunner {
   /** The training problems that steps draw from (`rlPoolSize` says how many). */
   private trainPool(): Problem[] {
     const n = rlPoolSize(this.config);
-    if (n > 5000) this.status('setup', `drawing up to ${n.toLocaleString('en-US')} training problems`);
+    if (n > RL_POOL_MIN) this.status('setup', `drawing up to ${n.toLocaleString('en-US')} training problems`);
     return rlPool(this.config);
   }
 

@@ -5,6 +5,7 @@ import {
   configToFragment,
   parseConfig,
   presetConfig,
+  RL_POOL_MIN,
   rlPool,
   rlPoolSize,
   testProblems,
@@ -92,7 +93,7 @@ describe('experiment config', () => {
     // 40 steps x 8 prompts = 320 prompts: the 5,000 floor; 100 x 16 = 1,600: ten times that
     const small = parseConfig({ ...world, rl: { steps: 40, promptsPerStep: 8 }, eval: { problems: 400 } });
     const large = parseConfig({ ...world, rl: { steps: 100, promptsPerStep: 16 }, eval: { problems: 400 } });
-    expect(rlPoolSize(small)).toBe(5000);
+    expect(rlPoolSize(small)).toBe(RL_POOL_MIN);
     expect(rlPoolSize(large)).toBe(16_000);
     expect(rlPoolSize(parseConfig({ rl: { steps: 10_000, promptsPerStep: 64 } }))).toBe(100_000);
     const pool = rlPool(large);
