@@ -161,13 +161,16 @@ export async function trainBase(dir: string, quiet: boolean, world: BaseWorld = 
   );
   let started = false;
   await runSft(model, tokenizer, corpus, BASE_RECIPE, new Rng(BASE_RECIPE.seed).fork('base-sft'), {
-    onProgress: (p) => {
+    onProgress: async (p) => {
       if (quiet) return;
       if (!started) bar.start(p.totalSteps, 0, { loss: '' });
       started = true;
       bar.update(p.step, { loss: p.loss.toFixed(3) });
       if (p.heldOutLoss !== undefined)
         process.stderr.write(`\nepoch ${p.epoch}: held-out loss ${p.heldOutLoss.toFixed(3)}\n`);
+      // Off a terminal the bar prints from a timer, and runSft only awaits microtasks: yield once a
+      // step so that timer can fire (without this a log showed "0/3675 steps" for the whole run).
+      if (!process.stderr.isTTY) await new Promise((resolve) => setTimeout(resolve, 0));
     },
   });
   if (started) bar.stop();
