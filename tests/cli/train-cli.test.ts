@@ -3,17 +3,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { readEvents } from '../../src/cli/jobs';
 import { cli, ROOT, type CliResult } from './helpers';
 
-/** The events of a run's metrics.jsonl. */
-const metricsOf = (dir: string): { type: string; metrics?: { step: number } }[] =>
-  existsSync(join(dir, 'metrics.jsonl'))
-    ? readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
-        .split('\n')
-        .filter((l) => l.trim() !== '')
-        .map((l) => JSON.parse(l))
-    : [];
-const stepsOf = (dir: string) => metricsOf(dir).filter((e) => e.type === 'step');
+// Read as the run writes: a line still being written is skipped (a poll once read half a line).
+const stepsOf = (dir: string) => readEvents(dir).filter((e) => e.type === 'step');
 
 describe('habits-lab CLI: train, prime, eval (child process)', () => {
   const root = mkdtempSync(join(tmpdir(), 'hl-train-'));
