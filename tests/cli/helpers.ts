@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { readEvents } from '../../src/cli/jobs';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = `${ROOT}bin/habits-lab.mjs`;
@@ -28,3 +29,6 @@ export const jsonLines = (text: string): unknown[] =>
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l));
+
+/** A run folder's step events, read as the run writes them: a line still being written is skipped. */
+export const stepEvents = (dir: string) => readEvents(dir).filter((e) => e.type === 'step');

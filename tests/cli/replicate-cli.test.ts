@@ -15,9 +15,8 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readEvents } from '../../src/cli/jobs';
 import { parseRecord } from '../../src/lab';
-import { cli, ROOT } from './helpers';
+import { cli, ROOT, stepEvents } from './helpers';
 
 const root = mkdtempSync(join(tmpdir(), 'hl-replicate-'));
 const base = join(root, 'base');
@@ -192,10 +191,8 @@ describe('habits-lab replicate (child processes)', () => {
       '--quiet',
     ];
     const child = spawn(process.execPath, [`${ROOT}bin/habits-lab.mjs`, ...args], { cwd: ROOT });
-    // readEvents skips a line the child is still writing, as the product's readers do.
     const runDir = join(out, 'rl', 'only_backtracking', 'seed-7');
-    const stepEvents = () => readEvents(runDir).filter((e) => e.type === 'step');
-    const steps = () => stepEvents().length;
+    const steps = () => stepEvents(runDir).length;
     const t0 = Date.now();
     while (steps() < 2) {
       if (Date.now() - t0 > 180_000) throw new Error('the RL run never started');
@@ -229,7 +226,7 @@ describe('habits-lab replicate (child processes)', () => {
 
     const resumed = cli(args, undefined, 240_000);
     expect(resumed.status, resumed.stderr).toBe(0);
-    const stepNumbers = stepEvents().map((e) => e.metrics.step);
+    const stepNumbers = stepEvents(runDir).map((e) => e.metrics.step);
     expect(stepNumbers).toEqual(Array.from({ length: 40 }, (_, i) => i + 1)); // no step lost or repeated
     // It resumed: the steps run before the stop were kept, not run again (a restart from scratch
     // rewrites timing.jsonl with new seconds), each later step ran once, and the priming did not run again.

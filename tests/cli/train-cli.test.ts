@@ -3,11 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readEvents } from '../../src/cli/jobs';
-import { cli, ROOT, type CliResult } from './helpers';
-
-// Read as the run writes: a line still being written is skipped (a poll once read half a line).
-const stepsOf = (dir: string) => readEvents(dir).filter((e) => e.type === 'step');
+import { cli, ROOT, stepEvents, type CliResult } from './helpers';
 
 describe('habits-lab CLI: train, prime, eval (child process)', () => {
   const root = mkdtempSync(join(tmpdir(), 'hl-train-'));
@@ -222,13 +218,13 @@ describe('habits-lab train --resume (child processes)', () => {
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
     const t0 = Date.now();
     // Killed once step 3 is written, so that the step-2 checkpoint is complete.
-    while (stepsOf(out).length < 3) {
+    while (stepEvents(out).length < 3) {
       if (Date.now() - t0 > 60_000) throw new Error('the run never reached step 3');
       await new Promise((r) => setTimeout(r, 20));
     }
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
-    const killedAt = stepsOf(out).length;
+    const killedAt = stepEvents(out).length;
     expect(killedAt).toBeLessThan(8);
     // The last checkpoint written in full: one saved before the last step written.
     const saved = readdirSync(join(out, 'checkpoints'))
@@ -243,11 +239,11 @@ describe('habits-lab train --resume (child processes)', () => {
       120_000,
     );
     expect(r.status, r.stderr).toBe(0);
-    const resumed = stepsOf(out);
+    const resumed = stepEvents(out);
     expect(resumed.map((e) => e.metrics?.step)).toEqual(Array.from({ length: 8 }, (_, i) => i + 1));
     // The same steps as a run never interrupted (metrics.jsonl keeps no wall-clock figures).
     const whole = join(root, 'whole');
     expect(cli(['train', '--config', config, '--out', whole, '--quiet'], undefined, 120_000).status).toBe(0);
-    expect(resumed).toEqual(stepsOf(whole));
+    expect(resumed).toEqual(stepEvents(whole));
   }, 240_000);
 });
