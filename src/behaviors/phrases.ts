@@ -60,6 +60,9 @@ export const BACKWARD_INVERSE = [
 /** The linear solution of the negative control. */
 export const LINEAR_STEP = ['Step {i}: {eq}.', '{eq}.'] as const;
 
+/** An attempt's numbers in the order its steps use them (numbersFirst): no behavior, bookkeeping. */
+export const NUMBERS_FIRST = ['Using {nums}:'] as const;
+
 /** Connectors between the equations of one attempt. */
 export const STEP_JOIN = [', ', '. ', '. Then ', ', then '] as const;
 

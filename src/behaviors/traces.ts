@@ -36,6 +36,7 @@ import {
   fill,
   LINEAR_STEP,
   listNumbers,
+  NUMBERS_FIRST,
   STEP_JOIN,
   SUBGOAL,
   VERIFY_FAIL,
@@ -74,6 +75,23 @@ export interface TraceOptions {
    * searches as well as one primed without giving up, and how often it starts is one choice.
    */
   giveUpOnce?: boolean;
+  /**
+   * Chance that a plain guess is a solution outright (TRACE_DEFAULTS' when unset). A model cannot
+   * copy a guess it has no way to make; 0 leaves only the random chains heading for the target.
+   */
+  guessSolution?: number;
+  /**
+   * A search whose guesses all miss (maxFailedAttempts + 1 of them) gives up with its closest
+   * attempt instead of ending on a solution the solver hands it, so every hit in a trace is one
+   * its own guesses found (docs/REPLICATION.md, item 81).
+   */
+  giveUpAtEnd?: boolean;
+  /**
+   * A plain attempt first lists its numbers in the order its steps use them ("Using 8, 2, 9 and 2:
+   * 8 * 2 = 16, 16 + 9 = 25, ..."), so each step takes the next number of a list it just wrote
+   * instead of working out which are left (docs/REPLICATION.md, item 81).
+   */
+  numbersFirst?: boolean;
   /**
    * incorrect only: write all_strategies' search (the same checks, give-ups and hits) and answer
    * with a missed attempt, so the traces differ from all_strategies' in their answers alone (the
@@ -240,6 +258,19 @@ export function chainOf(e: Expr): ChainStep[] {
   ];
 }
 
+/** The numbers of a chain in the order its steps first use them. */
+function useOrder(chain: readonly ChainStep[]): number[] {
+  const order: number[] = [];
+  let before: number[] = [];
+  for (const step of chain) {
+    const fresh = [...step.used];
+    for (const x of before) fresh.splice(fresh.indexOf(x), 1);
+    order.push(...fresh);
+    before = step.used;
+  }
+  return order;
+}
+
 /** Steps a person would not take: a zero result, or multiplying or dividing by 1. */
 export function isDegenerate(e: Expr): boolean {
   if (e.kind === 'num') return false;
@@ -306,6 +337,7 @@ class Writer {
     readonly style: Style,
     readonly phrasing: TraceOptions['phrasing'] = 'varied',
     readonly checkShare = 0,
+    readonly numbersFirst = false,
   ) {}
 
   /** Whether this attempt's check is spoken: always with verification, else with checkShare. */
@@ -365,7 +397,10 @@ class Writer {
   /** The attempt that computes `e`: it works if `e` reaches the target. */
   plainOf(e: Expr): Attempt {
     const success = val(e) === this.problem.target;
-    const sentences = this.steps(chainOf(e));
+    const chain = chainOf(e);
+    const sentences = this.steps(chain);
+    if (this.numbersFirst)
+      sentences[0].text = `${fill(NUMBERS_FIRST[0], { nums: listNumbers(useOrder(chain)) })} ${sentences[0].text}`;
     if (success) this.endSuccess(sentences);
     else this.endFailure(sentences, val(e), this.problem.target);
     return { sentences, full: e, success };
@@ -603,12 +638,6 @@ export interface Trace {
   correct: boolean;
 }
 
-/**
- * How often a guess is a solution outright (the guess a direct answerer would make, when it is
- * right); the other guesses are random chains heading for the target.
- */
-const GUESS_SOLUTION = 0.2;
-
 /** Write one trace for a problem under a condition (not empty_cot/dots: see primingExample). */
 export function writeTrace(
   problem: Problem,
@@ -617,7 +646,7 @@ export function writeTrace(
   options: TraceOptions = DEFAULT_TRACE_OPTIONS,
 ): Trace {
   const style = STYLES[condition];
-  const w = new Writer(rng, problem, style, options.phrasing, options.checkShare ?? 0);
+  const w = new Writer(rng, problem, style, options.phrasing, options.checkShare ?? 0, options.numbersFirst);
   const solution = pickSolution(solutionExprs(problem), style, rng);
   if (!solution) throw new Error(`no integer-mode solution for ${JSON.stringify(problem)}`);
 
@@ -647,7 +676,9 @@ export function writeTrace(
       let a: Attempt | null;
       if (kind === 'backward') a = w.attempt(kind, rng.chance(1 / 3) ? solution : null);
       else {
-        const guess = rng.chance(GUESS_SOLUTION) ? solution : w.proposal();
+        const guess = rng.chance(options.guessSolution ?? TRACE_DEFAULTS.guessSolution)
+          ? solution
+          : w.proposal();
         a = guess ? w.attempt(kind, guess) : null;
       }
       if (a?.success) final = a;
@@ -659,6 +690,8 @@ export function writeTrace(
         drawn = !!options.giveUpOnce;
       }
     }
+    // giveUpAtEnd: every guess missed, so the search answers with its closest attempt.
+    if (!final && options.giveUpAtEnd && attempts.some((b) => b.full)) gaveUp = true;
     if (!gaveUp) {
       // No guess worked within maxFailedAttempts: the last attempt follows a solution.
       for (const kind of rng.shuffled(kinds)) {
@@ -861,7 +894,14 @@ export function primingExample(
   const source = condition === 'empty_cot' || condition === 'dots' ? 'all_strategies' : condition;
   const rng = new Rng(seed).fork(`trace:${source}:${index}`);
   // The direct answerers learn the answers of searches that worked, whether or not searches give up.
-  const trace = writeTrace(problem, source, rng, source === condition ? options : { ...options, giveUp: 0 });
+  const direct = {
+    ...options,
+    giveUp: 0,
+    giveUpAtEnd: false,
+    guessSolution: TRACE_DEFAULTS.guessSolution,
+    numbersFirst: false,
+  };
+  const trace = writeTrace(problem, source, rng, source === condition ? options : direct);
   let think = trace.think;
   let counts = trace.counts;
   if (condition === 'empty_cot') {

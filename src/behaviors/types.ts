@@ -34,6 +34,15 @@ export const TRACE_DEFAULTS = {
   giveUp: 0,
   /** Draw that chance once, at the first miss: a search then stops there or goes on to the end. */
   giveUpOnce: false,
+  /**
+   * Chance that a guess is a solution outright (the guess a direct answerer would make, when it is
+   * right); the other guesses are random chains heading for the target.
+   */
+  guessSolution: 0.2,
+  /** A search whose guesses all miss gives up with its closest attempt instead of ending on a solution. */
+  giveUpAtEnd: false,
+  /** A plain attempt first lists its numbers in the order its steps use them. */
+  numbersFirst: false,
   /** incorrect only: all_strategies' search, answered with a missed attempt. */
   searchedIncorrect: false,
   /** With searchedIncorrect: a search that hit answers with the hit's last operation changed. */

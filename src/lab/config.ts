@@ -24,6 +24,8 @@ const share = z.number().min(0).max(1);
 export const GiveUpSchema = z.number().min(0).max(0.9);
 /** Chance that an attempt of a condition without verification speaks its check anyway. */
 export const CheckShareSchema = share;
+/** Chance that a searcher's guess is a solution outright. */
+export const GuessSolutionSchema = share;
 /** Most failed attempts before the last one in a trace. */
 export const MaxFailedSchema = z.number().int().min(0).max(10);
 /** Tokens a whole priming trace may take. */
@@ -57,6 +59,12 @@ export const StartSchema = z.discriminatedUnion('kind', [
       giveUp: GiveUpSchema.default(TRACE_DEFAULTS.giveUp),
       /** Draw giveUp once, at the first miss: the search stops there or goes on to the end. */
       giveUpOnce: z.boolean().default(TRACE_DEFAULTS.giveUpOnce),
+      /** Chance that a guess in a search is a solution outright (0: only the searcher's own guesses). */
+      guessSolution: GuessSolutionSchema.default(TRACE_DEFAULTS.guessSolution),
+      /** A search whose guesses all miss gives up with its closest attempt instead of ending on a solution. */
+      giveUpAtEnd: z.boolean().default(TRACE_DEFAULTS.giveUpAtEnd),
+      /** A plain attempt first lists its numbers in the order its steps use them. */
+      numbersFirst: z.boolean().default(TRACE_DEFAULTS.numbersFirst),
       /** incorrect only: all_strategies' search, answered with a missed attempt. */
       searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
       /** With searchedIncorrect: a hit is answered with its last operation changed, not the closest miss. */
@@ -202,6 +210,9 @@ export function primeTraceOptions(start: PrimeStart) {
     maxFailedAttempts: start.maxFailedAttempts,
     giveUp: start.giveUp,
     giveUpOnce: start.giveUpOnce,
+    guessSolution: start.guessSolution,
+    giveUpAtEnd: start.giveUpAtEnd,
+    numbersFirst: start.numbersFirst,
     searchedIncorrect: start.searchedIncorrect,
     incorrectSlip: start.incorrectSlip,
     incorrectClaim: start.incorrectClaim,

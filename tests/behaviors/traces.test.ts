@@ -473,6 +473,104 @@ describe('searches that give up (trace option giveUp)', () => {
       expect(searched).toBeGreaterThan(20);
     }
   });
+
+  it('guessSolution and giveUpAtEnd at their defaults write exactly the traces written without them', () => {
+    const write = (trace: object) =>
+      primeData({ condition: 'all_strategies', n: 300, seed: 5, preset: 'easy', ranges, trace });
+    const plain = write({ phrasing: 'terse' });
+    expect(write({ phrasing: 'terse', guessSolution: 0.2, giveUpAtEnd: false })).toEqual(plain);
+    // the direct answerers learn the searches' hits whatever the searches guess or give up
+    for (const condition of ['empty_cot', 'dots'] as const) {
+      const own = { phrasing: 'terse' as const, guessSolution: 0, giveUpAtEnd: true, maxFailedAttempts: 2 };
+      const direct = (trace: object) =>
+        primeData({ condition, n: 300, seed: 5, preset: 'easy', ranges, trace });
+      const withOwn = direct(own);
+      expect(withOwn).toEqual(direct({ phrasing: 'terse', maxFailedAttempts: 2 }));
+      expect(withOwn.every((e) => e.correct)).toBe(true);
+    }
+  });
+
+  it('giveUpAtEnd: a search whose guesses all miss gives up after the last one, with its closest attempt', () => {
+    const maxFailedAttempts = 3;
+    const write = (guessSolution: number, giveUpAtEnd: boolean) =>
+      primeData({
+        condition: 'backtracking_verification',
+        n: 1000,
+        seed: 17,
+        preset: 'easy',
+        ranges,
+        // a budget no trace reaches, so no failed attempt is dropped
+        trace: { phrasing: 'terse', guessSolution, giveUpAtEnd, maxFailedAttempts, tokenBudget: 4096 },
+      });
+    const own = write(0, true);
+    for (const e of own) {
+      expect(classify(e.completion, e).counts).toEqual(e.behaviors);
+      if (e.correct) {
+        // a hit its own guesses found, within the guesses allowed
+        expect(scoreResponse(e.completion, e).score).toBe(1);
+        expect(e.behaviors.backtracking).toBeLessThanOrEqual(maxFailedAttempts);
+        continue;
+      }
+      // every one of the maxFailedAttempts + 1 guesses missed, each said so, and the closest answers
+      const think = thinkOf(e);
+      expect(think).not.toContain('That works');
+      expect(e.behaviors.backtracking).toBe(maxFailedAttempts);
+      const values = [...think.matchAll(/= (\d+), not/g)].map((m) => Number(m[1]));
+      expect(values).toHaveLength(maxFailedAttempts + 1);
+      const gap = (v: number) => Math.abs(v - e.target);
+      expect(gap(evalArith(answerOf(e)))).toBe(Math.min(...values.map(gap)));
+      expect(scoreResponse(e.completion, e).reason).toBe('wrong_value');
+    }
+    // Searches that are handed no solution hit less often than those that are, and both less than
+    // those that end on the solver's solution (all of them).
+    const hits = (xs: PrimingExample[]) => shareOf(xs, (e) => e.correct);
+    expect(hits(own)).toBeGreaterThan(0.2);
+    expect(hits(own)).toBeLessThan(hits(write(0.2, true)) - 0.1);
+    expect(hits(write(0.2, true))).toBeLessThan(0.99);
+    expect(hits(write(0, false))).toBe(1);
+    // guessSolution 1: the first guess is a solution, so no search goes past it
+    expect(write(1, true).every((e) => e.correct && e.behaviors.backtracking === 0)).toBe(true);
+  });
+
+  it('numbersFirst: a plain attempt first lists its numbers, in the order its steps then use them', () => {
+    const write = (condition: Condition, numbersFirst: boolean) =>
+      primeData({
+        condition,
+        n: 400,
+        seed: 19,
+        preset: 'easy',
+        ranges: { ...ranges, counts: [4] },
+        trace: { phrasing: 'terse', guessSolution: 0, giveUpAtEnd: true, tokenBudget: 4096, numbersFirst },
+      });
+    const plain = write('backtracking_verification', false);
+    const listed = write('backtracking_verification', true);
+    const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+    let attempts = 0;
+    listed.forEach((e, i) => {
+      // the same trace, counts and answer, with the lists added
+      expect(e.completion.replace(/Using [\d, and]+: /g, '')).toBe(plain[i].completion);
+      expect(e.behaviors).toEqual(plain[i].behaviors);
+      expect(classify(e.completion, e).counts).toEqual(e.behaviors);
+      for (const m of thinkOf(e).matchAll(/Using ([\d, and]+): ([^A-Z]*)/g)) {
+        attempts++;
+        const list = m[1].split(/, | and /).map(Number);
+        expect(sorted(list)).toEqual(sorted(e.numbers));
+        // the operands in text order, less each step's previous result, are the list
+        const used: number[] = [];
+        let previous: number | null = null;
+        for (const eq of m[2].matchAll(/([^=]*?) = (\d+)/g)) {
+          const operands = [...eq[1].matchAll(/\d+/g)].map((d) => Number(d[0]));
+          if (previous !== null) operands.splice(operands.indexOf(previous), 1);
+          used.push(...operands);
+          previous = Number(eq[2]);
+        }
+        expect(used, m[0]).toEqual(list);
+      }
+    });
+    expect(attempts).toBeGreaterThan(1000);
+    // the direct answerers keep the plan's traces
+    expect(write('empty_cot', true)).toEqual(write('empty_cot', false));
+  });
 });
 
 describe('checkShare: checks spoken now and then by a condition without verification', () => {

@@ -116,6 +116,18 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
     expectGiveUpData(['--give-up', '0.4', '--give-up-once'], { giveUp: 0.4, giveUpOnce: true });
   });
 
+  it('prime-data --guess-solution, --give-up-at-end and --numbers-first reach the traces', () => {
+    const r = cli([...giveUpArgs, '--guess-solution', '0', '--give-up-at-end', '--numbers-first']);
+    expect(r.status).toBe(0);
+    const trace = { guessSolution: 0, giveUpAtEnd: true, numbersFirst: true };
+    expect(jsonLines(r.stdout)).toEqual(
+      primeData({ condition: 'backtracking_verification', n: 30, seed: 0, preset: 'easy', trace }),
+    );
+    const bad = cli([...giveUpArgs, '--guess-solution', '2']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--guess-solution must be in 0..1');
+  });
+
   it('prime-data --check-share writes only_backtracking traces that speak some checks, and refuses a share out of 0..1', () => {
     const args = ['prime-data', '--condition', 'only_backtracking', '--n', '30', '--preset', 'easy'];
     const r = cli([...args, '--check-share', '0.5']);

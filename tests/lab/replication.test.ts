@@ -132,6 +132,37 @@ describe('replication plan', () => {
     expect(() => parseReplication({ prime: { giveUp: 1 } })).toThrow();
   });
 
+  it('prime.guessSolution, giveUpAtEnd and numbersFirst reach the priming jobs; the recipes name them where they change traces', () => {
+    const own = parseReplication({
+      base: '/b',
+      prime: { guessSolution: 0, giveUpAtEnd: true, numbersFirst: true },
+    });
+    for (const j of replicationJobs(own, (id) => `/out/${id}/final`).filter((x) => x.kind === 'prime')) {
+      const start = parseConfig(j.config).start;
+      expect(start.kind === 'prime' && [start.guessSolution, start.giveUpAtEnd, start.numbersFirst]).toEqual([
+        0,
+        true,
+        true,
+      ]);
+    }
+    expect(primingRecipe(own, 'backtracking_verification')).toMatchObject({
+      guessSolution: 0,
+      giveUpAtEnd: true,
+      numbersFirst: true,
+    });
+    // the direct answerers' traces do not depend on them, so their recipes (and shipped models) stay
+    const plan = parseReplication({ base: '/b' });
+    for (const c of ['empty_cot', 'dots'] as const)
+      expect(primingRecipe(own, c)).toEqual(primingRecipe(plan, c));
+    // and at their defaults no recipe names them
+    for (const c of plan.conditions) {
+      expect(primingRecipe(plan, c)).not.toHaveProperty('guessSolution');
+      expect(primingRecipe(plan, c)).not.toHaveProperty('giveUpAtEnd');
+      expect(primingRecipe(plan, c)).not.toHaveProperty('numbersFirst');
+    }
+    expect(() => parseReplication({ prime: { guessSolution: 1.5 } })).toThrow();
+  });
+
   it('prime.unverifiedGiveUp is the give-up chance of the searches without verification, and theirs only', () => {
     // the plan: only_backtracking gives up at its first miss half the time, the rest 70% (item 54)
     const plan = parseReplication({ base: '/b' });

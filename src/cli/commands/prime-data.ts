@@ -16,7 +16,7 @@ import {
   type PresetName,
   type PromptFormat,
 } from '../../countdown';
-import { CheckShareSchema, GiveUpSchema } from '../../lab/config';
+import { CheckShareSchema, GiveUpSchema, GuessSolutionSchema } from '../../lab/config';
 import { countTokens } from '../../model/pretokenize';
 import { jsonlWriter, parseIntOption, parseNumberOption, UsageError } from '../io';
 import { addRangeOptions, checkedSpec, rangeOverrides } from '../problem-options';
@@ -52,6 +52,16 @@ export function primeDataCommand(): Command {
       '--give-up-once',
       'draw --give-up once, at the first failed attempt: a search stops there or goes on until a guess works',
     )
+    .option(
+      '--guess-solution <p>',
+      "chance that a search's guess is a solution outright (0: only its own random chains)",
+      String(TRACE_DEFAULTS.guessSolution),
+    )
+    .option(
+      '--give-up-at-end',
+      'a search whose guesses all miss gives up with its closest attempt instead of ending on a solution',
+    )
+    .option('--numbers-first', 'a plain attempt first lists its numbers in the order its steps use them')
     .option(
       '--searched-incorrect',
       "incorrect: all_strategies' search (its checks, give-ups and hits), answered with a missed attempt",
@@ -112,6 +122,9 @@ export function primeDataCommand(): Command {
           maxFailedAttempts: parseIntOption(opts.maxFailed, '--max-failed', 0, 10),
           giveUp: chanceOption(opts.giveUp, '--give-up', GiveUpSchema),
           giveUpOnce: Boolean(opts.giveUpOnce),
+          guessSolution: chanceOption(opts.guessSolution, '--guess-solution', GuessSolutionSchema),
+          giveUpAtEnd: Boolean(opts.giveUpAtEnd),
+          numbersFirst: Boolean(opts.numbersFirst),
           searchedIncorrect: Boolean(opts.searchedIncorrect),
           incorrectSlip: Boolean(opts.incorrectSlip),
           incorrectClaim: Boolean(opts.incorrectClaim),

@@ -11,6 +11,7 @@ import { SIZE_NAMES } from '../../model/names';
 import {
   CheckShareSchema,
   GiveUpSchema,
+  GuessSolutionSchema,
   MaxFailedSchema,
   MINIATURE,
   RangesSchema,
@@ -145,6 +146,12 @@ export const ReplicationSchema = z.preprocess(
            */
           unverifiedGiveUp: GiveUpSchema.default(0.5),
           giveUpOnce: z.boolean().default(true),
+          /** Chance that a guess is a solution outright (0: every hit is one the search's own guesses found, item 81). */
+          guessSolution: GuessSolutionSchema.default(TRACE_DEFAULTS.guessSolution),
+          /** A search whose guesses all miss gives up with its closest attempt instead of ending on a solution (item 81). */
+          giveUpAtEnd: z.boolean().default(TRACE_DEFAULTS.giveUpAtEnd),
+          /** A plain attempt first lists its numbers in the order its steps use them (item 81). */
+          numbersFirst: z.boolean().default(TRACE_DEFAULTS.numbersFirst),
           /** incorrect's traces: all_strategies' search, answered wrongly (item 36; the plan since item 49). */
           searchedIncorrect: z.boolean().default(true),
           /** With searchedIncorrect: a hit is answered with its last operation changed (a slip). */
@@ -293,6 +300,9 @@ export function replicationJobs(
           maxFailedAttempts: plan.prime.maxFailedAttempts,
           giveUp: primeGiveUp(plan, condition),
           giveUpOnce: plan.prime.giveUpOnce,
+          guessSolution: plan.prime.guessSolution,
+          giveUpAtEnd: plan.prime.giveUpAtEnd,
+          numbersFirst: plan.prime.numbersFirst,
           searchedIncorrect: plan.prime.searchedIncorrect,
           incorrectSlip: plan.prime.incorrectSlip,
           incorrectClaim: plan.prime.incorrectClaim,
@@ -337,6 +347,8 @@ export function primeGiveUp(plan: ReplicationPlan, condition: Condition): number
  */
 export function primingRecipe(plan: ReplicationPlan, condition: Condition): Record<string, unknown> {
   const incorrect = condition === 'incorrect';
+  // The direct answerers' traces do not depend on how the searches guess or give up.
+  const direct = condition === 'empty_cot' || condition === 'dots';
   const giveUp = primeGiveUp(plan, condition);
   return {
     examples: plan.prime.examples,
@@ -346,6 +358,11 @@ export function primingRecipe(plan: ReplicationPlan, condition: Condition): Reco
     // Recorded only when used, so that the recipes of models primed before it still match.
     ...(giveUp > 0 ? { giveUp } : {}),
     ...(plan.prime.giveUpOnce ? { giveUpOnce: true } : {}),
+    ...(direct || plan.prime.guessSolution === TRACE_DEFAULTS.guessSolution
+      ? {}
+      : { guessSolution: plan.prime.guessSolution }),
+    ...(!direct && plan.prime.giveUpAtEnd ? { giveUpAtEnd: true } : {}),
+    ...(!direct && plan.prime.numbersFirst ? { numbersFirst: true } : {}),
     ...(incorrect && plan.prime.searchedIncorrect ? { searchedIncorrect: true } : {}),
     ...(incorrect && plan.prime.incorrectSlip ? { incorrectSlip: true } : {}),
     ...(incorrect && plan.prime.incorrectClaim ? { incorrectClaim: true } : {}),
