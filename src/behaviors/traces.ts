@@ -894,14 +894,20 @@ export function primingExample(
   const source = condition === 'empty_cot' || condition === 'dots' ? 'all_strategies' : condition;
   const rng = new Rng(seed).fork(`trace:${source}:${index}`);
   // The direct answerers learn the answers of searches that worked, whether or not searches give up.
-  const direct = {
-    ...options,
-    giveUp: 0,
-    giveUpAtEnd: false,
-    guessSolution: TRACE_DEFAULTS.guessSolution,
-    numbersFirst: false,
-  };
-  const trace = writeTrace(problem, source, rng, source === condition ? options : direct);
+  const trace = writeTrace(
+    problem,
+    source,
+    rng,
+    source === condition
+      ? options
+      : {
+          ...options,
+          giveUp: 0,
+          giveUpAtEnd: false,
+          guessSolution: TRACE_DEFAULTS.guessSolution,
+          numbersFirst: false,
+        },
+  );
   let think = trace.think;
   let counts = trace.counts;
   if (condition === 'empty_cot') {

@@ -20,6 +20,7 @@ import {
   TraceBudgetSchema,
   type ExperimentInput,
 } from '../config';
+import { EMPTY_CONDITIONS } from './paper';
 
 // ---------------------------------------------------------------------------------------------
 // The miniature: problems, model and base model
@@ -348,7 +349,7 @@ export function primeGiveUp(plan: ReplicationPlan, condition: Condition): number
 export function primingRecipe(plan: ReplicationPlan, condition: Condition): Record<string, unknown> {
   const incorrect = condition === 'incorrect';
   // The direct answerers' traces do not depend on how the searches guess or give up.
-  const direct = condition === 'empty_cot' || condition === 'dots';
+  const direct = EMPTY_CONDITIONS.includes(condition);
   const giveUp = primeGiveUp(plan, condition);
   return {
     examples: plan.prime.examples,
