@@ -93,6 +93,12 @@ export interface TraceOptions {
    */
   numbersFirst?: boolean;
   /**
+   * Each step of a plain attempt writes the expression so far in place of the previous result
+   * ("9 - 8 = 1, 6 + (9 - 8) = 7, 6 + (9 - 8) + 6 = 13"), so a hit's answer is a copy of its last
+   * step instead of the chain rebuilt as one expression (docs/REPLICATION.md, item 82).
+   */
+  expressionSteps?: boolean;
+  /**
    * incorrect only: write all_strategies' search (the same checks, give-ups and hits) and answer
    * with a missed attempt, so the traces differ from all_strategies' in their answers alone (the
    * paper's incorrect condition: behavior-rich traces with wrong final answers).
@@ -242,7 +248,7 @@ export interface ChainStep {
  * The steps that compute an expression as a chain. The spine follows the larger side; when both
  * sides need work, the smaller side is written inline, so each step uses the previous result.
  */
-export function chainOf(e: Expr): ChainStep[] {
+export function chainOf(e: Expr, whole = false): ChainStep[] {
   if (e.kind === 'num') return [];
   let spine: Expr | null = null;
   if (!isLeaf(e.left) && !isLeaf(e.right))
@@ -251,11 +257,10 @@ export function chainOf(e: Expr): ChainStep[] {
   else if (!isLeaf(e.right)) spine = e.right;
   // The spine's value is the previous result; a leaf is written as is; anything else inline.
   const side = (x: Expr): string => (isLeaf(x) || x === spine ? String(val(x)) : `(${exprText(x)})`);
-  const before = spine ? chainOf(spine) : [];
-  return [
-    ...before,
-    { text: `${side(e.left)} ${e.op} ${side(e.right)} = ${val(e)}`, value: val(e), used: leaves(e) },
-  ];
+  const before = spine ? chainOf(spine, whole) : [];
+  // whole: the step carries the expression that computed the previous result (expressionSteps).
+  const left = whole ? exprText(e) : `${side(e.left)} ${e.op} ${side(e.right)}`;
+  return [...before, { text: `${left} = ${val(e)}`, value: val(e), used: leaves(e) }];
 }
 
 /** The numbers of a chain in the order its steps first use them. */
@@ -338,6 +343,7 @@ class Writer {
     readonly phrasing: TraceOptions['phrasing'] = 'varied',
     readonly checkShare = 0,
     readonly numbersFirst = false,
+    readonly expressionSteps = false,
   ) {}
 
   /** Whether this attempt's check is spoken: always with verification, else with checkShare. */
@@ -397,7 +403,7 @@ class Writer {
   /** The attempt that computes `e`: it works if `e` reaches the target. */
   plainOf(e: Expr): Attempt {
     const success = val(e) === this.problem.target;
-    const chain = chainOf(e);
+    const chain = chainOf(e, this.expressionSteps);
     const sentences = this.steps(chain);
     if (this.numbersFirst)
       sentences[0].text = `${fill(NUMBERS_FIRST[0], { nums: listNumbers(useOrder(chain)) })} ${sentences[0].text}`;
@@ -646,7 +652,15 @@ export function writeTrace(
   options: TraceOptions = DEFAULT_TRACE_OPTIONS,
 ): Trace {
   const style = STYLES[condition];
-  const w = new Writer(rng, problem, style, options.phrasing, options.checkShare ?? 0, options.numbersFirst);
+  const w = new Writer(
+    rng,
+    problem,
+    style,
+    options.phrasing,
+    options.checkShare ?? 0,
+    options.numbersFirst,
+    options.expressionSteps,
+  );
   const solution = pickSolution(solutionExprs(problem), style, rng);
   if (!solution) throw new Error(`no integer-mode solution for ${JSON.stringify(problem)}`);
 
@@ -906,6 +920,7 @@ export function primingExample(
           giveUpAtEnd: false,
           guessSolution: TRACE_DEFAULTS.guessSolution,
           numbersFirst: false,
+          expressionSteps: false,
         },
   );
   let think = trace.think;

@@ -43,6 +43,8 @@ export const TRACE_DEFAULTS = {
   giveUpAtEnd: false,
   /** A plain attempt first lists its numbers in the order its steps use them. */
   numbersFirst: false,
+  /** Each step of a plain attempt writes the expression so far, so a hit's answer copies its last step. */
+  expressionSteps: false,
   /** incorrect only: all_strategies' search, answered with a missed attempt. */
   searchedIncorrect: false,
   /** With searchedIncorrect: a search that hit answers with the hit's last operation changed. */

@@ -65,6 +65,8 @@ export const StartSchema = z.discriminatedUnion('kind', [
       giveUpAtEnd: z.boolean().default(TRACE_DEFAULTS.giveUpAtEnd),
       /** A plain attempt first lists its numbers in the order its steps use them. */
       numbersFirst: z.boolean().default(TRACE_DEFAULTS.numbersFirst),
+      /** Each step of a plain attempt writes the expression so far, so a hit's answer copies its last step. */
+      expressionSteps: z.boolean().default(TRACE_DEFAULTS.expressionSteps),
       /** incorrect only: all_strategies' search, answered with a missed attempt. */
       searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
       /** With searchedIncorrect: a hit is answered with its last operation changed, not the closest miss. */
@@ -213,6 +215,7 @@ export function primeTraceOptions(start: PrimeStart) {
     guessSolution: start.guessSolution,
     giveUpAtEnd: start.giveUpAtEnd,
     numbersFirst: start.numbersFirst,
+    expressionSteps: start.expressionSteps,
     searchedIncorrect: start.searchedIncorrect,
     incorrectSlip: start.incorrectSlip,
     incorrectClaim: start.incorrectClaim,

@@ -18,6 +18,7 @@ import {
   tinyzeroPrompt,
   generateProblems,
   problemSpec,
+  pyEval,
 } from '../../src/countdown';
 import { countTokens, pretokenize } from '../../src/model/pretokenize';
 
@@ -568,6 +569,48 @@ describe('searches that give up (trace option giveUp)', () => {
       }
     });
     expect(attempts).toBeGreaterThan(1000);
+    // the direct answerers keep the plan's traces
+    expect(write('empty_cot', true)).toEqual(write('empty_cot', false));
+  });
+
+  it('expressionSteps: each step writes the expression so far, so the answer is a copy of a step', () => {
+    const write = (condition: Condition, expressionSteps: boolean) =>
+      primeData({
+        condition,
+        n: 400,
+        seed: 23,
+        preset: 'easy',
+        ranges: { ...ranges, counts: [4] },
+        trace: { phrasing: 'terse', guessSolution: 0, giveUpAtEnd: true, tokenBudget: 4096, expressionSteps },
+      });
+    const chains = write('backtracking_verification', false);
+    const whole = write('backtracking_verification', true);
+    const answerOf = (e: PrimingExample) => e.completion.match(/<answer> (.*) <\/answer>/)?.[1] ?? '';
+    const values = (e: PrimingExample) => [...thinkOf(e).matchAll(/ = (\d+)/g)].map((m) => m[1]);
+    const copied = (e: PrimingExample) => thinkOf(e).includes(` ${answerOf(e)} = `);
+    let steps = 0;
+    whole.forEach((e, i) => {
+      // the same search (values, checks, counts, answer); only the steps' left sides differ
+      expect(values(e)).toEqual(values(chains[i]));
+      expect([e.behaviors, e.correct, answerOf(e)]).toEqual([
+        chains[i].behaviors,
+        chains[i].correct,
+        answerOf(chains[i]),
+      ]);
+      expect(classify(e.completion, e).counts).toEqual(e.behaviors);
+      // every step's left side computes its value and the answer is written as a step
+      for (const m of thinkOf(e).matchAll(/(?:^|[.,] )(?:Then |then )?([\d ()+\-*/]+?) = (\d+)/g)) {
+        steps++;
+        const v = pyEval(m[1]);
+        expect(v.type === 'int' ? Number(v.value) : v.type === 'float' ? v.value : NaN, m[0]).toBe(
+          Number(m[2]),
+        );
+      }
+      expect(copied(e), e.completion).toBe(true);
+    });
+    expect(steps).toBeGreaterThan(5000);
+    // written as chains, most answers of four numbers are not (so the check above can fail)
+    expect(chains.filter(copied).length).toBeLessThan(chains.length / 2);
     // the direct answerers keep the plan's traces
     expect(write('empty_cot', true)).toEqual(write('empty_cot', false));
   });

@@ -116,10 +116,17 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
     expectGiveUpData(['--give-up', '0.4', '--give-up-once'], { giveUp: 0.4, giveUpOnce: true });
   });
 
-  it('prime-data --guess-solution, --give-up-at-end and --numbers-first reach the traces', () => {
-    const r = cli([...giveUpArgs, '--guess-solution', '0', '--give-up-at-end', '--numbers-first']);
+  it('prime-data --guess-solution, --give-up-at-end, --numbers-first and --expression-steps reach the traces', () => {
+    const r = cli([
+      ...giveUpArgs,
+      '--guess-solution',
+      '0',
+      '--give-up-at-end',
+      '--numbers-first',
+      '--expression-steps',
+    ]);
     expect(r.status).toBe(0);
-    const trace = { guessSolution: 0, giveUpAtEnd: true, numbersFirst: true };
+    const trace = { guessSolution: 0, giveUpAtEnd: true, numbersFirst: true, expressionSteps: true };
     expect(jsonLines(r.stdout)).toEqual(
       primeData({ condition: 'backtracking_verification', n: 30, seed: 0, preset: 'easy', trace }),
     );

@@ -132,23 +132,27 @@ describe('replication plan', () => {
     expect(() => parseReplication({ prime: { giveUp: 1 } })).toThrow();
   });
 
-  it('prime.guessSolution, giveUpAtEnd and numbersFirst reach the priming jobs; the recipes name them where they change traces', () => {
+  it('prime.guessSolution, giveUpAtEnd, numbersFirst and expressionSteps reach the priming jobs; the recipes name them where they change traces', () => {
     const own = parseReplication({
       base: '/b',
-      prime: { guessSolution: 0, giveUpAtEnd: true, numbersFirst: true },
+      prime: { guessSolution: 0, giveUpAtEnd: true, numbersFirst: true, expressionSteps: true },
     });
     for (const j of replicationJobs(own, (id) => `/out/${id}/final`).filter((x) => x.kind === 'prime')) {
       const start = parseConfig(j.config).start;
-      expect(start.kind === 'prime' && [start.guessSolution, start.giveUpAtEnd, start.numbersFirst]).toEqual([
-        0,
-        true,
-        true,
-      ]);
+      expect(
+        start.kind === 'prime' && [
+          start.guessSolution,
+          start.giveUpAtEnd,
+          start.numbersFirst,
+          start.expressionSteps,
+        ],
+      ).toEqual([0, true, true, true]);
     }
     expect(primingRecipe(own, 'backtracking_verification')).toMatchObject({
       guessSolution: 0,
       giveUpAtEnd: true,
       numbersFirst: true,
+      expressionSteps: true,
     });
     // the direct answerers' traces do not depend on them, so their recipes (and shipped models) stay
     const plan = parseReplication({ base: '/b' });
@@ -159,6 +163,7 @@ describe('replication plan', () => {
       expect(primingRecipe(plan, c)).not.toHaveProperty('guessSolution');
       expect(primingRecipe(plan, c)).not.toHaveProperty('giveUpAtEnd');
       expect(primingRecipe(plan, c)).not.toHaveProperty('numbersFirst');
+      expect(primingRecipe(plan, c)).not.toHaveProperty('expressionSteps');
     }
     expect(() => parseReplication({ prime: { guessSolution: 1.5 } })).toThrow();
   });

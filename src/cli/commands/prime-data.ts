@@ -63,6 +63,10 @@ export function primeDataCommand(): Command {
     )
     .option('--numbers-first', 'a plain attempt first lists its numbers in the order its steps use them')
     .option(
+      '--expression-steps',
+      "each step of a plain attempt writes the expression so far, so a hit's answer copies its last step",
+    )
+    .option(
       '--searched-incorrect',
       "incorrect: all_strategies' search (its checks, give-ups and hits), answered with a missed attempt",
     )
@@ -125,6 +129,7 @@ export function primeDataCommand(): Command {
           guessSolution: chanceOption(opts.guessSolution, '--guess-solution', GuessSolutionSchema),
           giveUpAtEnd: Boolean(opts.giveUpAtEnd),
           numbersFirst: Boolean(opts.numbersFirst),
+          expressionSteps: Boolean(opts.expressionSteps),
           searchedIncorrect: Boolean(opts.searchedIncorrect),
           incorrectSlip: Boolean(opts.incorrectSlip),
           incorrectClaim: Boolean(opts.incorrectClaim),

@@ -153,6 +153,8 @@ export const ReplicationSchema = z.preprocess(
           giveUpAtEnd: z.boolean().default(TRACE_DEFAULTS.giveUpAtEnd),
           /** A plain attempt first lists its numbers in the order its steps use them (item 81). */
           numbersFirst: z.boolean().default(TRACE_DEFAULTS.numbersFirst),
+          /** Each step of a plain attempt writes the expression so far, so a hit's answer copies its last step (item 82). */
+          expressionSteps: z.boolean().default(TRACE_DEFAULTS.expressionSteps),
           /** incorrect's traces: all_strategies' search, answered wrongly (item 36; the plan since item 49). */
           searchedIncorrect: z.boolean().default(true),
           /** With searchedIncorrect: a hit is answered with its last operation changed (a slip). */
@@ -304,6 +306,7 @@ export function replicationJobs(
           guessSolution: plan.prime.guessSolution,
           giveUpAtEnd: plan.prime.giveUpAtEnd,
           numbersFirst: plan.prime.numbersFirst,
+          expressionSteps: plan.prime.expressionSteps,
           searchedIncorrect: plan.prime.searchedIncorrect,
           incorrectSlip: plan.prime.incorrectSlip,
           incorrectClaim: plan.prime.incorrectClaim,
@@ -364,6 +367,7 @@ export function primingRecipe(plan: ReplicationPlan, condition: Condition): Reco
       : { guessSolution: plan.prime.guessSolution }),
     ...(!direct && plan.prime.giveUpAtEnd ? { giveUpAtEnd: true } : {}),
     ...(!direct && plan.prime.numbersFirst ? { numbersFirst: true } : {}),
+    ...(!direct && plan.prime.expressionSteps ? { expressionSteps: true } : {}),
     ...(incorrect && plan.prime.searchedIncorrect ? { searchedIncorrect: true } : {}),
     ...(incorrect && plan.prime.incorrectSlip ? { incorrectSlip: true } : {}),
     ...(incorrect && plan.prime.incorrectClaim ? { incorrectClaim: true } : {}),
