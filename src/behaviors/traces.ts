@@ -340,19 +340,18 @@ class Writer {
     readonly rng: Rng,
     readonly problem: Problem,
     readonly style: Style,
-    readonly phrasing: TraceOptions['phrasing'] = 'varied',
-    readonly checkShare = 0,
-    readonly numbersFirst = false,
-    readonly expressionSteps = false,
+    /** The options that shape how an attempt is written (phrasing, checkShare, numbersFirst, expressionSteps). */
+    readonly options: TraceOptions,
   ) {}
 
   /** Whether this attempt's check is spoken: always with verification, else with checkShare. */
   private speaks(): boolean {
-    return this.style.verify || (this.checkShare > 0 && this.rng.chance(this.checkShare));
+    const share = this.options.checkShare ?? 0;
+    return this.style.verify || (share > 0 && this.rng.chance(share));
   }
 
   private say<T>(list: readonly T[]): T {
-    return phrase(this.rng, list, this.phrasing);
+    return phrase(this.rng, list, this.options.phrasing);
   }
 
   /** Equations of a chain joined into one or more sentences; the verification may be appended. */
@@ -403,9 +402,9 @@ class Writer {
   /** The attempt that computes `e`: it works if `e` reaches the target. */
   plainOf(e: Expr): Attempt {
     const success = val(e) === this.problem.target;
-    const chain = chainOf(e, this.expressionSteps);
+    const chain = chainOf(e, this.options.expressionSteps);
     const sentences = this.steps(chain);
-    if (this.numbersFirst)
+    if (this.options.numbersFirst)
       sentences[0].text = `${fill(NUMBERS_FIRST[0], { nums: listNumbers(useOrder(chain)) })} ${sentences[0].text}`;
     if (success) this.endSuccess(sentences);
     else this.endFailure(sentences, val(e), this.problem.target);
@@ -652,15 +651,7 @@ export function writeTrace(
   options: TraceOptions = DEFAULT_TRACE_OPTIONS,
 ): Trace {
   const style = STYLES[condition];
-  const w = new Writer(
-    rng,
-    problem,
-    style,
-    options.phrasing,
-    options.checkShare ?? 0,
-    options.numbersFirst,
-    options.expressionSteps,
-  );
+  const w = new Writer(rng, problem, style, options);
   const solution = pickSolution(solutionExprs(problem), style, rng);
   if (!solution) throw new Error(`no integer-mode solution for ${JSON.stringify(problem)}`);
 

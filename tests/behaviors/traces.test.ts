@@ -11,6 +11,7 @@ import {
   DEFAULT_TRACE_OPTIONS,
   type Condition,
   type PrimingExample,
+  type TraceOptions,
 } from '../../src/behaviors';
 import {
   computeScore,
@@ -533,16 +534,20 @@ describe('searches that give up (trace option giveUp)', () => {
     expect(write(1, true).every((e) => e.correct && e.behaviors.backtracking === 0)).toBe(true);
   });
 
+  /** Honest four-number searches under a budget no trace reaches, with one option set. */
+  const fourNumbers = (condition: Condition, seed: number, option: Partial<TraceOptions>) =>
+    primeData({
+      condition,
+      n: 400,
+      seed,
+      preset: 'easy',
+      ranges: { ...ranges, counts: [4] },
+      trace: { phrasing: 'terse', guessSolution: 0, giveUpAtEnd: true, tokenBudget: 4096, ...option },
+    });
+
   it('numbersFirst: a plain attempt first lists its numbers, in the order its steps then use them', () => {
     const write = (condition: Condition, numbersFirst: boolean) =>
-      primeData({
-        condition,
-        n: 400,
-        seed: 19,
-        preset: 'easy',
-        ranges: { ...ranges, counts: [4] },
-        trace: { phrasing: 'terse', guessSolution: 0, giveUpAtEnd: true, tokenBudget: 4096, numbersFirst },
-      });
+      fourNumbers(condition, 19, { numbersFirst });
     const plain = write('backtracking_verification', false);
     const listed = write('backtracking_verification', true);
     const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
@@ -575,14 +580,7 @@ describe('searches that give up (trace option giveUp)', () => {
 
   it('expressionSteps: each step writes the expression so far, so the answer is a copy of a step', () => {
     const write = (condition: Condition, expressionSteps: boolean) =>
-      primeData({
-        condition,
-        n: 400,
-        seed: 23,
-        preset: 'easy',
-        ranges: { ...ranges, counts: [4] },
-        trace: { phrasing: 'terse', guessSolution: 0, giveUpAtEnd: true, tokenBudget: 4096, expressionSteps },
-      });
+      fourNumbers(condition, 23, { expressionSteps });
     const chains = write('backtracking_verification', false);
     const whole = write('backtracking_verification', true);
     const answerOf = (e: PrimingExample) => e.completion.match(/<answer> (.*) <\/answer>/)?.[1] ?? '';
