@@ -26,8 +26,8 @@ export const GiveUpSchema = z.number().min(0).max(0.9);
 export const CheckShareSchema = share;
 /** Chance that a searcher's guess is a solution outright. */
 export const GuessSolutionSchema = share;
-/** Most failed attempts before the last one in a trace. */
-export const MaxFailedSchema = z.number().int().min(0).max(10);
+/** Most failed attempts before the last one in a trace (up to 16 guesses fit the nano model's 495 new tokens, item 82). */
+export const MaxFailedSchema = z.number().int().min(0).max(24);
 /** Tokens a whole priming trace may take. */
 export const TraceBudgetSchema = positiveInt(1024);
 

@@ -135,6 +135,22 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
     expect(bad.stderr).toContain('--guess-solution must be in 0..1');
   });
 
+  it('prime-data --max-failed takes up to 24 failed attempts, as the plan does, and refuses more', () => {
+    const args = [...giveUpArgs, '--guess-solution', '0', '--give-up-at-end', '--token-budget', '4096'];
+    const r = cli([...args, '--max-failed', '15']);
+    expect(r.status).toBe(0);
+    const lines = jsonLines(r.stdout) as { behaviors: { backtracking: number } }[];
+    const trace = { guessSolution: 0, giveUpAtEnd: true, tokenBudget: 4096, maxFailedAttempts: 15 };
+    expect(lines).toEqual(
+      primeData({ condition: 'backtracking_verification', n: 30, seed: 0, preset: 'easy', trace }),
+    );
+    // searches past the old cap of 10 misses: a search that never hits backtracks 15 times
+    expect(Math.max(...lines.map((e) => e.behaviors.backtracking))).toBe(15);
+    const bad = cli([...args, '--max-failed', '25']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('--max-failed must be an integer in 0..24');
+  });
+
   it('prime-data --check-share writes only_backtracking traces that speak some checks, and refuses a share out of 0..1', () => {
     const args = ['prime-data', '--condition', 'only_backtracking', '--n', '30', '--preset', 'easy'];
     const r = cli([...args, '--check-share', '0.5']);

@@ -166,6 +166,9 @@ describe('replication plan', () => {
       expect(primingRecipe(plan, c)).not.toHaveProperty('expressionSteps');
     }
     expect(() => parseReplication({ prime: { guessSolution: 1.5 } })).toThrow();
+    // up to 24 failed attempts, the CLI's bound too (item 82: 16 guesses fit 495 new tokens)
+    expect(parseReplication({ prime: { maxFailedAttempts: 24 } }).prime.maxFailedAttempts).toBe(24);
+    expect(() => parseReplication({ prime: { maxFailedAttempts: 25 } })).toThrow();
   });
 
   it('prime.unverifiedGiveUp is the give-up chance of the searches without verification, and theirs only', () => {

@@ -16,7 +16,7 @@ import {
   type PresetName,
   type PromptFormat,
 } from '../../countdown';
-import { CheckShareSchema, GiveUpSchema, GuessSolutionSchema } from '../../lab/config';
+import { CheckShareSchema, GiveUpSchema, GuessSolutionSchema, MaxFailedSchema } from '../../lab/config';
 import { countTokens } from '../../model/pretokenize';
 import { jsonlWriter, parseIntOption, parseNumberOption, UsageError } from '../io';
 import { addRangeOptions, checkedSpec, rangeOverrides } from '../problem-options';
@@ -123,7 +123,12 @@ export function primeDataCommand(): Command {
           phrasing: opts.phrasing as 'varied' | 'terse',
           promptFormat: opts.prompt as PromptFormat,
           tokenBudget: parseIntOption(opts.tokenBudget, '--token-budget', 16, 4096),
-          maxFailedAttempts: parseIntOption(opts.maxFailed, '--max-failed', 0, 10),
+          maxFailedAttempts: parseIntOption(
+            opts.maxFailed,
+            '--max-failed',
+            MaxFailedSchema.minValue ?? 0,
+            MaxFailedSchema.maxValue ?? 0,
+          ),
           giveUp: chanceOption(opts.giveUp, '--give-up', GiveUpSchema),
           giveUpOnce: Boolean(opts.giveUpOnce),
           guessSolution: chanceOption(opts.guessSolution, '--guess-solution', GuessSolutionSchema),
