@@ -72,17 +72,29 @@ export function lengthBatches(seqs: readonly Sequence[], batchSize: number, rng:
   return rng.shuffled(batches);
 }
 
-/** Mean completion-token cross-entropy of the model on sequences (no gradients). */
+/**
+ * Mean completion-token cross-entropy of the model on sequences (no gradients), in batches of
+ * similar length of at most `maxRows` rows and `maxTokens` padded tokens: one 1,000-token trace
+ * would pad a batch of 64 random ones to a gigabyte of attention scores.
+ */
 export async function evaluateLoss(
   model: Transformer,
   seqs: readonly Sequence[],
   padId: number,
-  batchSize = 64,
+  { maxRows = 64, maxTokens = 16_384 }: { maxRows?: number; maxTokens?: number } = {},
 ): Promise<number> {
+  const order = seqs.map((_, i) => i).sort((a, b) => seqs[a].ids.length - seqs[b].ids.length);
   let total = 0;
   let count = 0;
-  for (let i = 0; i < seqs.length; i += batchSize) {
-    const packed = pack(seqs.slice(i, i + batchSize), padId);
+  for (let i = 0; i < order.length;) {
+    // Shortest first, so a batch is as wide as its last row; a row too long for maxTokens goes alone.
+    let j = i + 1;
+    while (j < order.length && j - i < maxRows && (j - i + 1) * seqs[order[j]].ids.length <= maxTokens) j++;
+    const packed = pack(
+      order.slice(i, j).map((k) => seqs[k]),
+      padId,
+    );
+    i = j;
     const [sum, n] = tf.tidy(() => {
       const { inputs, targets, mask } = toTensors(packed);
       const logp = tokenLogprobs(model.forward(inputs).logits, targets);
