@@ -107,6 +107,68 @@ export async function evaluateLoss(
   return count > 0 ? total / count : NaN;
 }
 
+/**
+ * What a priming batch may hold on wasm, as padded tokens × layers × hidden size: nano's 32 rows of
+ * 512 tokens fill it, while micro crashed at 16 rows of 490 (measured 2026-12-06, docs/REPLICATION.md
+ * item 85). A larger batch runs in parts whose gradients add up to the whole batch's.
+ */
+export const SFT_ACTIVATION_LIMIT = 32 * 512 * 2 * 64;
+
+/** Completion tokens the loss counts in a sequence (its mask's ones: see pack). */
+const counted = (s: Sequence): number => Math.max(0, s.ids.length - Math.max(1, s.lossFrom));
+
+/**
+ * The gradients of a batch's mean completion-token loss, in parts of at most `limit` padded tokens ×
+ * layers × hidden size: each part's mean weighted by its share of the batch's counted tokens, so the
+ * sum is the gradient of the whole batch's mean (one part: the batch at once, weight exactly 1).
+ */
+export function batchGradients(
+  model: Transformer,
+  rows: readonly Sequence[],
+  padId: number,
+  limit: number,
+): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
+  const width = Math.max(2, ...rows.map((r) => r.ids.length));
+  const perPart = Math.max(1, Math.floor(limit / (width * model.config.numLayers * model.config.hiddenSize)));
+  const total = Math.max(
+    1,
+    rows.reduce((n, r) => n + counted(r), 0),
+  );
+  let loss: tf.Scalar | null = null;
+  let summed: Map<string, tf.Tensor> | null = null;
+  for (let i = 0; i < rows.length; i += perPart) {
+    const part = rows.slice(i, i + perPart);
+    const share = part.reduce((n, r) => n + counted(r), 0) / total;
+    const packed = pack(part, padId);
+    // A plain object: tf.tidy keeps the tensors of the objects it returns, not of a Map's.
+    const out = tf.tidy(() => {
+      const { inputs, targets, mask } = toTensors(packed);
+      const { value, grads } = gradients(
+        model,
+        () =>
+          tf.mul(
+            tf.neg(maskedMean(tokenLogprobs(model.forward(inputs).logits, targets), mask)),
+            share,
+          ) as tf.Scalar,
+        false,
+      );
+      return { value, grads: Object.fromEntries(grads) };
+    });
+    const grads = new Map(Object.entries(out.grads));
+    if (loss === null || summed === null) {
+      loss = out.value;
+      summed = grads;
+    } else {
+      const [previousLoss, previous]: [tf.Scalar, Map<string, tf.Tensor>] = [loss, summed];
+      loss = tf.add(previousLoss, out.value);
+      summed = new Map([...previous].map(([name, g]) => [name, tf.add(g, grads.get(name) as tf.Tensor)]));
+      tf.dispose([previousLoss, out.value, ...previous.values(), ...grads.values()]);
+    }
+  }
+  if (loss === null || summed === null) throw new Error('a priming batch has no rows');
+  return { loss, grads: summed };
+}
+
 /** Prime a model on examples. Returns the last progress report. */
 export async function runSft(
   model: Transformer,
@@ -115,6 +177,7 @@ export async function runSft(
   config: SftConfig,
   rng: Rng,
   hooks: SftHooks = {},
+  activationLimit = SFT_ACTIVATION_LIMIT,
 ): Promise<SftProgress> {
   const seqs = examples.map((e) => toSequence(tokenizer, e));
   const order = rng.shuffled(seqs.map((_, i) => i));
@@ -143,25 +206,16 @@ export async function runSft(
       for (let b = 0; b < batches.length; b++) {
         if (hooks.checkpoint && (await hooks.checkpoint())) return last;
         const t0 = performance.now();
-        const packed = pack(
-          batches[b].map((i) => train[i]),
-          tokenizer.padId,
-        );
+        const rows = batches[b].map((i) => train[i]);
         const lr = primingLr(config.lr, step, warmup, cooldownFrom);
-        const [lossT, normT] = tf.tidy(() => {
-          const { inputs, targets, mask } = toTensors(packed);
-          const { value, grads } = gradients(
-            model,
-            () => tf.neg(maskedMean(tokenLogprobs(model.forward(inputs).logits, targets), mask)),
-            false,
-          );
-          return [value, optimizer.apply(grads, lr)];
-        });
+        const { loss: lossT, grads } = batchGradients(model, rows, tokenizer.padId, activationLimit);
+        const normT = optimizer.apply(grads, lr);
+        tf.dispose([...grads.values()]);
         const loss = (await lossT.data())[0];
         const gradNorm = (await normT.data())[0];
         tf.dispose([lossT, normT]);
         step++;
-        const tokens = packed.mask.flat().reduce((a, x) => a + x, 0);
+        const tokens = rows.reduce((a, r) => a + counted(r), 0);
         last = {
           step,
           totalSteps,

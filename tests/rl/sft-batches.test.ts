@@ -1,8 +1,8 @@
-// The held-out loss of priming: one number whatever the batching, and batches that stay within
-// their padded-token cap (long traces once padded a batch of 64 past wasm's memory).
+// Priming's batches within what wasm holds: the held-out loss and a training batch's gradient are
+// the same numbers whatever the parts they run in (long traces once ran wasm out of memory).
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Transformer } from '../../src/model';
-import { evaluateLoss } from '../../src/rl';
+import { batchGradients, evaluateLoss, runSft, SFT_ACTIVATION_LIMIT } from '../../src/rl';
 import type { Sequence } from '../../src/rl/batch';
 import { Rng } from '../../src/util/rng';
 import { tinyModel, tokenizer, useBackend } from '../model/helpers';
@@ -70,5 +70,60 @@ describe('evaluateLoss', () => {
       if (width + 1 > 60) expect(rows).toBe(1);
       else expect(rows * (width + 1)).toBeLessThanOrEqual(60);
     }
+  });
+});
+
+describe('batchGradients', () => {
+  it("gives the whole batch's loss and gradient when it runs row by row", async () => {
+    const model = tinyModel(5);
+    const rows = sequences(12, 11);
+    const whole = batchGradients(model, rows, tokenizer.padId, SFT_ACTIVATION_LIMIT);
+    const shapes = recordShapes(model);
+    const parts = batchGradients(model, rows, tokenizer.padId, 1);
+    model.dispose();
+    expect(shapes.map(([r]) => r)).toEqual(new Array(12).fill(1));
+    expect((await parts.loss.data())[0]).toBeCloseTo((await whole.loss.data())[0], 5);
+    let worst = 0;
+    let largest = 0;
+    for (const [name, g] of whole.grads) {
+      const a = await g.data();
+      const b = await (parts.grads.get(name) as typeof g).data();
+      for (let i = 0; i < a.length; i++) {
+        worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        largest = Math.max(largest, Math.abs(a[i]));
+      }
+    }
+    expect(largest).toBeGreaterThan(1e-3);
+    expect(worst).toBeLessThan(1e-5 * Math.max(1, largest));
+    for (const g of [whole, parts]) g.loss.dispose();
+    for (const g of [...whole.grads.values(), ...parts.grads.values()]) g.dispose();
+  });
+
+  it('keeps each part of a priming step within the limit, and the tensor count flat', async () => {
+    const model = tinyModel(5);
+    const examples = Array.from({ length: 16 }, (_, i) => ({
+      query: `${i} + 3`,
+      completion: ' 4 5 6 7 8 9'.repeat(1 + (i % 4)),
+    }));
+    const limit = 3 * 40 * model.config.numLayers * model.config.hiddenSize;
+    const shapes = recordShapes(model);
+    const counts: number[] = [];
+    const tf = await import('@tensorflow/tfjs');
+    await runSft(
+      model,
+      tokenizer,
+      examples,
+      { epochs: 2, lr: 1e-3, batchSize: 8, warmup: 0, weightDecay: 0, gradClip: 1, heldOut: 0 },
+      new Rng(1),
+      { onProgress: () => void counts.push(tf.memory().numTensors) },
+      limit,
+    );
+    model.dispose();
+    expect(shapes.length).toBeGreaterThan(4); // 4 steps of 8 rows, each cut into parts
+    for (const [rows, width] of shapes)
+      expect(rows * (width + 1) * model.config.numLayers * model.config.hiddenSize).toBeLessThanOrEqual(
+        limit,
+      );
+    expect(new Set(counts).size).toBe(1);
   });
 });
