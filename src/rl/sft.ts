@@ -73,15 +73,26 @@ export function lengthBatches(seqs: readonly Sequence[], batchSize: number, rng:
 }
 
 /**
+ * What a priming batch may hold on wasm, as padded tokens × layers × hidden size: nano's 32 rows of
+ * 512 tokens fill it, while micro crashed at 16 rows of 490 (measured 2026-12-06, docs/REPLICATION.md
+ * item 85). A larger batch runs in parts whose gradients add up to the whole batch's.
+ */
+export const SFT_ACTIVATION_LIMIT = 32 * 512 * 2 * 64;
+
+/**
  * Mean completion-token cross-entropy of the model on sequences (no gradients), in batches of
- * similar length of at most `maxRows` rows and `maxTokens` padded tokens: one 1,000-token trace
- * would pad a batch of 64 random ones to a gigabyte of attention scores.
+ * similar length of at most `maxRows` rows and `maxTokens` padded tokens (by default what
+ * SFT_ACTIVATION_LIMIT allows: 16,384 for nano): one 1,000-token trace would pad a batch of 64
+ * random ones to a gigabyte of attention scores.
  */
 export async function evaluateLoss(
   model: Transformer,
   seqs: readonly Sequence[],
   padId: number,
-  { maxRows = 64, maxTokens = 16_384 }: { maxRows?: number; maxTokens?: number } = {},
+  {
+    maxRows = 64,
+    maxTokens = SFT_ACTIVATION_LIMIT / (model.config.numLayers * model.config.hiddenSize),
+  }: { maxRows?: number; maxTokens?: number } = {},
 ): Promise<number> {
   const order = seqs.map((_, i) => i).sort((a, b) => seqs[a].ids.length - seqs[b].ids.length);
   let total = 0;
@@ -106,13 +117,6 @@ export async function evaluateLoss(
   }
   return count > 0 ? total / count : NaN;
 }
-
-/**
- * What a priming batch may hold on wasm, as padded tokens × layers × hidden size: nano's 32 rows of
- * 512 tokens fill it, while micro crashed at 16 rows of 490 (measured 2026-12-06, docs/REPLICATION.md
- * item 85). A larger batch runs in parts whose gradients add up to the whole batch's.
- */
-export const SFT_ACTIVATION_LIMIT = 32 * 512 * 2 * 64;
 
 /** Completion tokens the loss counts in a sequence (its mask's ones: see pack). */
 const counted = (s: Sequence): number => Math.max(0, s.ids.length - Math.max(1, s.lossFrom));
