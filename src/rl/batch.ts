@@ -26,6 +26,11 @@ export function pack(seqs: readonly Sequence[], padId: number): PackedBatch {
   };
 }
 
+/** The tokens the loss counts in a sequence: the ones of its row of pack's mask. */
+export function countedTokens(s: Sequence): number {
+  return Math.max(0, s.ids.length - Math.max(1, s.lossFrom));
+}
+
 /** The packed batch as tensors: inputs [B, T-1], targets [B, T-1], mask [B, T-1]. */
 export function toTensors(b: PackedBatch): { inputs: tf.Tensor2D; targets: tf.Tensor2D; mask: tf.Tensor2D } {
   const B = b.ids.length;

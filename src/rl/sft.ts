@@ -7,7 +7,7 @@ import type { Rng } from '../util/rng';
 import { maskedMean, tokenLogprobs } from '../model/logprobs';
 import type { Tokenizer } from '../model/tokenizer';
 import type { Transformer } from '../model/transformer';
-import { pack, toTensors, type Sequence } from './batch';
+import { countedTokens, pack, toTensors, type Sequence } from './batch';
 import { gradients } from './grads';
 import { AdamW, primingLr } from './optim';
 
@@ -118,9 +118,6 @@ export async function evaluateLoss(
   return count > 0 ? total / count : NaN;
 }
 
-/** Completion tokens the loss counts in a sequence (its mask's ones: see pack). */
-const counted = (s: Sequence): number => Math.max(0, s.ids.length - Math.max(1, s.lossFrom));
-
 /**
  * The gradients of a batch's mean completion-token loss, in parts of at most `limit` padded tokens ×
  * layers × hidden size: each part's mean weighted by its share of the batch's counted tokens, so the
@@ -136,13 +133,13 @@ export function batchGradients(
   const perPart = Math.max(1, Math.floor(limit / (width * model.config.numLayers * model.config.hiddenSize)));
   const total = Math.max(
     1,
-    rows.reduce((n, r) => n + counted(r), 0),
+    rows.reduce((n, r) => n + countedTokens(r), 0),
   );
   let loss: tf.Scalar | null = null;
   let summed: Map<string, tf.Tensor> | null = null;
   for (let i = 0; i < rows.length; i += perPart) {
     const part = rows.slice(i, i + perPart);
-    const share = part.reduce((n, r) => n + counted(r), 0) / total;
+    const share = part.reduce((n, r) => n + countedTokens(r), 0) / total;
     const packed = pack(part, padId);
     // A plain object: tf.tidy keeps the tensors of the objects it returns, not of a Map's.
     const out = tf.tidy(() => {
@@ -219,7 +216,7 @@ export async function runSft(
         const gradNorm = (await normT.data())[0];
         tf.dispose([lossT, normT]);
         step++;
-        const tokens = rows.reduce((a, r) => a + counted(r), 0);
+        const tokens = rows.reduce((a, r) => a + countedTokens(r), 0);
         last = {
           step,
           totalSteps,

@@ -3,7 +3,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Transformer } from '../../src/model';
 import { batchGradients, evaluateLoss, runSft, SFT_ACTIVATION_LIMIT } from '../../src/rl';
-import type { Sequence } from '../../src/rl/batch';
+import { countedTokens, pack, type Sequence } from '../../src/rl/batch';
 import { Rng } from '../../src/util/rng';
 import { tinyModel, tokenizer, useBackend } from '../model/helpers';
 
@@ -70,6 +70,14 @@ describe('evaluateLoss', () => {
       if (width + 1 > 60) expect(rows).toBe(1);
       else expect(rows * (width + 1)).toBeLessThanOrEqual(60);
     }
+  });
+});
+
+describe('countedTokens', () => {
+  it("counts the ones of each row of pack's mask", () => {
+    const seqs = [...sequences(200, 13), { ids: [5, 6, 7], lossFrom: 0 }, { ids: [5], lossFrom: 1 }];
+    const { mask } = pack(seqs, tokenizer.padId);
+    seqs.forEach((s, i) => expect(countedTokens(s)).toBe(mask[i].reduce((a, x) => a + x, 0)));
   });
 });
 
