@@ -15,3 +15,14 @@ export function gradients(
   for (const [name, v] of model.params) if (grads[v.name]) byName.set(name, grads[v.name]);
   return { value, grads: byName };
 }
+
+/** `grads` added into `sum` (null: nothing yet), the inputs disposed: gradients of a batch run in parts. */
+export function addGradients(
+  sum: Map<string, tf.Tensor> | null,
+  grads: Map<string, tf.Tensor>,
+): Map<string, tf.Tensor> {
+  if (sum === null) return grads;
+  const added = new Map([...sum].map(([name, g]) => [name, tf.add(g, grads.get(name) as tf.Tensor)]));
+  tf.dispose([...sum.values(), ...grads.values()]);
+  return added;
+}

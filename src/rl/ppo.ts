@@ -29,7 +29,7 @@ import { gae, groupAdvantages, klEstimate, tokenRewards, whiten, type KlEstimato
 import { onGrid, pack, toTensors } from './batch';
 import { tfjsEngine, type RolloutEngine } from './rollout-engine';
 import { tempered } from './teacher-forcing';
-import { gradients } from './grads';
+import { addGradients, gradients } from './grads';
 import { ppoLosses } from './losses';
 import type { AdamW } from './optim';
 
@@ -307,13 +307,7 @@ export async function ppoUpdate(
           );
           return Object.fromEntries(grads);
         });
-        const grads = new Map(Object.entries(byName));
-        if (summed === null) summed = grads;
-        else {
-          const previous: Map<string, tf.Tensor> = summed;
-          summed = new Map([...previous].map(([name, g]) => [name, tf.add(g, grads.get(name) as tf.Tensor)]));
-          tf.dispose([...previous.values(), ...grads.values()]);
-        }
+        summed = addGradients(summed, new Map(Object.entries(byName)));
         const b = bucketParts as unknown as tf.Tensor1D;
         if (parts === null) parts = b;
         else {

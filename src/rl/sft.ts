@@ -8,7 +8,7 @@ import { maskedMean, tokenLogprobs } from '../model/logprobs';
 import type { Tokenizer } from '../model/tokenizer';
 import type { Transformer } from '../model/transformer';
 import { countedTokens, pack, toTensors, type Sequence } from './batch';
-import { gradients } from './grads';
+import { addGradients, gradients } from './grads';
 import { AdamW, primingLr } from './optim';
 
 export interface SftConfig {
@@ -155,15 +155,12 @@ export function batchGradients(
       );
       return { value, grads: Object.fromEntries(grads) };
     });
-    const grads = new Map(Object.entries(out.grads));
-    if (loss === null || summed === null) {
-      loss = out.value;
-      summed = grads;
-    } else {
-      const [previousLoss, previous]: [tf.Scalar, Map<string, tf.Tensor>] = [loss, summed];
-      loss = tf.add(previousLoss, out.value);
-      summed = new Map([...previous].map(([name, g]) => [name, tf.add(g, grads.get(name) as tf.Tensor)]));
-      tf.dispose([previousLoss, out.value, ...previous.values(), ...grads.values()]);
+    summed = addGradients(summed, new Map(Object.entries(out.grads)));
+    if (loss === null) loss = out.value;
+    else {
+      const previous: tf.Scalar = loss;
+      loss = tf.add(previous, out.value);
+      tf.dispose([previous, out.value]);
     }
   }
   if (loss === null || summed === null) throw new Error('a priming batch has no rows');

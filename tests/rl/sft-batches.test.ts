@@ -1,5 +1,6 @@
 // Priming's batches within what wasm holds: the held-out loss and a training batch's gradient are
 // the same numbers whatever the parts they run in (long traces once ran wasm out of memory).
+import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Transformer } from '../../src/model';
 import { batchGradients, evaluateLoss, runSft, SFT_ACTIVATION_LIMIT } from '../../src/rl';
@@ -116,7 +117,6 @@ describe('batchGradients', () => {
     const limit = 3 * 40 * model.config.numLayers * model.config.hiddenSize;
     const shapes = recordShapes(model);
     const counts: number[] = [];
-    const tf = await import('@tensorflow/tfjs');
     await runSft(
       model,
       tokenizer,
