@@ -43,13 +43,15 @@ export function jobState(dir: string, job: Job): JobState {
   if (finished && (job.kind === 'rl' || existsSync(join(dir, 'checkpoints', 'final', 'model.safetensors'))))
     return { kind: 'done' };
   const checkpoints = existsSync(join(dir, 'checkpoints')) ? readdirSync(join(dir, 'checkpoints')) : [];
-  const stopped = checkpoints
-    .map((n) => ({ n, step: /^stopped-(\d+)$/.exec(n)?.[1] }))
-    .filter((c) => c.step !== undefined)
-    .sort((a, b) => Number(b.step) - Number(a.step));
-  // A prime job stopped while priming has nothing worth resuming: it starts over.
-  if (stopped.length && job.kind === 'rl')
-    return { kind: 'resume', checkpoint: join(dir, 'checkpoints', stopped[0].n) };
+  // The latest stop: any RL step is later than all of priming.
+  const order = (n: string): number => {
+    const rl = /^stopped-(\d+)$/.exec(n);
+    if (rl) return 1e9 + Number(rl[1]);
+    const priming = /^stopped-priming-(\d+)$/.exec(n);
+    return priming ? Number(priming[1]) : -1;
+  };
+  const stopped = checkpoints.filter((n) => order(n) >= 0).sort((a, b) => order(b) - order(a));
+  if (stopped.length) return { kind: 'resume', checkpoint: join(dir, 'checkpoints', stopped[0]) };
   return { kind: 'fresh' };
 }
 
@@ -120,7 +122,7 @@ export async function runJobs(
   const onSignal = () => {
     stopping = true;
     process.stderr.write(
-      '\nstopping: running RL runs save a checkpoint (a priming still running starts over); run the same command again to resume\n',
+      '\nstopping: every running run saves a checkpoint after its step (RL or priming); run the same command again to resume\n',
     );
     for (const child of running.values()) child.kill('SIGINT');
     process.once('SIGINT', () => process.exit(130));

@@ -1,5 +1,6 @@
 // What a run saves so that it can be resumed exactly: the policy checkpoint, the frozen reference
-// model, the optimizer's moments, and the runner's state (config, step, every event so far).
+// model, the optimizer's moments, and the runner's state (config, step, every event so far). A run
+// stopped while priming saves the half-primed model and priming's optimizer (no reference yet).
 // Everything is checked before a model is built, so a bad file is refused without leaving tensors.
 
 import { z } from 'zod';
@@ -21,6 +22,8 @@ export interface RunnerState {
   config: unknown;
   step: number;
   history: LabEvent[];
+  /** Saved while priming: step is 0 and the optimizer is priming's, whose step counts its steps. */
+  priming: boolean;
 }
 
 /** What a resumed run trusts from runner_state.json. */
@@ -30,6 +33,7 @@ const RunnerStateSchema = z.object({
   config: z.unknown(),
   step: z.number().int().min(0),
   optimizerStep: z.number().int().min(0),
+  priming: z.boolean().optional(),
   history: importedArray(LabEventSchema, 200_000),
 });
 
@@ -40,8 +44,6 @@ export function readRunnerState(files: CheckpointFiles): RunnerState {
     throw new Error(
       `this checkpoint has no ${STATE_FILE}: it cannot be resumed (start a new run from it instead)`,
     );
-  for (const name of [REFERENCE_FILE, OPTIMIZER_FILE])
-    if (!files.has(name)) throw new Error(`this checkpoint has no ${name}: it cannot be resumed`);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder().decode(raw));
@@ -53,7 +55,12 @@ export function readRunnerState(files: CheckpointFiles): RunnerState {
   const parsed = parseUntilFirstIssue(RunnerStateSchema, json);
   if (!parsed.success) throw new Error(`${STATE_FILE} is damaged: ${describeIssues(parsed.issues)}`);
   const { config, step, history } = parsed.data;
-  return { config, step, history: history as LabEvent[] };
+  const priming = parsed.data.priming === true;
+  if (priming && step !== 0)
+    throw new Error(`${STATE_FILE} is damaged: saved while priming at RL step ${step}`);
+  for (const name of priming ? [OPTIMIZER_FILE] : [REFERENCE_FILE, OPTIMIZER_FILE])
+    if (!files.has(name)) throw new Error(`this checkpoint has no ${name}: it cannot be resumed`);
+  return { config, step, history: history as LabEvent[], priming };
 }
 
 /** A step the run's config cannot have reached. */
@@ -62,9 +69,17 @@ export function checkStateStep(state: RunnerState, steps: number): void {
     throw new Error(`${STATE_FILE} is damaged: step ${state.step} is past the run's ${steps} steps`);
 }
 
-/** Checkpoint files that resume a run: the policy folder + reference + optimizer + state. */
+/**
+ * Checkpoint files that resume a run: the policy folder + reference + optimizer + state. Without a
+ * reference they resume a priming (the optimizer then being priming's).
+ */
 export async function writeResumeFiles(
-  models: { policy: Transformer; reference: Transformer; optimizer: AdamW; tokenizer: Tokenizer },
+  models: {
+    policy: Transformer;
+    reference: Transformer | null;
+    optimizer: AdamW | OptimizerState;
+    tokenizer: Tokenizer;
+  },
   state: { config: ExperimentConfig; step: number; history: LabEvent[] },
 ): Promise<CheckpointFiles> {
   const { policy, reference, optimizer, tokenizer } = models;
@@ -77,17 +92,49 @@ export async function writeResumeFiles(
     prompt_format: config.promptFormat,
     start: config.start,
   });
-  const ref = await saveCheckpoint(reference, tokenizer);
-  files.set(REFERENCE_FILE, ref.get('model.safetensors') as Uint8Array);
-  const opt = await optimizer.getState();
+  if (reference) {
+    const ref = await saveCheckpoint(reference, tokenizer);
+    files.set(REFERENCE_FILE, ref.get('model.safetensors') as Uint8Array);
+  }
+  const opt = optimizer instanceof AdamW ? await optimizer.getState() : optimizer;
   const tensors = Object.keys(opt.m).flatMap((name) => [
     { name: `m.${name}`, shape: [opt.m[name].length], data: opt.m[name] },
     { name: `v.${name}`, shape: [opt.v[name].length], data: opt.v[name] },
   ]);
   files.set(OPTIMIZER_FILE, writeSafetensors(tensors, 'F32', { step: String(opt.step) }));
-  const json = { format: 'habits-lab-runner', version: 1, config, step, optimizerStep: opt.step, history };
+  const json = {
+    format: 'habits-lab-runner',
+    version: 1,
+    config,
+    step,
+    optimizerStep: opt.step,
+    ...(reference ? {} : { priming: true }),
+    history,
+  };
   files.set(STATE_FILE, new TextEncoder().encode(JSON.stringify(json)));
   return files;
+}
+
+/** The optimizer's saved moments, read (and checked) before any tensor exists. */
+function readOptimizerState(files: CheckpointFiles): OptimizerState {
+  const saved = readSafetensors(files.get(OPTIMIZER_FILE) as Uint8Array, OPTIMIZER_FILE);
+  const state: OptimizerState = { step: Number(saved.metadata.step ?? 0), m: {}, v: {} };
+  for (const [name, t] of saved.tensors) (name.startsWith('m.') ? state.m : state.v)[name.slice(2)] = t.data;
+  return state;
+}
+
+/**
+ * The half-primed model and priming's optimizer state of files saved while priming (readRunnerState
+ * accepted them); runSft checks the state against the model when it resumes.
+ */
+export function restorePriming(files: CheckpointFiles): {
+  policy: Transformer;
+  tokenizer: Tokenizer;
+  optimizer: OptimizerState;
+} {
+  const optimizer = readOptimizerState(files);
+  const loaded = loadCheckpoint(files);
+  return { policy: loaded.model, tokenizer: loaded.tokenizer, optimizer };
 }
 
 /** The policy, frozen reference and optimizer of files that readRunnerState has accepted. */
@@ -96,11 +143,7 @@ export function restoreTraining(
   gradClip: number,
 ): { policy: Transformer; reference: Transformer; optimizer: AdamW; tokenizer: Tokenizer } {
   const refBytes = files.get(REFERENCE_FILE) as Uint8Array;
-  const optBytes = files.get(OPTIMIZER_FILE) as Uint8Array;
-  // The optimizer file is read (and checked) before any tensor exists.
-  const saved = readSafetensors(optBytes, OPTIMIZER_FILE);
-  const state: OptimizerState = { step: Number(saved.metadata.step ?? 0), m: {}, v: {} };
-  for (const [name, t] of saved.tensors) (name.startsWith('m.') ? state.m : state.v)[name.slice(2)] = t.data;
+  const state = readOptimizerState(files);
   // Whatever was built before a later file fails is disposed: a failed resume leaves no tensors.
   const built: { dispose(): void }[] = [];
   try {

@@ -28,7 +28,7 @@ import { Tokenizer } from '../model/tokenizer';
 import { sizeMismatch, type Dimensions } from '../model/names';
 import { modelConfig, Transformer, type SizePreset } from '../model/transformer';
 import { evaluate } from '../rl/evaluate';
-import { AdamW } from '../rl/optim';
+import { AdamW, type OptimizerState } from '../rl/optim';
 import { collectRollouts, computeAdvantages, ppoUpdate, type PpoConfig } from '../rl/ppo';
 import { runSft } from '../rl/sft';
 import { createRolloutEngine, type RolloutEngine } from '../rl/rollout-engine';
@@ -42,7 +42,13 @@ import {
   RL_POOL_MIN,
   type ExperimentConfig,
 } from './config';
-import { checkStateStep, readRunnerState, restoreTraining, writeResumeFiles } from './resume-state';
+import {
+  checkStateStep,
+  readRunnerState,
+  restorePriming,
+  restoreTraining,
+  writeResumeFiles,
+} from './resume-state';
 import { sampleView, stepMetrics, summaryOf } from './step-metrics';
 import type { EvalMetrics, LabEvent, RunSummary, Stage } from './events';
 import { isFinished } from './events';
@@ -92,6 +98,10 @@ export class ExperimentRunner {
   private history: LabEvent[] = [];
   private backend: BackendReport | null = null;
   private resumeFiles: CheckpointFiles | null = null;
+  /** A run stopped while priming: its half-primed model, where priming goes on from. */
+  private primingFiles: CheckpointFiles | null = null;
+  /** Priming's optimizer when a stop ended it: saved with the half-primed model. */
+  private primingStop: OptimizerState | null = null;
   /** The run after its last completed RL step (failover only): where the next backend goes on from. */
   private lastGood: { step: number; files: CheckpointFiles } | null = null;
   /** Backends that failed in this run (failover only). */
@@ -114,7 +124,8 @@ export class ExperimentRunner {
     checkStateStep(state, runner.config.rl.steps);
     runner.step = state.step;
     runner.history = state.history;
-    runner.resumeFiles = files;
+    if (state.priming) runner.primingFiles = files;
+    else runner.resumeFiles = files;
     return runner;
   }
 
@@ -299,8 +310,8 @@ export class ExperimentRunner {
           await this.evaluateNow(policy, tokenizer);
       } else {
         ({ policy, tokenizer } = await this.startingPolicy(tokenizerDefault, prompts));
-        // Stopped while priming (or loading): a half-primed model is not the run's starting point,
-        // so nothing is saved and nothing can be resumed (priming keeps no checkpoints).
+        // Stopped while priming (or loading): finish saves a half-primed model with priming's
+        // optimizer, which resumes the priming (nothing is saved when loading was stopped).
         if (this.stopRequested) return await this.finish('stopped', policy, null, null, tokenizer);
         policy.ensureValueHead();
         reference = policy.clone(false);
@@ -457,6 +468,18 @@ export class ExperimentRunner {
       this.noteSize(loaded.model, start.checkpoint);
       return { policy: loaded.model, tokenizer: loaded.tokenizer };
     }
+    if (this.primingFiles) {
+      const saved = restorePriming(this.primingFiles);
+      checkFits(saved.policy, saved.tokenizer);
+      this.status('prime', `priming resumed at step ${saved.optimizer.step}`);
+      try {
+        await this.prime(saved.policy, saved.tokenizer, saved.optimizer);
+      } catch (err) {
+        saved.policy.dispose();
+        throw err;
+      }
+      return { policy: saved.policy, tokenizer: saved.tokenizer };
+    }
     const size = c.size as SizePreset | Dimensions;
     let policy: Transformer;
     if (start.kind === 'prime' && start.from) {
@@ -481,8 +504,11 @@ export class ExperimentRunner {
     return { policy, tokenizer };
   }
 
-  /** Stage 1b: supervised fine-tuning on the traces of the config's priming condition. */
-  private async prime(policy: Transformer, tokenizer: Tokenizer): Promise<void> {
+  /**
+   * Stage 1b: supervised fine-tuning on the traces of the config's priming condition (from a
+   * stopped priming's optimizer state, when given).
+   */
+  private async prime(policy: Transformer, tokenizer: Tokenizer, from?: OptimizerState): Promise<void> {
     const c = this.config;
     const start = c.start;
     if (start.kind !== 'prime') return;
@@ -495,10 +521,19 @@ export class ExperimentRunner {
       ranges: c.ranges,
       trace: { ...primeTraceOptions(start), promptFormat: c.promptFormat },
     });
-    await runSft(policy, tokenizer, examples, start.sft, this.rng('sft'), {
-      onProgress: (progress) => this.emit({ type: 'prime', progress }),
-      checkpoint: () => this.gate(),
-    });
+    await runSft(
+      policy,
+      tokenizer,
+      examples,
+      start.sft,
+      this.rng('sft'),
+      {
+        onProgress: (progress) => this.emit({ type: 'prime', progress }),
+        checkpoint: () => this.gate(),
+        onStop: (state) => void (this.primingStop = state),
+      },
+      { from },
+    );
   }
 
   /** Say so when the config's size is not the loaded model's: the loaded model's shape wins. */
@@ -569,11 +604,11 @@ export class ExperimentRunner {
     return metrics;
   }
 
-  /** Checkpoint files that resume this run (src/lab/resume-state.ts). */
+  /** Checkpoint files that resume this run (src/lab/resume-state.ts); no reference while priming. */
   private snapshot(
     policy: Transformer,
-    reference: Transformer,
-    optimizer: AdamW,
+    reference: Transformer | null,
+    optimizer: AdamW | OptimizerState,
     tokenizer: Tokenizer,
   ): Promise<CheckpointFiles> {
     return writeResumeFiles(
@@ -585,8 +620,8 @@ export class ExperimentRunner {
   private async save(
     name: string,
     policy: Transformer,
-    reference: Transformer,
-    optimizer: AdamW,
+    reference: Transformer | null,
+    optimizer: AdamW | OptimizerState,
     tokenizer: Tokenizer,
   ): Promise<void> {
     if (!this.host.saveCheckpoint) return;
@@ -601,6 +636,7 @@ export class ExperimentRunner {
     optimizer: AdamW | null,
     tokenizer: Tokenizer,
   ): Promise<RunSummary> {
+    const priming = !reference && stage === 'stopped' ? this.primingStop : null;
     if (reference && optimizer)
       await this.save(
         stage === 'done' ? 'final' : `stopped-${this.step}`,
@@ -609,6 +645,7 @@ export class ExperimentRunner {
         optimizer,
         tokenizer,
       );
+    else if (priming) await this.save(`stopped-priming-${priming.step}`, policy, null, priming, tokenizer);
     const evals = this.history
       .filter((e): e is Extract<LabEvent, { type: 'eval' }> => e.type === 'eval')
       .map((e) => e.metrics);
@@ -627,8 +664,8 @@ export class ExperimentRunner {
         ? 'finished'
         : reference
           ? `stopped at step ${this.step}`
-          : this.config.start.kind === 'prime'
-            ? 'stopped while priming: nothing was saved (a new run primes again)'
+          : priming
+            ? `stopped while priming, after step ${priming.step}${this.host.saveCheckpoint ? ': resumable' : ''}`
             : 'stopped before RL began: nothing was saved',
     );
     return summary;

@@ -9,7 +9,7 @@ import type { Tokenizer } from '../model/tokenizer';
 import type { Transformer } from '../model/transformer';
 import { countedTokens, pack, toTensors, type Sequence } from './batch';
 import { addGradients, gradients } from './grads';
-import { AdamW, primingLr } from './optim';
+import { AdamW, primingLr, type OptimizerState } from './optim';
 
 export interface SftConfig {
   epochs: number;
@@ -56,6 +56,19 @@ export interface SftHooks {
   onProgress?: (p: SftProgress) => void | Promise<void>;
   /** Awaited between steps: resolves when the run may go on (pause), returns true to stop. */
   checkpoint?: () => Promise<boolean>;
+  /** Told the optimizer's state when `checkpoint` stops the run: what `from` resumes it with. */
+  onStop?: (state: OptimizerState) => void | Promise<void>;
+}
+
+export interface SftOptions {
+  /** Padded tokens × layers × hidden size a part of a batch may hold (SFT_ACTIVATION_LIMIT). */
+  activationLimit?: number;
+  /**
+   * Go on from a stopped run (its model already in `model`): the optimizer's saved state, whose step
+   * counts the steps done. The same examples and rng replay the same batches, so the resumed run
+   * takes the steps the whole one would have taken.
+   */
+  from?: OptimizerState;
 }
 
 /** Prompt + completion + eos, with the loss starting at the completion. */
@@ -175,7 +188,7 @@ export async function runSft(
   config: SftConfig,
   rng: Rng,
   hooks: SftHooks = {},
-  activationLimit = SFT_ACTIVATION_LIMIT,
+  { activationLimit = SFT_ACTIVATION_LIMIT, from }: SftOptions = {},
 ): Promise<SftProgress> {
   const seqs = examples.map((e) => toSequence(tokenizer, e));
   const order = rng.shuffled(seqs.map((_, i) => i));
@@ -188,10 +201,23 @@ export async function runSft(
   const cooldownFrom = totalSteps - Math.round(totalSteps * (config.cooldown ?? 0));
   const policyParams = new Map([...model.params].filter(([n]) => !n.startsWith('value_head')));
   const optimizer = new AdamW(policyParams, { weightDecay: config.weightDecay, gradClip: config.gradClip });
+  if (from) {
+    if (from.step > totalSteps) {
+      optimizer.dispose();
+      throw new Error(`the stopped priming took ${from.step} steps, more than its ${totalSteps}`);
+    }
+    try {
+      optimizer.setState(from);
+    } catch (err) {
+      optimizer.dispose();
+      throw err;
+    }
+  }
+  const done = from?.step ?? 0;
   let last: SftProgress = {
-    step: 0,
+    step: done,
     totalSteps,
-    epoch: 0,
+    epoch: Math.floor(done / stepsPerEpoch),
     loss: NaN,
     lr: 0,
     gradNorm: 0,
@@ -200,9 +226,17 @@ export async function runSft(
   let step = 0;
   try {
     for (let epoch = 0; epoch < config.epochs; epoch++) {
+      // Drawn for every epoch, resumed or not: the rng then stands where the whole run's would.
       const batches = lengthBatches(train, config.batchSize, rng);
       for (let b = 0; b < batches.length; b++) {
-        if (hooks.checkpoint && (await hooks.checkpoint())) return last;
+        if (step < done) {
+          step++;
+          continue;
+        }
+        if (hooks.checkpoint && (await hooks.checkpoint())) {
+          await hooks.onStop?.(await optimizer.getState());
+          return last;
+        }
         const t0 = performance.now();
         const rows = batches[b].map((i) => train[i]);
         const lr = primingLr(config.lr, step, warmup, cooldownFrom);

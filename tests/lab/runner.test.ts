@@ -402,7 +402,7 @@ describe('experiment runner (smoke preset, wasm)', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('a priming that fails or is stopped leaves no tensors, and a stop while priming says nothing was saved', async () => {
+  it('a priming that fails leaves no tensors; one stopped saves a checkpoint that resumes the same run', async () => {
     const before = tf.memory().numTensors;
     // Failing: the host refuses the first priming event (as an out-of-memory error would end it).
     const failing = recorder({
@@ -412,7 +412,7 @@ describe('experiment runner (smoke preset, wasm)', () => {
     });
     await expect(new ExperimentRunner(smoke, failing).run()).rejects.toThrow(/out of memory/);
     expect(tf.memory().numTensors).toBe(before);
-    // Stopped at the first priming batch: no checkpoint, and the last word says why.
+    // Stopped after the first of the smoke preset's 2 priming steps: the half-primed model is saved.
     const ref: { runner?: ExperimentRunner } = {};
     const stopped = recorder({
       emit: (e) => {
@@ -423,12 +423,53 @@ describe('experiment runner (smoke preset, wasm)', () => {
     ref.runner = new ExperimentRunner(smoke, stopped);
     const summary = await ref.runner.run();
     expect(summary.steps).toBe(0);
-    expect(stopped.saved.size).toBe(0);
+    expect([...stopped.saved.keys()]).toEqual(['stopped-priming-1']);
     expect(stopped.events.at(-1)).toMatchObject({
       type: 'status',
       stage: 'stopped',
-      message: 'stopped while priming: nothing was saved (a new run primes again)',
+      message: 'stopped while priming, after step 1: resumable',
     });
+    expect(tf.memory().numTensors).toBe(before);
+    const files = stopped.saved.get('stopped-priming-1') as CheckpointFiles;
+    expect(files.has('reference.safetensors')).toBe(false);
+
+    // Resumed, priming goes on at its step 2 and the whole run equals the uninterrupted one.
+    const full = recorder();
+    await new ExperimentRunner(smoke, full).run();
+    const second = recorder();
+    const resumed = ExperimentRunner.fromCheckpoint(files, second);
+    await resumed.run();
+    expect(second.events.some((e) => e.type === 'status' && e.message === 'priming resumed at step 1')).toBe(
+      true,
+    );
+    expect(timeless(resumed.events)).toEqual(timeless(full.events));
+    expect(tf.memory().numTensors).toBe(before);
+
+    // Saved while priming means RL step 0, and the optimizer file is still needed.
+    const state = JSON.parse(new TextDecoder().decode(files.get('runner_state.json'))) as Record<
+      string,
+      unknown
+    >;
+    expect(state.priming).toBe(true);
+    const at3 = new Map(files).set(
+      'runner_state.json',
+      new TextEncoder().encode(JSON.stringify({ ...state, step: 3 })),
+    );
+    expect(() => ExperimentRunner.fromCheckpoint(at3, recorder())).toThrow(
+      /saved while priming at RL step 3/,
+    );
+    const without = new Map(files);
+    without.delete('optimizer.safetensors');
+    expect(() => ExperimentRunner.fromCheckpoint(without, recorder())).toThrow(
+      /has no optimizer\.safetensors: it cannot be resumed/,
+    );
+    // An optimizer state past the priming's 2 steps fails the run with no tensors left.
+    const optimizer = readSafetensors(files.get('optimizer.safetensors') as Uint8Array);
+    const tensors = [...optimizer.tensors].map(([name, t]) => ({ name, shape: t.shape, data: t.data }));
+    const late = new Map(files).set('optimizer.safetensors', writeSafetensors(tensors, 'F32', { step: '9' }));
+    await expect(ExperimentRunner.fromCheckpoint(late, recorder()).run()).rejects.toThrow(
+      /the stopped priming took 9 steps, more than its 2/,
+    );
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -124,7 +124,7 @@ describe('batchGradients', () => {
       { epochs: 2, lr: 1e-3, batchSize: 8, warmup: 0, weightDecay: 0, gradClip: 1, heldOut: 0 },
       new Rng(1),
       { onProgress: () => void counts.push(tf.memory().numTensors) },
-      limit,
+      { activationLimit: limit },
     );
     model.dispose();
     expect(shapes.length).toBeGreaterThan(4); // 4 steps of 8 rows, each cut into parts

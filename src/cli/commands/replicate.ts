@@ -72,8 +72,8 @@ export function replicateCommand(): Command {
     .option('--quiet', 'no progress bar')
     .addHelpText(
       'after',
-      '\nStop it with Ctrl-C: running RL runs save a checkpoint and the same command resumes them; a priming\n' +
-        'that was still running starts over (finished primings and runs are kept).\n\n' +
+      '\nStop it with Ctrl-C: every running run, RL or priming, saves a checkpoint after its step, and the\n' +
+        'same command resumes them (finished primings and runs are kept).\n\n' +
         'RL starts from the shipped primed models (public/models) when the plan primes as they were primed;\n' +
         'other priming settings, another --base, or --prime prime those conditions first.\n\n' +
         'Examples:\n  habits-lab replicate --out runs/replication\n  habits-lab replicate --prime --out runs/from-scratch\n  habits-lab replicate --seeds 11,12,13 --out runs/other-seeds\n' +

@@ -171,7 +171,9 @@ async function runAndReport(runner: ExperimentRunner, host: FileHost, out: strin
     process.stderr.write(
       runner.currentStage === 'rl' || runner.currentStage === 'eval'
         ? '\nstopping after this step (a resumable checkpoint will be saved; Ctrl-C again to abort)\n'
-        : '\nstopping (nothing to resume before RL starts: a new run primes again; Ctrl-C again to abort)\n',
+        : runner.currentStage === 'prime'
+          ? '\nstopping after this priming step (a resumable checkpoint will be saved; Ctrl-C again to abort)\n'
+          : '\nstopping (nothing to resume before RL starts; Ctrl-C again to abort)\n',
     );
     runner.stop();
     process.once('SIGINT', () => process.exit(130));
@@ -184,10 +186,16 @@ async function runAndReport(runner: ExperimentRunner, host: FileHost, out: strin
     const f = summary.finalEval?.sampled?.accuracy;
     const evals = `held-out accuracy ${pct(s)} (step ${summary.startEval?.step ?? '-'}) -> ${pct(f)} (step ${summary.finalEval?.step ?? '-'})`;
     if (runner.currentStage === 'stopped') {
-      const checkpoint = join(out, 'checkpoints', `stopped-${summary.steps}`);
+      // The checkpoint this stop saved, if any: its last event.
+      const last = runner.events.filter((e) => e.type !== 'status').at(-1);
+      const saved = last?.type === 'checkpoint' && last.name.startsWith('stopped-') ? last.name : null;
+      const checkpoint = saved ? join(out, 'checkpoints', saved) : '';
+      const where = saved?.startsWith('stopped-priming-')
+        ? `while priming (after step ${saved.slice('stopped-priming-'.length)})`
+        : `at RL step ${summary.steps}; ${evals}`;
       process.stdout.write(
-        summary.steps > 0 || existsSync(checkpoint)
-          ? `stopped at RL step ${summary.steps} after ${summary.seconds.toFixed(0)} s; ${evals}; resume with: habits-lab train --resume ${checkpoint} --out ${out}\n`
+        saved && existsSync(checkpoint)
+          ? `stopped ${where}, after ${summary.seconds.toFixed(0)} s; resume with: habits-lab train --resume ${checkpoint} --out ${out}\n`
           : `stopped before RL began, after ${summary.seconds.toFixed(0)} s: no checkpoint was saved\n`,
       );
       process.exitCode = 130; // as a shell reports a command stopped by Ctrl-C
