@@ -12,4 +12,4 @@ if (!out || [numberMin, numberMax, targetMin, targetMax, count].some((v) => !Num
   throw new Error('usage: base-world.ts OUT NUMBER_MIN NUMBER_MAX TARGET_MIN TARGET_MAX [COUNT] [SIZE]');
 if (!SIZE_NAMES.includes(size)) throw new Error(`SIZE must be one of ${SIZE_NAMES.join(', ')}`);
 const ranges = { numberMin, numberMax, targetMin, targetMax, counts: [count] };
-await trainBase(out, false, { preset: 'easy', ranges, size });
+if (!(await trainBase(out, { world: { preset: 'easy', ranges, size } }))) process.exitCode = 130;

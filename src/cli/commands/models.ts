@@ -19,6 +19,7 @@ import {
 import {
   configFromHf,
   countParameters,
+  loadCheckpoint,
   modelConfig,
   saveCheckpoint,
   selectBackend,
@@ -29,13 +30,16 @@ import {
 import { readFolder, writeFolder } from '../../model/node-files';
 import { nodeOnnxRuntime } from '../../model/node-ort';
 import { BASE_REF } from '../../model/checkpoint-ref';
-import { MODEL_FILES, type SizePreset } from '../../model/names';
+import { MODEL_FILES, RESUME_FILES, type SizePreset } from '../../model/names';
+import { optimizerFile, readOptimizerFile } from '../../lab/resume-state';
 import type { PresetName, ProblemSpec } from '../../countdown';
-import { runSft } from '../../rl';
+import { runSft, type OptimizerState, type SftProgress } from '../../rl';
 import { outputFolder, parseIntOption, UsageError } from '../io';
 import { runJobs } from '../jobs';
 import { checkPlanFolder, writePlan } from '../plan-folder';
 import { labTokenizer } from '../../behaviors/vocabulary';
+
+const OPTIMIZER_FILE = RESUME_FILES[2];
 
 /** One shipped model, as public/models/manifest.json describes it to the page. */
 export interface ManifestEntry {
@@ -124,26 +128,67 @@ export interface BaseWorld {
   size: SizePreset;
 }
 
-/** Pretrain a base model (BASE_RECIPE) into `dir`, unless the one there was made by this recipe. */
-export async function trainBase(dir: string, quiet: boolean, world: BaseWorld = MINIATURE): Promise<void> {
-  const recipe = { ...BASE_RECIPE, ...world };
+/** The recipe stamp of a checkpoint folder's config.json, if it has one. */
+function recipeOf(dir: string): string | undefined {
+  if (!existsSync(join(dir, 'config.json'))) return undefined;
+  return JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).habits_lab?.recipe;
+}
+
+/**
+ * Pretrain a base model (BASE_RECIPE) into `dir`, unless the one there was made by this recipe.
+ * Ctrl-C stops it after a step and keeps the model and optimizer in `stoppedDir`; the next call with
+ * the same recipe goes on from there. Returns false when stopped.
+ */
+export async function trainBase(
+  dir: string,
+  {
+    quiet = false,
+    world = MINIATURE,
+    stoppedDir = `${dir}-stopped`,
+    training = BASE_RECIPE,
+  }: { quiet?: boolean; world?: BaseWorld; stoppedDir?: string; training?: typeof BASE_RECIPE } = {},
+): Promise<boolean> {
+  const recipe = { ...training, ...world };
   const stamp = JSON.stringify(recipe);
-  if (existsSync(join(dir, 'config.json'))) {
-    const meta = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).habits_lab ?? {};
-    if (meta.recipe === stamp) {
-      if (!quiet) process.stderr.write(`base model in ${dir} is up to date\n`);
-      return;
-    }
+  if (recipeOf(dir) === stamp) {
+    if (!quiet) process.stderr.write(`base model in ${dir} is up to date\n`);
+    return true;
   }
   await selectBackend('auto');
   const tokenizer = labTokenizer();
-  const model = Transformer.init(
-    modelConfig(tokenizer.size, world.size),
-    new Rng(BASE_RECIPE.seed).fork('base-init').nextUint32(),
-  );
+  let model: Transformer;
+  let from: OptimizerState | undefined;
+  if (recipeOf(stoppedDir) === stamp) {
+    try {
+      const files = readFolder(stoppedDir);
+      const optimizer = files.get(OPTIMIZER_FILE);
+      if (!optimizer) throw new Error(`it has no ${OPTIMIZER_FILE}`);
+      from = readOptimizerFile(optimizer);
+      model = loadCheckpoint(files).model;
+    } catch (err) {
+      throw new UsageError(
+        `cannot go on from the stopped base model in ${stoppedDir} (${(err as Error).message}); delete that folder to start it again`,
+      );
+    }
+    if (!quiet) process.stderr.write(`base model: going on from step ${from.step} (${stoppedDir})\n`);
+  } else
+    model = Transformer.init(
+      modelConfig(tokenizer.size, world.size),
+      new Rng(training.seed).fork('base-init').nextUint32(),
+    );
+  let stopping = false;
+  const abort = () => process.exit(130);
+  const onSignal = () => {
+    stopping = true;
+    process.stderr.write(
+      '\nstopping after this step (the base model so far will be kept; Ctrl-C again to abort)\n',
+    );
+    process.once('SIGINT', abort);
+  };
+  let stopped: OptimizerState | null = null;
   const corpus = baseCorpus({
-    n: BASE_RECIPE.examples,
-    seed: BASE_RECIPE.seed,
+    n: training.examples,
+    seed: training.seed,
     preset: world.preset,
     ranges: world.ranges,
   });
@@ -160,20 +205,42 @@ export async function trainBase(dir: string, quiet: boolean, world: BaseWorld = 
     Presets.shades_classic,
   );
   let started = false;
-  await runSft(model, tokenizer, corpus, BASE_RECIPE, new Rng(BASE_RECIPE.seed).fork('base-sft'), {
-    onProgress: async (p) => {
-      if (quiet) return;
-      if (!started) bar.start(p.totalSteps, 0, { loss: '' });
-      started = true;
-      bar.update(p.step, { loss: p.loss.toFixed(3) });
-      if (p.heldOutLoss !== undefined)
-        process.stderr.write(`\nepoch ${p.epoch}: held-out loss ${p.heldOutLoss.toFixed(3)}\n`);
-      // Off a terminal the bar prints from a timer, and runSft only awaits microtasks: yield once a
-      // step so that timer can fire (without this a log showed "0/3675 steps" for the whole run).
-      if (!process.stderr.isTTY) await new Promise((resolve) => setTimeout(resolve, 0));
-    },
-  });
-  if (started) bar.stop();
+  let last: SftProgress;
+  process.once('SIGINT', onSignal);
+  try {
+    last = await runSft(
+      model,
+      tokenizer,
+      corpus,
+      training,
+      new Rng(training.seed).fork('base-sft'),
+      {
+        // runSft only awaits microtasks: a turn of the event loop each step lets a Ctrl-C be heard
+        // and, off a terminal, the bar print from its timer (a log once showed "0/3675 steps" to the end).
+        checkpoint: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          return stopping;
+        },
+        onStop: (state) => void (stopped = state),
+        onProgress: (p) => {
+          if (quiet) return;
+          if (!started) bar.start(p.totalSteps, 0, { loss: '' });
+          started = true;
+          bar.update(p.step, { loss: p.loss.toFixed(3) });
+          if (p.heldOutLoss !== undefined)
+            process.stderr.write(`\nepoch ${p.epoch}: held-out loss ${p.heldOutLoss.toFixed(3)}\n`);
+        },
+      },
+      { from },
+    );
+  } catch (err) {
+    model.dispose();
+    throw err;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGINT', abort);
+    if (started) bar.stop();
+  }
   const files = await saveCheckpoint(model, tokenizer, {
     made_by: 'habits-lab models',
     role: 'base',
@@ -181,7 +248,18 @@ export async function trainBase(dir: string, quiet: boolean, world: BaseWorld = 
     recipe: stamp,
   });
   model.dispose();
+  if (stopped) {
+    const state: OptimizerState = stopped;
+    rmSync(stoppedDir, { recursive: true, force: true });
+    writeFolder(stoppedDir, new Map([...files, [OPTIMIZER_FILE, optimizerFile(state)]]));
+    process.stderr.write(
+      `stopped the base model at step ${state.step} of ${last.totalSteps}; kept in ${stoppedDir}, the same command goes on from there\n`,
+    );
+    return false;
+  }
   writeShipped(dir, files);
+  rmSync(stoppedDir, { recursive: true, force: true });
+  return true;
 }
 
 export function modelsCommand(): Command {
@@ -209,7 +287,10 @@ export function modelsCommand(): Command {
       const planned = checkPlanFolder(work, plan, '--work');
       mkdirSync(out, { recursive: true });
       const t0 = Date.now();
-      await trainBase(join(out, 'base'), quiet);
+      if (!(await trainBase(join(out, 'base'), { quiet, stoppedDir: join(work, 'base-stopped') }))) {
+        process.exitCode = 130;
+        return;
+      }
 
       if (!planned) writePlan(work, plan);
       const jobs = replicationJobs(plan, (id) => join(work, id, 'checkpoints', 'final')).filter(

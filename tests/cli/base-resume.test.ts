@@ -1,0 +1,63 @@
+// `habits-lab models` pretrains the base model for minutes (micro: about an hour): Ctrl-C keeps the
+// model so far, and the next run goes on from it to the very model an unstopped run makes.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trainBase } from '../../src/cli/commands/models';
+import { BASE_RECIPE } from '../../src/lab';
+import { readOptimizerFile } from '../../src/lab/resume-state';
+import { useBackend } from '../model/helpers';
+
+const root = mkdtempSync(join(tmpdir(), 'base-resume-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+beforeAll(() => useBackend('wasm'));
+
+// 294 training examples in batches of 32, 2 epochs: 20 steps.
+const training = { ...BASE_RECIPE, examples: 300, epochs: 2, batchSize: 32 };
+const weights = (dir: string) => readFileSync(join(dir, 'model.safetensors'));
+
+/** Ctrl-C after `turns` turns of the event loop (trainBase takes one a step). */
+function ctrlCAfter(turns: number): void {
+  let n = 0;
+  const tick = () => (++n >= turns ? void process.emit('SIGINT') : void setTimeout(tick, 0));
+  setTimeout(tick, 0);
+}
+
+describe('trainBase stopped and resumed', () => {
+  it('keeps the model so far on Ctrl-C, and goes on to the model an unstopped run makes', async () => {
+    const whole = join(root, 'whole');
+    expect(await trainBase(whole, { quiet: true, training })).toBe(true);
+    expect(existsSync(`${whole}-stopped`)).toBe(false);
+
+    const dir = join(root, 'stopped');
+    const stoppedDir = join(root, 'work', 'base-stopped');
+    ctrlCAfter(6);
+    expect(await trainBase(dir, { quiet: true, training, stoppedDir })).toBe(false);
+    expect(existsSync(join(dir, 'model.safetensors'))).toBe(false);
+    const at = readOptimizerFile(readFileSync(join(stoppedDir, 'optimizer.safetensors'))).step;
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(20);
+    expect(process.listenerCount('SIGINT')).toBe(0);
+
+    expect(await trainBase(dir, { quiet: true, training, stoppedDir })).toBe(true);
+    expect(weights(dir).equals(weights(whole))).toBe(true);
+    expect(existsSync(stoppedDir)).toBe(false);
+  }, 120_000);
+
+  it('says which folder to delete when the stopped model cannot be read', async () => {
+    const dir = join(root, 'damaged');
+    const stoppedDir = join(root, 'damaged-stopped');
+    ctrlCAfter(3);
+    expect(await trainBase(dir, { quiet: true, training, stoppedDir })).toBe(false);
+    writeFileSync(join(stoppedDir, 'optimizer.safetensors'), 'not a safetensors file');
+    await expect(trainBase(dir, { quiet: true, training, stoppedDir })).rejects.toThrow(
+      `cannot go on from the stopped base model in ${stoppedDir}`,
+    );
+    // Another recipe starts afresh, whatever a stopped run of the old one left.
+    expect(await trainBase(dir, { quiet: true, training: { ...training, epochs: 1 }, stoppedDir })).toBe(
+      true,
+    );
+    expect(process.listenerCount('SIGINT')).toBe(0);
+  }, 120_000);
+});
