@@ -65,7 +65,7 @@ async function checkpointFiles(ref: string): Promise<CheckpointFiles> {
     throw new Error(
       parsed.kind === 'imported'
         ? `the imported model "${parsed.name}" is no longer stored in this browser: import it again`
-        : 'this run has no checkpoint stored in this browser (a run imported from a results file carries no model, and a run stopped while priming saved none)',
+        : 'this run has no checkpoint stored in this browser (a run imported from a results file carries no model, and a run that failed before its first save has none)',
     );
   return new Map(Object.entries(stored.files));
 }

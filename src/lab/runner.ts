@@ -311,7 +311,7 @@ export class ExperimentRunner {
       } else {
         ({ policy, tokenizer } = await this.startingPolicy(tokenizerDefault, prompts));
         // Stopped while priming (or loading): finish saves a half-primed model with priming's
-        // optimizer, which resumes the priming (nothing is saved when loading was stopped).
+        // optimizer, which resumes the priming (nothing is saved before its first step).
         if (this.stopRequested) return await this.finish('stopped', policy, null, null, tokenizer);
         policy.ensureValueHead();
         reference = policy.clone(false);
@@ -636,7 +636,9 @@ export class ExperimentRunner {
     optimizer: AdamW | null,
     tokenizer: Tokenizer,
   ): Promise<RunSummary> {
-    const priming = !reference && stage === 'stopped' ? this.primingStop : null;
+    // A stop before priming's first step (while loading, say) has nothing worth keeping.
+    const priming =
+      !reference && stage === 'stopped' && (this.primingStop?.step ?? 0) > 0 ? this.primingStop : null;
     if (reference && optimizer)
       await this.save(
         stage === 'done' ? 'final' : `stopped-${this.step}`,

@@ -217,13 +217,19 @@ export async function runSft(
   let last: SftProgress = {
     step: done,
     totalSteps,
-    epoch: Math.floor(done / stepsPerEpoch),
+    epoch: Math.ceil(done / stepsPerEpoch),
     loss: NaN,
     lr: 0,
     gradNorm: 0,
     tokensPerSecond: 0,
   };
   let step = 0;
+  // Asked before each step and after the last: a stop during the last step keeps the whole priming.
+  const stopHere = async (): Promise<boolean> => {
+    if (!hooks.checkpoint || !(await hooks.checkpoint())) return false;
+    await hooks.onStop?.(await optimizer.getState());
+    return true;
+  };
   try {
     for (let epoch = 0; epoch < config.epochs; epoch++) {
       // Drawn for every epoch, resumed or not: the rng then stands where the whole run's would.
@@ -233,10 +239,7 @@ export async function runSft(
           step++;
           continue;
         }
-        if (hooks.checkpoint && (await hooks.checkpoint())) {
-          await hooks.onStop?.(await optimizer.getState());
-          return last;
-        }
+        if (await stopHere()) return last;
         const t0 = performance.now();
         const rows = batches[b].map((i) => train[i]);
         const lr = primingLr(config.lr, step, warmup, cooldownFrom);
@@ -262,6 +265,7 @@ export async function runSft(
         await hooks.onProgress?.(last);
       }
     }
+    await stopHere();
     return last;
   } finally {
     optimizer.dispose();

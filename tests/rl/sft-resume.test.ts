@@ -37,7 +37,7 @@ async function weights(model: Transformer): Promise<Float32Array[]> {
 const timeless = (ps: SftProgress[]) => ps.map(({ tokensPerSecond: _t, ...rest }) => rest);
 
 describe('runSft resumed', () => {
-  it('stopped after any step and resumed, ends where the whole priming ends', async () => {
+  it('stopped after any step (the last too) and resumed, ends where the whole priming ends', async () => {
     const whole = tinyModel(4);
     const wholeProgress: SftProgress[] = [];
     await runSft(whole, tokenizer, examples, config, new Rng(2), {
@@ -47,7 +47,7 @@ describe('runSft resumed', () => {
     const expected = await weights(whole);
     whole.dispose();
     const before = tf.memory().numTensors;
-    for (const stopAfter of [1, 2, 3, 5]) {
+    for (const stopAfter of [1, 2, 3, 5, 6]) {
       const model = tinyModel(4);
       const progress: SftProgress[] = [];
       let saved: OptimizerState | null = null;

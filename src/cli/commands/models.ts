@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseCorpus, BEHAVIORS, CONDITION_DESCRIPTIONS, type Condition } from '../../behaviors';
 import { Rng } from '../../util/rng';
@@ -158,9 +158,17 @@ export async function trainBase(
   const tokenizer = labTokenizer();
   let model: Transformer;
   let from: OptimizerState | undefined;
-  if (recipeOf(stoppedDir) === stamp) {
+  const resume = (() => {
+    try {
+      return recipeOf(stoppedDir) === stamp;
+    } catch {
+      return true; // a damaged config.json: said below, with the folder to delete
+    }
+  })();
+  if (resume) {
     try {
       const files = readFolder(stoppedDir);
+      if (recipeOf(stoppedDir) !== stamp) throw new Error('its config.json is damaged');
       const optimizer = files.get(OPTIMIZER_FILE);
       if (!optimizer) throw new Error(`it has no ${OPTIMIZER_FILE}`);
       from = readOptimizerFile(optimizer);
@@ -250,8 +258,12 @@ export async function trainBase(
   model.dispose();
   if (stopped) {
     const state: OptimizerState = stopped;
+    // Written beside and then renamed: a second Ctrl-C mid-write cannot spoil the last good one.
+    const writing = `${stoppedDir}.writing`;
+    rmSync(writing, { recursive: true, force: true });
+    writeFolder(writing, new Map([...files, [OPTIMIZER_FILE, optimizerFile(state)]]));
     rmSync(stoppedDir, { recursive: true, force: true });
-    writeFolder(stoppedDir, new Map([...files, [OPTIMIZER_FILE, optimizerFile(state)]]));
+    renameSync(writing, stoppedDir);
     process.stderr.write(
       `stopped the base model at step ${state.step} of ${last.totalSteps}; kept in ${stoppedDir}, the same command goes on from there\n`,
     );

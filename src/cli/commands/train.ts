@@ -176,7 +176,14 @@ async function runAndReport(runner: ExperimentRunner, host: FileHost, out: strin
           : '\nstopping (nothing to resume before RL starts; Ctrl-C again to abort)\n',
     );
     runner.stop();
-    process.once('SIGINT', () => process.exit(130));
+    // A Ctrl-C in a terminal reaches replicate's runs twice (from the terminal and from replicate):
+    // only a second press, a second or more later, aborts without saving.
+    const first = Date.now();
+    const again = () => {
+      if (Date.now() - first < 1000) process.once('SIGINT', again);
+      else process.exit(130);
+    };
+    process.once('SIGINT', again);
   };
   process.once('SIGINT', onSignal);
   try {
