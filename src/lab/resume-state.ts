@@ -97,7 +97,7 @@ export async function writeResumeFiles(
     files.set(REFERENCE_FILE, ref.get('model.safetensors') as Uint8Array);
   }
   const opt = optimizer instanceof AdamW ? await optimizer.getState() : optimizer;
-  files.set(OPTIMIZER_FILE, optimizerFile(opt));
+  withOptimizerState(files, opt);
   const json = {
     format: 'habits-lab-runner',
     version: 1,
@@ -111,25 +111,24 @@ export async function writeResumeFiles(
   return files;
 }
 
-/** optimizer.safetensors: the moments as m.NAME and v.NAME, the step in the metadata. */
-export function optimizerFile(state: OptimizerState): Uint8Array {
+/** Adds optimizer.safetensors to checkpoint files: the moments as m.NAME and v.NAME, the step in the metadata. */
+export function withOptimizerState(files: CheckpointFiles, state: OptimizerState): CheckpointFiles {
   const tensors = Object.keys(state.m).flatMap((name) => [
     { name: `m.${name}`, shape: [state.m[name].length], data: state.m[name] },
     { name: `v.${name}`, shape: [state.v[name].length], data: state.v[name] },
   ]);
-  return writeSafetensors(tensors, 'F32', { step: String(state.step) });
+  return files.set(OPTIMIZER_FILE, writeSafetensors(tensors, 'F32', { step: String(state.step) }));
 }
 
 /** The optimizer's saved moments, read (and checked) before any tensor exists. */
-export function readOptimizerFile(bytes: Uint8Array): OptimizerState {
+export function readOptimizerState(files: CheckpointFiles): OptimizerState {
+  const bytes = files.get(OPTIMIZER_FILE);
+  if (!bytes) throw new Error(`this checkpoint has no ${OPTIMIZER_FILE}`);
   const saved = readSafetensors(bytes, OPTIMIZER_FILE);
   const state: OptimizerState = { step: Number(saved.metadata.step ?? 0), m: {}, v: {} };
   for (const [name, t] of saved.tensors) (name.startsWith('m.') ? state.m : state.v)[name.slice(2)] = t.data;
   return state;
 }
-
-const readOptimizerState = (files: CheckpointFiles): OptimizerState =>
-  readOptimizerFile(files.get(OPTIMIZER_FILE) as Uint8Array);
 
 /**
  * The half-primed model and priming's optimizer state of files saved while priming (readRunnerState

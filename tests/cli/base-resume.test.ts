@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trainBase } from '../../src/cli/commands/models';
 import { BASE_RECIPE } from '../../src/lab';
-import { readOptimizerFile } from '../../src/lab/resume-state';
+import { readOptimizerState } from '../../src/lab/resume-state';
+import { readFolder } from '../../src/model/node-files';
 import { useBackend } from '../model/helpers';
 
 const root = mkdtempSync(join(tmpdir(), 'base-resume-'));
@@ -35,7 +36,7 @@ describe('trainBase stopped and resumed', () => {
     ctrlCAfter(6);
     expect(await trainBase(dir, { quiet: true, training, stoppedDir })).toBe(false);
     expect(existsSync(join(dir, 'model.safetensors'))).toBe(false);
-    const at = readOptimizerFile(readFileSync(join(stoppedDir, 'optimizer.safetensors'))).step;
+    const at = readOptimizerState(readFolder(stoppedDir)).step;
     expect(at).toBeGreaterThan(0);
     expect(at).toBeLessThan(20);
     expect(process.listenerCount('SIGINT')).toBe(0);

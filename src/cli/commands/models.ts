@@ -30,16 +30,14 @@ import {
 import { readFolder, writeFolder } from '../../model/node-files';
 import { nodeOnnxRuntime } from '../../model/node-ort';
 import { BASE_REF } from '../../model/checkpoint-ref';
-import { MODEL_FILES, RESUME_FILES, type SizePreset } from '../../model/names';
-import { optimizerFile, readOptimizerFile } from '../../lab/resume-state';
+import { MODEL_FILES, type SizePreset } from '../../model/names';
+import { readOptimizerState, withOptimizerState } from '../../lab/resume-state';
 import type { PresetName, ProblemSpec } from '../../countdown';
 import { runSft, type OptimizerState, type SftProgress } from '../../rl';
 import { outputFolder, parseIntOption, UsageError } from '../io';
 import { runJobs } from '../jobs';
 import { checkPlanFolder, writePlan } from '../plan-folder';
 import { labTokenizer } from '../../behaviors/vocabulary';
-
-const OPTIMIZER_FILE = RESUME_FILES[2];
 
 /** One shipped model, as public/models/manifest.json describes it to the page. */
 export interface ManifestEntry {
@@ -156,31 +154,24 @@ export async function trainBase(
   }
   await selectBackend('auto');
   const tokenizer = labTokenizer();
-  let model: Transformer;
-  let from: OptimizerState | undefined;
-  const resume = (() => {
+  // A stopped run of this recipe goes on (one of another recipe is replaced when this one stops).
+  let resumed: { model: Transformer; from: OptimizerState } | null = null;
+  if (existsSync(stoppedDir))
     try {
-      return recipeOf(stoppedDir) === stamp;
-    } catch {
-      return true; // a damaged config.json: said below, with the folder to delete
-    }
-  })();
-  if (resume) {
-    try {
-      const files = readFolder(stoppedDir);
-      if (recipeOf(stoppedDir) !== stamp) throw new Error('its config.json is damaged');
-      const optimizer = files.get(OPTIMIZER_FILE);
-      if (!optimizer) throw new Error(`it has no ${OPTIMIZER_FILE}`);
-      from = readOptimizerFile(optimizer);
-      model = loadCheckpoint(files).model;
+      if (recipeOf(stoppedDir) === stamp) {
+        const files = readFolder(stoppedDir);
+        resumed = { from: readOptimizerState(files), model: loadCheckpoint(files).model };
+      }
     } catch (err) {
       throw new UsageError(
         `cannot go on from the stopped base model in ${stoppedDir} (${(err as Error).message}); delete that folder to start it again`,
       );
     }
-    if (!quiet) process.stderr.write(`base model: going on from step ${from.step} (${stoppedDir})\n`);
-  } else
-    model = Transformer.init(
+  if (resumed && !quiet)
+    process.stderr.write(`base model: going on from step ${resumed.from.step} (${stoppedDir})\n`);
+  const model =
+    resumed?.model ??
+    Transformer.init(
       modelConfig(tokenizer.size, world.size),
       new Rng(training.seed).fork('base-init').nextUint32(),
     );
@@ -239,7 +230,7 @@ export async function trainBase(
             process.stderr.write(`\nepoch ${p.epoch}: held-out loss ${p.heldOutLoss.toFixed(3)}\n`);
         },
       },
-      { from },
+      { from: resumed?.from },
     );
   } catch (err) {
     model.dispose();
@@ -261,7 +252,7 @@ export async function trainBase(
     // Written beside and then renamed: a second Ctrl-C mid-write cannot spoil the last good one.
     const writing = `${stoppedDir}.writing`;
     rmSync(writing, { recursive: true, force: true });
-    writeFolder(writing, new Map([...files, [OPTIMIZER_FILE, optimizerFile(state)]]));
+    writeFolder(writing, withOptimizerState(files, state));
     rmSync(stoppedDir, { recursive: true, force: true });
     renameSync(writing, stoppedDir);
     process.stderr.write(
