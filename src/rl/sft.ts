@@ -141,13 +141,11 @@ export function batchGradients(
   rows: readonly Sequence[],
   padId: number,
   limit: number,
-): { loss: tf.Scalar; grads: Map<string, tf.Tensor> } {
+): { loss: tf.Scalar; grads: Map<string, tf.Tensor>; tokens: number } {
   const width = Math.max(2, ...rows.map((r) => r.ids.length));
   const perPart = Math.max(1, Math.floor(limit / (width * model.config.numLayers * model.config.hiddenSize)));
-  const total = Math.max(
-    1,
-    rows.reduce((n, r) => n + countedTokens(r), 0),
-  );
+  const tokens = rows.reduce((n, r) => n + countedTokens(r), 0);
+  const total = Math.max(1, tokens);
   let loss: tf.Scalar | null = null;
   let summed: Map<string, tf.Tensor> | null = null;
   for (let i = 0; i < rows.length; i += perPart) {
@@ -177,7 +175,7 @@ export function batchGradients(
     }
   }
   if (loss === null || summed === null) throw new Error('a priming batch has no rows');
-  return { loss, grads: summed };
+  return { loss, grads: summed, tokens };
 }
 
 /** Prime a model on examples. Returns the last progress report. */
@@ -201,18 +199,15 @@ export async function runSft(
   const cooldownFrom = totalSteps - Math.round(totalSteps * (config.cooldown ?? 0));
   const policyParams = new Map([...model.params].filter(([n]) => !n.startsWith('value_head')));
   const optimizer = new AdamW(policyParams, { weightDecay: config.weightDecay, gradClip: config.gradClip });
-  if (from) {
-    if (from.step > totalSteps) {
-      optimizer.dispose();
-      throw new Error(`the stopped priming took ${from.step} steps, more than its ${totalSteps}`);
-    }
+  if (from)
     try {
+      if (from.step > totalSteps)
+        throw new Error(`the stopped priming took ${from.step} steps, more than its ${totalSteps}`);
       optimizer.setState(from);
     } catch (err) {
       optimizer.dispose();
       throw err;
     }
-  }
   const done = from?.step ?? 0;
   let last: SftProgress = {
     step: done,
@@ -243,14 +238,13 @@ export async function runSft(
         const t0 = performance.now();
         const rows = batches[b].map((i) => train[i]);
         const lr = primingLr(config.lr, step, warmup, cooldownFrom);
-        const { loss: lossT, grads } = batchGradients(model, rows, tokenizer.padId, activationLimit);
+        const { loss: lossT, grads, tokens } = batchGradients(model, rows, tokenizer.padId, activationLimit);
         const normT = optimizer.apply(grads, lr);
         tf.dispose([...grads.values()]);
         const loss = (await lossT.data())[0];
         const gradNorm = (await normT.data())[0];
         tf.dispose([lossT, normT]);
         step++;
-        const tokens = rows.reduce((a, r) => a + countedTokens(r), 0);
         last = {
           step,
           totalSteps,
