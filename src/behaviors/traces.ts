@@ -13,6 +13,7 @@
 // The generator counts what it writes, so every example carries exact behavior counts.
 
 import {
+  canonicalExpression,
   combine,
   frac,
   fracToNumber,
@@ -80,6 +81,17 @@ export interface TraceOptions {
    * copy a guess it has no way to make; 0 leaves only the random chains heading for the target.
    */
   guessSolution?: number;
+  /**
+   * Chance that each step of a search's guess takes the move that lands closest to the target
+   * (TRACE_DEFAULTS' 0.6 when unset); the rest explore. With distinctGuesses, greedier guesses
+   * find a four-number problem's solution more often within 16 guesses (docs/REPLICATION.md, item 87).
+   */
+  guessGreed?: number;
+  /**
+   * A search never makes the same guess twice (the same computation, up to order): random chains
+   * that head for the target repeat one another, and a repeat can only miss again (item 87).
+   */
+  distinctGuesses?: boolean;
   /**
    * A search whose guesses all miss (maxFailedAttempts + 1 of them) gives up with its closest
    * attempt instead of ending on a solution the solver hands it, so every hit in a trace is one
@@ -289,7 +301,7 @@ export function isDegenerate(e: Expr): boolean {
  * A random path through the search: combine two numbers, then fold in the rest one at a time.
  * Moves stay plausible: no zero or x*1 steps and no values far beyond the target, when possible.
  */
-function randomChain(numbers: readonly number[], goal: number, rng: Rng): Expr {
+function randomChain(numbers: readonly number[], goal: number, rng: Rng, greed = 0.6): Expr {
   const pool = rng.shuffled(numbers).map((x) => ({ kind: 'num', value: frac(x) }) as Expr);
   const limit = Math.max(100, 3 * goal);
   let acc = pool.pop() as Expr;
@@ -300,7 +312,7 @@ function randomChain(numbers: readonly number[], goal: number, rng: Rng): Expr {
     if (plausible.length === 0) plausible = moves;
     // Often head for the goal (a searcher's near misses; then even a "* 1" step will do if it is
     // the closest); otherwise explore.
-    if (rng.chance(0.6))
+    if (rng.chance(greed))
       plausible = [...moves].sort((a, b) => Math.abs(val(a) - goal) - Math.abs(val(b) - goal)).slice(0, 1);
     acc = rng.pick(plausible);
   }
@@ -335,6 +347,8 @@ function phrase<T>(rng: Rng, list: readonly T[], phrasing: TraceOptions['phrasin
 class Writer {
   /** While true a miss is written as a hit (incorrectClaim). */
   private claiming = false;
+  /** The search's guesses so far, canonical (distinctGuesses). */
+  private readonly guessed = new Set<string>();
 
   constructor(
     readonly rng: Rng,
@@ -580,9 +594,20 @@ class Writer {
    */
   proposal(): Expr | null {
     const { numbers, target } = this.problem;
-    return this.drawChain(numbers, target, 12, (e) =>
-      chainOf(e).every((step, i, all) => i === all.length - 1 || step.value !== target),
+    const greed = this.options.guessGreed ?? TRACE_DEFAULTS.guessGreed;
+    const distinct = !!this.options.distinctGuesses;
+    // A repeat is redrawn, so a search that avoids them gets more draws before it gives up on one.
+    const guess = this.drawChain(
+      numbers,
+      target,
+      distinct ? 48 : 12,
+      (e) =>
+        chainOf(e).every((step, i, all) => i === all.length - 1 || step.value !== target) &&
+        !(distinct && this.guessed.has(canonicalExpression(e))),
+      greed,
     );
+    if (guess && distinct) this.guessed.add(canonicalExpression(guess));
+    return guess;
   }
 
   /**
@@ -601,9 +626,10 @@ class Writer {
     goal: number,
     tries: number,
     accept: (e: Expr) => boolean,
+    greed?: number,
   ): Expr | null {
     for (let i = 0; i < tries; i++) {
-      const e = randomChain(numbers, goal, this.rng);
+      const e = randomChain(numbers, goal, this.rng, greed);
       if (accept(e)) return e;
     }
     return null;
@@ -910,6 +936,8 @@ export function primingExample(
           giveUp: 0,
           giveUpAtEnd: false,
           guessSolution: TRACE_DEFAULTS.guessSolution,
+          guessGreed: TRACE_DEFAULTS.guessGreed,
+          distinctGuesses: false,
           numbersFirst: false,
           expressionSteps: false,
         },

@@ -39,6 +39,10 @@ export const TRACE_DEFAULTS = {
    * right); the other guesses are random chains heading for the target.
    */
   guessSolution: 0.2,
+  /** Chance that each step of a guessed chain takes the move closest to the target (else a random plausible one). */
+  guessGreed: 0.6,
+  /** A search never repeats a guess it already made (the same computation, up to order). */
+  distinctGuesses: false,
   /** A search whose guesses all miss gives up with its closest attempt instead of ending on a solution. */
   giveUpAtEnd: false,
   /** A plain attempt first lists its numbers in the order its steps use them. */

@@ -26,6 +26,7 @@ export const GiveUpSchema = z.number().min(0).max(0.9);
 export const CheckShareSchema = share;
 /** Chance that a searcher's guess is a solution outright. */
 export const GuessSolutionSchema = share;
+export const GuessGreedSchema = share;
 /** Most failed attempts before the last one in a trace (up to 16 guesses fit the nano model's 495 new tokens, item 82). */
 export const MaxFailedSchema = z.number().int().min(0).max(24);
 /** Tokens a whole priming trace may take. */
@@ -61,6 +62,10 @@ export const StartSchema = z.discriminatedUnion('kind', [
       giveUpOnce: z.boolean().default(TRACE_DEFAULTS.giveUpOnce),
       /** Chance that a guess in a search is a solution outright (0: only the searcher's own guesses). */
       guessSolution: GuessSolutionSchema.default(TRACE_DEFAULTS.guessSolution),
+      /** Chance that each step of a guess takes the move closest to the target. */
+      guessGreed: GuessGreedSchema.default(TRACE_DEFAULTS.guessGreed),
+      /** A search never makes the same guess twice. */
+      distinctGuesses: z.boolean().default(TRACE_DEFAULTS.distinctGuesses),
       /** A search whose guesses all miss gives up with its closest attempt instead of ending on a solution. */
       giveUpAtEnd: z.boolean().default(TRACE_DEFAULTS.giveUpAtEnd),
       /** A plain attempt first lists its numbers in the order its steps use them. */
@@ -213,6 +218,8 @@ export function primeTraceOptions(start: PrimeStart) {
     giveUp: start.giveUp,
     giveUpOnce: start.giveUpOnce,
     guessSolution: start.guessSolution,
+    guessGreed: start.guessGreed,
+    distinctGuesses: start.distinctGuesses,
     giveUpAtEnd: start.giveUpAtEnd,
     numbersFirst: start.numbersFirst,
     expressionSteps: start.expressionSteps,

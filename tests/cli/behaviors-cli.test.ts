@@ -116,7 +116,7 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
     expectGiveUpData(['--give-up', '0.4', '--give-up-once'], { giveUp: 0.4, giveUpOnce: true });
   });
 
-  it('prime-data --guess-solution, --give-up-at-end, --numbers-first and --expression-steps reach the traces', () => {
+  it('prime-data --guess-solution, --give-up-at-end, --numbers-first, --expression-steps, --guess-greed and --distinct-guesses reach the traces', () => {
     const r = cli([
       ...giveUpArgs,
       '--guess-solution',
@@ -124,15 +124,28 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
       '--give-up-at-end',
       '--numbers-first',
       '--expression-steps',
+      '--guess-greed',
+      '0.9',
+      '--distinct-guesses',
     ]);
     expect(r.status).toBe(0);
-    const trace = { guessSolution: 0, giveUpAtEnd: true, numbersFirst: true, expressionSteps: true };
+    const trace = {
+      guessSolution: 0,
+      giveUpAtEnd: true,
+      numbersFirst: true,
+      expressionSteps: true,
+      guessGreed: 0.9,
+      distinctGuesses: true,
+    };
     expect(jsonLines(r.stdout)).toEqual(
       primeData({ condition: 'backtracking_verification', n: 30, seed: 0, preset: 'easy', trace }),
     );
     const bad = cli([...giveUpArgs, '--guess-solution', '2']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--guess-solution must be in 0..1');
+    const greedy = cli([...giveUpArgs, '--guess-greed', '1.5']);
+    expect(greedy.status).toBe(2);
+    expect(greedy.stderr).toContain('--guess-greed must be in 0..1');
   });
 
   it('prime-data --max-failed takes up to 24 failed attempts, as the plan does, and refuses more', () => {

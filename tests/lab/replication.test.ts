@@ -132,24 +132,35 @@ describe('replication plan', () => {
     expect(() => parseReplication({ prime: { giveUp: 1 } })).toThrow();
   });
 
-  it('prime.guessSolution, giveUpAtEnd, numbersFirst and expressionSteps reach the priming jobs; the recipes name them where they change traces', () => {
+  it('prime.guessSolution, guessGreed, distinctGuesses, giveUpAtEnd, numbersFirst and expressionSteps reach the priming jobs; the recipes name them where they change traces', () => {
     const own = parseReplication({
       base: '/b',
-      prime: { guessSolution: 0, giveUpAtEnd: true, numbersFirst: true, expressionSteps: true },
+      prime: {
+        guessSolution: 0,
+        guessGreed: 0.9,
+        distinctGuesses: true,
+        giveUpAtEnd: true,
+        numbersFirst: true,
+        expressionSteps: true,
+      },
     });
     for (const j of replicationJobs(own, (id) => `/out/${id}/final`).filter((x) => x.kind === 'prime')) {
       const start = parseConfig(j.config).start;
       expect(
         start.kind === 'prime' && [
           start.guessSolution,
+          start.guessGreed,
+          start.distinctGuesses,
           start.giveUpAtEnd,
           start.numbersFirst,
           start.expressionSteps,
         ],
-      ).toEqual([0, true, true, true]);
+      ).toEqual([0, 0.9, true, true, true, true]);
     }
     expect(primingRecipe(own, 'backtracking_verification')).toMatchObject({
       guessSolution: 0,
+      guessGreed: 0.9,
+      distinctGuesses: true,
       giveUpAtEnd: true,
       numbersFirst: true,
       expressionSteps: true,
@@ -161,11 +172,14 @@ describe('replication plan', () => {
     // and at their defaults no recipe names them
     for (const c of plan.conditions) {
       expect(primingRecipe(plan, c)).not.toHaveProperty('guessSolution');
+      expect(primingRecipe(plan, c)).not.toHaveProperty('guessGreed');
+      expect(primingRecipe(plan, c)).not.toHaveProperty('distinctGuesses');
       expect(primingRecipe(plan, c)).not.toHaveProperty('giveUpAtEnd');
       expect(primingRecipe(plan, c)).not.toHaveProperty('numbersFirst');
       expect(primingRecipe(plan, c)).not.toHaveProperty('expressionSteps');
     }
     expect(() => parseReplication({ prime: { guessSolution: 1.5 } })).toThrow();
+    expect(() => parseReplication({ prime: { guessGreed: -0.1 } })).toThrow();
     // up to 24 failed attempts, the CLI's bound too (item 82: 16 guesses fit 495 new tokens)
     expect(parseReplication({ prime: { maxFailedAttempts: 24 } }).prime.maxFailedAttempts).toBe(24);
     expect(() => parseReplication({ prime: { maxFailedAttempts: 25 } })).toThrow();

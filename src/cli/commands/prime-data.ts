@@ -16,7 +16,13 @@ import {
   type PresetName,
   type PromptFormat,
 } from '../../countdown';
-import { CheckShareSchema, GiveUpSchema, GuessSolutionSchema, MaxFailedSchema } from '../../lab/config';
+import {
+  CheckShareSchema,
+  GiveUpSchema,
+  GuessGreedSchema,
+  GuessSolutionSchema,
+  MaxFailedSchema,
+} from '../../lab/config';
 import { countTokens } from '../../model/pretokenize';
 import { jsonlWriter, parseIntOption, parseNumberOption, UsageError } from '../io';
 import { addRangeOptions, checkedSpec, rangeOverrides } from '../problem-options';
@@ -57,6 +63,12 @@ export function primeDataCommand(): Command {
       "chance that a search's guess is a solution outright (0: only its own random chains)",
       String(TRACE_DEFAULTS.guessSolution),
     )
+    .option(
+      '--guess-greed <p>',
+      "chance that each step of a search's guess takes the move closest to the target",
+      String(TRACE_DEFAULTS.guessGreed),
+    )
+    .option('--distinct-guesses', 'a search never makes the same guess twice')
     .option(
       '--give-up-at-end',
       'a search whose guesses all miss gives up with its closest attempt instead of ending on a solution',
@@ -132,6 +144,8 @@ export function primeDataCommand(): Command {
           giveUp: chanceOption(opts.giveUp, '--give-up', GiveUpSchema),
           giveUpOnce: Boolean(opts.giveUpOnce),
           guessSolution: chanceOption(opts.guessSolution, '--guess-solution', GuessSolutionSchema),
+          guessGreed: chanceOption(opts.guessGreed, '--guess-greed', GuessGreedSchema),
+          distinctGuesses: Boolean(opts.distinctGuesses),
           giveUpAtEnd: Boolean(opts.giveUpAtEnd),
           numbersFirst: Boolean(opts.numbersFirst),
           expressionSteps: Boolean(opts.expressionSteps),

@@ -11,6 +11,7 @@ import { SIZE_NAMES } from '../../model/names';
 import {
   CheckShareSchema,
   GiveUpSchema,
+  GuessGreedSchema,
   GuessSolutionSchema,
   MaxFailedSchema,
   MINIATURE,
@@ -149,6 +150,10 @@ export const ReplicationSchema = z.preprocess(
           giveUpOnce: z.boolean().default(true),
           /** Chance that a guess is a solution outright (0: every hit is one the search's own guesses found, item 81). */
           guessSolution: GuessSolutionSchema.default(TRACE_DEFAULTS.guessSolution),
+          /** Chance that each step of a guess takes the move closest to the target (item 87). */
+          guessGreed: GuessGreedSchema.default(TRACE_DEFAULTS.guessGreed),
+          /** A search never makes the same guess twice (item 87). */
+          distinctGuesses: z.boolean().default(TRACE_DEFAULTS.distinctGuesses),
           /** A search whose guesses all miss gives up with its closest attempt instead of ending on a solution (item 81). */
           giveUpAtEnd: z.boolean().default(TRACE_DEFAULTS.giveUpAtEnd),
           /** A plain attempt first lists its numbers in the order its steps use them (item 81). */
@@ -304,6 +309,8 @@ export function replicationJobs(
           giveUp: primeGiveUp(plan, condition),
           giveUpOnce: plan.prime.giveUpOnce,
           guessSolution: plan.prime.guessSolution,
+          guessGreed: plan.prime.guessGreed,
+          distinctGuesses: plan.prime.distinctGuesses,
           giveUpAtEnd: plan.prime.giveUpAtEnd,
           numbersFirst: plan.prime.numbersFirst,
           expressionSteps: plan.prime.expressionSteps,
@@ -365,6 +372,10 @@ export function primingRecipe(plan: ReplicationPlan, condition: Condition): Reco
     ...(direct || plan.prime.guessSolution === TRACE_DEFAULTS.guessSolution
       ? {}
       : { guessSolution: plan.prime.guessSolution }),
+    ...(!direct && plan.prime.guessGreed !== TRACE_DEFAULTS.guessGreed
+      ? { guessGreed: plan.prime.guessGreed }
+      : {}),
+    ...(!direct && plan.prime.distinctGuesses ? { distinctGuesses: true } : {}),
     ...(!direct && plan.prime.giveUpAtEnd ? { giveUpAtEnd: true } : {}),
     ...(!direct && plan.prime.numbersFirst ? { numbersFirst: true } : {}),
     ...(!direct && plan.prime.expressionSteps ? { expressionSteps: true } : {}),
