@@ -133,51 +133,27 @@ describe('replication plan', () => {
   });
 
   it('prime.guessSolution, guessGreed, distinctGuesses, giveUpAtEnd, numbersFirst and expressionSteps reach the priming jobs; the recipes name them where they change traces', () => {
-    const own = parseReplication({
-      base: '/b',
-      prime: {
-        guessSolution: 0,
-        guessGreed: 0.9,
-        distinctGuesses: true,
-        giveUpAtEnd: true,
-        numbersFirst: true,
-        expressionSteps: true,
-      },
-    });
-    for (const j of replicationJobs(own, (id) => `/out/${id}/final`).filter((x) => x.kind === 'prime')) {
-      const start = parseConfig(j.config).start;
-      expect(
-        start.kind === 'prime' && [
-          start.guessSolution,
-          start.guessGreed,
-          start.distinctGuesses,
-          start.giveUpAtEnd,
-          start.numbersFirst,
-          start.expressionSteps,
-        ],
-      ).toEqual([0, 0.9, true, true, true, true]);
-    }
-    expect(primingRecipe(own, 'backtracking_verification')).toMatchObject({
+    const options = {
       guessSolution: 0,
       guessGreed: 0.9,
       distinctGuesses: true,
       giveUpAtEnd: true,
       numbersFirst: true,
       expressionSteps: true,
-    });
+    };
+    const own = parseReplication({ base: '/b', prime: options });
+    for (const j of replicationJobs(own, (id) => `/out/${id}/final`).filter((x) => x.kind === 'prime')) {
+      const start = parseConfig(j.config).start;
+      expect(start).toMatchObject(options);
+    }
+    expect(primingRecipe(own, 'backtracking_verification')).toMatchObject(options);
     // the direct answerers' traces do not depend on them, so their recipes (and shipped models) stay
     const plan = parseReplication({ base: '/b' });
     for (const c of ['empty_cot', 'dots'] as const)
       expect(primingRecipe(own, c)).toEqual(primingRecipe(plan, c));
     // and at their defaults no recipe names them
-    for (const c of plan.conditions) {
-      expect(primingRecipe(plan, c)).not.toHaveProperty('guessSolution');
-      expect(primingRecipe(plan, c)).not.toHaveProperty('guessGreed');
-      expect(primingRecipe(plan, c)).not.toHaveProperty('distinctGuesses');
-      expect(primingRecipe(plan, c)).not.toHaveProperty('giveUpAtEnd');
-      expect(primingRecipe(plan, c)).not.toHaveProperty('numbersFirst');
-      expect(primingRecipe(plan, c)).not.toHaveProperty('expressionSteps');
-    }
+    for (const c of plan.conditions)
+      for (const key of Object.keys(options)) expect(primingRecipe(plan, c)).not.toHaveProperty(key);
     expect(() => parseReplication({ prime: { guessSolution: 1.5 } })).toThrow();
     expect(() => parseReplication({ prime: { guessGreed: -0.1 } })).toThrow();
     // up to 24 failed attempts, the CLI's bound too (item 82: 16 guesses fit 495 new tokens)
