@@ -301,7 +301,12 @@ export function isDegenerate(e: Expr): boolean {
  * A random path through the search: combine two numbers, then fold in the rest one at a time.
  * Moves stay plausible: no zero or x*1 steps and no values far beyond the target, when possible.
  */
-function randomChain(numbers: readonly number[], goal: number, rng: Rng, greed = 0.6): Expr {
+function randomChain(
+  numbers: readonly number[],
+  goal: number,
+  rng: Rng,
+  greed: number = TRACE_DEFAULTS.guessGreed,
+): Expr {
   const pool = rng.shuffled(numbers).map((x) => ({ kind: 'num', value: frac(x) }) as Expr);
   const limit = Math.max(100, 3 * goal);
   let acc = pool.pop() as Expr;

@@ -26,6 +26,7 @@ export const GiveUpSchema = z.number().min(0).max(0.9);
 export const CheckShareSchema = share;
 /** Chance that a searcher's guess is a solution outright. */
 export const GuessSolutionSchema = share;
+/** Chance that each step of a searcher's guess takes the move closest to the target. */
 export const GuessGreedSchema = share;
 /** Most failed attempts before the last one in a trace (up to 16 guesses fit the nano model's 495 new tokens, item 82). */
 export const MaxFailedSchema = z.number().int().min(0).max(24);
