@@ -93,6 +93,13 @@ export interface TraceOptions {
    */
   distinctGuesses?: boolean;
   /**
+   * A search's guesses sweep the first steps in a fixed order (the pairs as the problem lists its
+   * numbers, then +, *, - and / on each) and fold in the rest in the listed order, each step the
+   * move closest to the target: the next guess follows from the last one, so a model can copy the
+   * search itself and not only its form (docs/REPLICATION.md, item 88). No guess repeats.
+   */
+  sweepGuesses?: boolean;
+  /**
    * A search whose guesses all miss (maxFailedAttempts + 1 of them) gives up with its closest
    * attempt instead of ending on a solution the solver hands it, so every hit in a trace is one
    * its own guesses found (docs/REPLICATION.md, item 81).
@@ -324,6 +331,25 @@ function randomChain(
   return acc;
 }
 
+/**
+ * The guesses of a sweep, in order: each first step (pairs in the listed order, moves in
+ * `combine`'s +, *, -, / order), then the other numbers folded in as listed, each by the move
+ * landing closest to the goal (the first such move on a tie).
+ */
+function sweepChains(numbers: readonly number[], goal: number): Expr[] {
+  const leaf = (x: number): Expr => ({ kind: 'num', value: frac(x) });
+  const closest = (moves: Expr[]) =>
+    moves.reduce((best, m) => (Math.abs(val(m) - goal) < Math.abs(val(best) - goal) ? m : best));
+  const out: Expr[] = [];
+  for (let i = 0; i < numbers.length; i++)
+    for (let j = i + 1; j < numbers.length; j++) {
+      const rest = numbers.filter((_, k) => k !== i && k !== j);
+      for (const first of combine(leaf(numbers[i]), leaf(numbers[j]), 'integer'))
+        out.push(rest.reduce((acc, x) => closest(combine(acc, leaf(x), 'integer')), first));
+    }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writing
 
@@ -354,6 +380,8 @@ class Writer {
   private claiming = false;
   /** The search's guesses so far, canonical (distinctGuesses). */
   private readonly guessed = new Set<string>();
+  /** The sweep's guesses not yet made (sweepGuesses), made lazily. */
+  private sweep: Expr[] | null = null;
 
   constructor(
     readonly rng: Rng,
@@ -599,6 +627,20 @@ class Writer {
    */
   proposal(): Expr | null {
     const { numbers, target } = this.problem;
+    const early = (e: Expr) => chainOf(e).some((step, i, all) => i < all.length - 1 && step.value === target);
+    if (this.options.sweepGuesses) {
+      // The sweep's next guess that neither hits early nor repeats one (numbers listed twice give
+      // the same first step twice); null once the sweep is done.
+      this.sweep ??= sweepChains(numbers, target);
+      while (this.sweep.length > 0) {
+        const e = this.sweep.shift() as Expr;
+        const key = canonicalExpression(e);
+        if (early(e) || this.guessed.has(key)) continue;
+        this.guessed.add(key);
+        return e;
+      }
+      return null;
+    }
     const greed = this.options.guessGreed ?? TRACE_DEFAULTS.guessGreed;
     const distinct = !!this.options.distinctGuesses;
     // A repeat is redrawn, so a search that avoids them gets more draws before it gives up on one.
@@ -606,9 +648,7 @@ class Writer {
       numbers,
       target,
       distinct ? 48 : 12,
-      (e) =>
-        chainOf(e).every((step, i, all) => i === all.length - 1 || step.value !== target) &&
-        !(distinct && this.guessed.has(canonicalExpression(e))),
+      (e) => !early(e) && !(distinct && this.guessed.has(canonicalExpression(e))),
       greed,
     );
     if (guess && distinct) this.guessed.add(canonicalExpression(guess));
@@ -943,6 +983,7 @@ export function primingExample(
           guessSolution: TRACE_DEFAULTS.guessSolution,
           guessGreed: TRACE_DEFAULTS.guessGreed,
           distinctGuesses: false,
+          sweepGuesses: false,
           numbersFirst: false,
           expressionSteps: false,
         },

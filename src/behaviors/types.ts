@@ -43,6 +43,8 @@ export const TRACE_DEFAULTS = {
   guessGreed: 0.6,
   /** A search never repeats a guess it already made (the same computation, up to order). */
   distinctGuesses: false,
+  /** A search's guesses sweep the first steps in a fixed order, each finished greedily. */
+  sweepGuesses: false,
   /** A search whose guesses all miss gives up with its closest attempt instead of ending on a solution. */
   giveUpAtEnd: false,
   /** A plain attempt first lists its numbers in the order its steps use them. */

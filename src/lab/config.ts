@@ -67,6 +67,8 @@ export const StartSchema = z.discriminatedUnion('kind', [
       guessGreed: GuessGreedSchema.default(TRACE_DEFAULTS.guessGreed),
       /** A search never makes the same guess twice. */
       distinctGuesses: z.boolean().default(TRACE_DEFAULTS.distinctGuesses),
+      /** A search's guesses sweep the first steps in a fixed order, each finished greedily. */
+      sweepGuesses: z.boolean().default(TRACE_DEFAULTS.sweepGuesses),
       /** A search whose guesses all miss gives up with its closest attempt instead of ending on a solution. */
       giveUpAtEnd: z.boolean().default(TRACE_DEFAULTS.giveUpAtEnd),
       /** A plain attempt first lists its numbers in the order its steps use them. */
@@ -221,6 +223,7 @@ export function primeTraceOptions(start: PrimeStart) {
     guessSolution: start.guessSolution,
     guessGreed: start.guessGreed,
     distinctGuesses: start.distinctGuesses,
+    sweepGuesses: start.sweepGuesses,
     giveUpAtEnd: start.giveUpAtEnd,
     numbersFirst: start.numbersFirst,
     expressionSteps: start.expressionSteps,

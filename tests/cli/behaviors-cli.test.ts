@@ -116,7 +116,7 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
     expectGiveUpData(['--give-up', '0.4', '--give-up-once'], { giveUp: 0.4, giveUpOnce: true });
   });
 
-  it('prime-data --guess-solution, --give-up-at-end, --numbers-first, --expression-steps, --guess-greed and --distinct-guesses reach the traces', () => {
+  it('prime-data --guess-solution, --give-up-at-end, --numbers-first, --expression-steps, --guess-greed, --distinct-guesses and --sweep-guesses reach the traces', () => {
     const r = cli([
       ...giveUpArgs,
       '--guess-solution',
@@ -127,6 +127,7 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
       '--guess-greed',
       '0.9',
       '--distinct-guesses',
+      '--sweep-guesses',
     ]);
     expect(r.status).toBe(0);
     const trace = {
@@ -136,6 +137,7 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
       expressionSteps: true,
       guessGreed: 0.9,
       distinctGuesses: true,
+      sweepGuesses: true,
     };
     expect(jsonLines(r.stdout)).toEqual(
       primeData({ condition: 'backtracking_verification', n: 30, seed: 0, preset: 'easy', trace }),

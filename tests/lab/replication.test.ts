@@ -132,11 +132,12 @@ describe('replication plan', () => {
     expect(() => parseReplication({ prime: { giveUp: 1 } })).toThrow();
   });
 
-  it('prime.guessSolution, guessGreed, distinctGuesses, giveUpAtEnd, numbersFirst and expressionSteps reach the priming jobs; the recipes name them where they change traces', () => {
+  it('prime.guessSolution, guessGreed, distinctGuesses, sweepGuesses, giveUpAtEnd, numbersFirst and expressionSteps reach the priming jobs; the recipes name them where they change traces', () => {
     const options = {
       guessSolution: 0,
       guessGreed: 0.9,
       distinctGuesses: true,
+      sweepGuesses: true,
       giveUpAtEnd: true,
       numbersFirst: true,
       expressionSteps: true,

@@ -70,6 +70,10 @@ export function primeDataCommand(): Command {
     )
     .option('--distinct-guesses', 'a search never makes the same guess twice')
     .option(
+      '--sweep-guesses',
+      "a search's guesses take the first steps in a fixed order, each finished by the moves closest to the target",
+    )
+    .option(
       '--give-up-at-end',
       'a search whose guesses all miss gives up with its closest attempt instead of ending on a solution',
     )
@@ -146,6 +150,7 @@ export function primeDataCommand(): Command {
           guessSolution: chanceOption(opts.guessSolution, '--guess-solution', GuessSolutionSchema),
           guessGreed: chanceOption(opts.guessGreed, '--guess-greed', GuessGreedSchema),
           distinctGuesses: Boolean(opts.distinctGuesses),
+          sweepGuesses: Boolean(opts.sweepGuesses),
           giveUpAtEnd: Boolean(opts.giveUpAtEnd),
           numbersFirst: Boolean(opts.numbersFirst),
           expressionSteps: Boolean(opts.expressionSteps),

@@ -154,6 +154,8 @@ export const ReplicationSchema = z.preprocess(
           guessGreed: GuessGreedSchema.default(TRACE_DEFAULTS.guessGreed),
           /** A search never makes the same guess twice (item 87). */
           distinctGuesses: z.boolean().default(TRACE_DEFAULTS.distinctGuesses),
+          /** A search's guesses sweep the first steps in a fixed order, each finished greedily (item 88). */
+          sweepGuesses: z.boolean().default(TRACE_DEFAULTS.sweepGuesses),
           /** A search whose guesses all miss gives up with its closest attempt instead of ending on a solution (item 81). */
           giveUpAtEnd: z.boolean().default(TRACE_DEFAULTS.giveUpAtEnd),
           /** A plain attempt first lists its numbers in the order its steps use them (item 81). */
@@ -311,6 +313,7 @@ export function replicationJobs(
           guessSolution: plan.prime.guessSolution,
           guessGreed: plan.prime.guessGreed,
           distinctGuesses: plan.prime.distinctGuesses,
+          sweepGuesses: plan.prime.sweepGuesses,
           giveUpAtEnd: plan.prime.giveUpAtEnd,
           numbersFirst: plan.prime.numbersFirst,
           expressionSteps: plan.prime.expressionSteps,
@@ -376,6 +379,7 @@ export function primingRecipe(plan: ReplicationPlan, condition: Condition): Reco
       ? { guessGreed: plan.prime.guessGreed }
       : {}),
     ...(!direct && plan.prime.distinctGuesses ? { distinctGuesses: true } : {}),
+    ...(!direct && plan.prime.sweepGuesses ? { sweepGuesses: true } : {}),
     ...(!direct && plan.prime.giveUpAtEnd ? { giveUpAtEnd: true } : {}),
     ...(!direct && plan.prime.numbersFirst ? { numbersFirst: true } : {}),
     ...(!direct && plan.prime.expressionSteps ? { expressionSteps: true } : {}),
