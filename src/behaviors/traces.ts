@@ -304,6 +304,9 @@ export function isDegenerate(e: Expr): boolean {
   return isDegenerate(e.left) || isDegenerate(e.right);
 }
 
+/** A whole number as a leaf of an expression. */
+const leaf = (x: number): Expr => ({ kind: 'num', value: frac(x) });
+
 /**
  * A random path through the search: combine two numbers, then fold in the rest one at a time.
  * Moves stay plausible: no zero or x*1 steps and no values far beyond the target, when possible.
@@ -314,7 +317,7 @@ function randomChain(
   rng: Rng,
   greed: number = TRACE_DEFAULTS.guessGreed,
 ): Expr {
-  const pool = rng.shuffled(numbers).map((x) => ({ kind: 'num', value: frac(x) }) as Expr);
+  const pool = rng.shuffled(numbers).map(leaf);
   const limit = Math.max(100, 3 * goal);
   let acc = pool.pop() as Expr;
   while (pool.length > 0) {
@@ -337,7 +340,6 @@ function randomChain(
  * landing closest to the goal (the first such move on a tie).
  */
 function sweepChains(numbers: readonly number[], goal: number): Expr[] {
-  const leaf = (x: number): Expr => ({ kind: 'num', value: frac(x) });
   const closest = (moves: Expr[]) =>
     moves.reduce((best, m) => (Math.abs(val(m) - goal) < Math.abs(val(best) - goal) ? m : best));
   const out: Expr[] = [];
@@ -921,7 +923,7 @@ function solutionExprs(problem: Problem): Expr[] {
       }
     }
   };
-  rec(problem.numbers.map((x) => ({ kind: 'num', value: frac(x) }) as Expr));
+  rec(problem.numbers.map(leaf));
   return [...out.values()];
 }
 
