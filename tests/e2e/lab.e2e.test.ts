@@ -207,9 +207,9 @@ describe('Habits Lab in real Chromium', () => {
     // main-thread tasks of 150-220 ms).
     const made = await page.locator('figure[data-chart]').evaluateAll((fs) => fs.map((f) => f.dataset.made));
     expect(made).toEqual(['1', '1', '1', '1', '1']);
-    // Training runs in the worker (one RL step on the main thread is a task of seconds), and the page
-    // applies its events in batches; remade charts are caught by `made` above. Measured: 51 ms idle,
-    // 120 ms beside two busy loops, 255 ms beside a priming on the other core, so the bound is 500.
+    // Training runs in the worker (an RL step here samples up to 768 tokens: about 0.8 s at the 912
+    // tokens/s docs/BENCHMARKS.md measures for wasm in Chromium), and remade charts are caught by `made`.
+    // Longest task measured: 51 ms idle, 120 ms beside two busy loops, 255 ms beside a priming.
     expect(longest).toBeLessThan(500);
     await shot('03-wasm-done');
   }, 300_000);
