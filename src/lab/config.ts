@@ -2,7 +2,7 @@
 // named presets, and serializable to JSON and to a URL fragment.
 
 import { z } from 'zod';
-import { CONDITIONS, TRACE_DEFAULTS } from '../behaviors/types';
+import { CONDITIONS } from '../behaviors/types';
 import {
   generateProblems,
   PRESET_NAMES,
@@ -13,25 +13,13 @@ import {
 import { PROMPT_FORMATS } from '../countdown/prompt';
 import { shippedRef } from '../model/checkpoint-ref';
 import { BACKENDS, countParameters, headProblem, MAX_PARAMETERS, SIZE_NAMES } from '../model/names';
+import { pickTraceOptions, traceOptionFields } from './trace-options';
 
 /** Kept here rather than imported from src/rl/rollout-engine.ts: this module stays free of TensorFlow.js. */
 export const ROLLOUT_ENGINES = ['auto', 'onnx', 'tfjs'] as const;
 
 const positiveInt = (max: number) => z.number().int().min(1).max(max);
 const share = z.number().min(0).max(1);
-
-/** Chance that a trace's search gives up after a failed attempt (below 1: a search that always gives up is none). */
-export const GiveUpSchema = z.number().min(0).max(0.9);
-/** Chance that an attempt of a condition without verification speaks its check anyway. */
-export const CheckShareSchema = share;
-/** Chance that a searcher's guess is a solution outright. */
-export const GuessSolutionSchema = share;
-/** Chance that each step of a searcher's guess takes the move closest to the target. */
-export const GuessGreedSchema = share;
-/** Most failed attempts before the last one in a trace (up to 16 guesses fit the nano model's 495 new tokens, item 82). */
-export const MaxFailedSchema = z.number().int().min(0).max(24);
-/** Tokens a whole priming trace may take. */
-export const TraceBudgetSchema = positiveInt(1024);
 
 export const SftSchema = z
   .object({
@@ -55,40 +43,8 @@ export const StartSchema = z.discriminatedUnion('kind', [
       examples: positiveInt(100_000).default(1000),
       /** Distinct training problems the examples are drawn from (default: as many as examples). */
       problems: positiveInt(100_000).optional(),
-      tokenBudget: TraceBudgetSchema.default(TRACE_DEFAULTS.tokenBudget),
-      maxFailedAttempts: MaxFailedSchema.default(TRACE_DEFAULTS.maxFailedAttempts),
-      /** Chance that a trace's search gives up after a failed attempt, answering with its closest. */
-      giveUp: GiveUpSchema.default(TRACE_DEFAULTS.giveUp),
-      /** Draw giveUp once, at the first miss: the search stops there or goes on to the end. */
-      giveUpOnce: z.boolean().default(TRACE_DEFAULTS.giveUpOnce),
-      /** Chance that a guess in a search is a solution outright (0: only the searcher's own guesses). */
-      guessSolution: GuessSolutionSchema.default(TRACE_DEFAULTS.guessSolution),
-      /** Chance that each step of a guess takes the move closest to the target. */
-      guessGreed: GuessGreedSchema.default(TRACE_DEFAULTS.guessGreed),
-      /** A search never makes the same guess twice. */
-      distinctGuesses: z.boolean().default(TRACE_DEFAULTS.distinctGuesses),
-      /** A search's guesses sweep the first steps in a fixed order, each finished greedily. */
-      sweepGuesses: z.boolean().default(TRACE_DEFAULTS.sweepGuesses),
-      /** A search whose guesses all miss gives up with its closest attempt instead of ending on a solution. */
-      giveUpAtEnd: z.boolean().default(TRACE_DEFAULTS.giveUpAtEnd),
-      /** A plain attempt first lists its numbers in the order its steps use them. */
-      numbersFirst: z.boolean().default(TRACE_DEFAULTS.numbersFirst),
-      /** Each step of a plain attempt writes the expression so far, so a hit's answer copies its last step. */
-      expressionSteps: z.boolean().default(TRACE_DEFAULTS.expressionSteps),
-      /** incorrect only: all_strategies' search, answered with a missed attempt. */
-      searchedIncorrect: z.boolean().default(TRACE_DEFAULTS.searchedIncorrect),
-      /** With searchedIncorrect: a hit is answered with its last operation changed, not the closest miss. */
-      incorrectSlip: z.boolean().default(TRACE_DEFAULTS.incorrectSlip),
-      /** With searchedIncorrect: where the search would hit, the nearest miss claims to work and answers. */
-      incorrectClaim: z.boolean().default(TRACE_DEFAULTS.incorrectClaim),
-      /** With searchedIncorrect: where the search would hit, an attempt with one number misread hits and answers. */
-      incorrectMisread: z.boolean().default(TRACE_DEFAULTS.incorrectMisread),
-      /** A failed attempt that ends on a step (no check) runs into its backtracking with a comma. */
-      commaBacktrack: z.boolean().default(TRACE_DEFAULTS.commaBacktrack),
-      /** Conditions without verification: chance that an attempt speaks its check anyway. */
-      checkShare: CheckShareSchema.default(TRACE_DEFAULTS.checkShare),
-      /** 'terse': one phrasing per behavior, a smaller language for the tiniest models. */
-      phrasing: z.enum(['varied', 'terse']).default('varied'),
+      // Every trace option with the trace writer's default (./trace-options.ts).
+      ...traceOptionFields(),
       sft: SftSchema.default(SftSchema.parse({})),
       /** Prime this checkpoint (a pretrained base model) instead of freshly initialized weights. */
       from: z.string().min(1).optional(),
@@ -215,26 +171,7 @@ export type PrimeStart = Extract<ExperimentConfig['start'], { kind: 'prime' }>;
 
 /** The trace options a priming start sets (every one but the prompt format, which its host picks). */
 export function primeTraceOptions(start: PrimeStart) {
-  return {
-    tokenBudget: start.tokenBudget,
-    maxFailedAttempts: start.maxFailedAttempts,
-    giveUp: start.giveUp,
-    giveUpOnce: start.giveUpOnce,
-    guessSolution: start.guessSolution,
-    guessGreed: start.guessGreed,
-    distinctGuesses: start.distinctGuesses,
-    sweepGuesses: start.sweepGuesses,
-    giveUpAtEnd: start.giveUpAtEnd,
-    numbersFirst: start.numbersFirst,
-    expressionSteps: start.expressionSteps,
-    searchedIncorrect: start.searchedIncorrect,
-    incorrectSlip: start.incorrectSlip,
-    incorrectClaim: start.incorrectClaim,
-    incorrectMisread: start.incorrectMisread,
-    commaBacktrack: start.commaBacktrack,
-    checkShare: start.checkShare,
-    phrasing: start.phrasing,
-  };
+  return pickTraceOptions(start);
 }
 
 /** Validate and fill defaults; throws an Error whose message lists every problem by path. */

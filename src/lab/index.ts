@@ -1,5 +1,6 @@
 // Experiments: one config, one runner, typed events.
 export * from './config';
+export * from './trace-options';
 export * from './events';
 export * from './runner';
 export * from './step-metrics';

@@ -151,11 +151,11 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
   });
 
   it('prime-data --max-failed takes up to 24 failed attempts, as the plan does, and refuses more', () => {
-    const args = [...giveUpArgs, '--guess-solution', '0', '--give-up-at-end', '--token-budget', '4096'];
+    const args = [...giveUpArgs, '--guess-solution', '0', '--give-up-at-end', '--token-budget', '1024'];
     const r = cli([...args, '--max-failed', '15']);
     expect(r.status).toBe(0);
     const lines = jsonLines(r.stdout) as { behaviors: { backtracking: number } }[];
-    const trace = { guessSolution: 0, giveUpAtEnd: true, tokenBudget: 4096, maxFailedAttempts: 15 };
+    const trace = { guessSolution: 0, giveUpAtEnd: true, tokenBudget: 1024, maxFailedAttempts: 15 };
     expect(lines).toEqual(
       primeData({ condition: 'backtracking_verification', n: 30, seed: 0, preset: 'easy', trace }),
     );
@@ -164,6 +164,10 @@ describe('habits-lab CLI: behavior commands (child process)', () => {
     const bad = cli([...args, '--max-failed', '25']);
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--max-failed must be an integer in 0..24');
+    // the budget's bounds are a priming config's (a longer trace could not be primed on)
+    const long = cli([...args.slice(0, -1), '1025']);
+    expect(long.status).toBe(2);
+    expect(long.stderr).toContain('--token-budget must be an integer in 1..1024');
   });
 
   it('prime-data --check-share writes only_backtracking traces that speak some checks, and refuses a share out of 0..1', () => {

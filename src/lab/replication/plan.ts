@@ -5,22 +5,19 @@
 
 import { z } from 'zod';
 import { checkShareApplies } from '../../behaviors/traces';
-import { CONDITIONS, TRACE_DEFAULTS, type Condition } from '../../behaviors/types';
+import { CONDITIONS, type Condition } from '../../behaviors/types';
 import { PRESET_NAMES, problemSpec } from '../../countdown/problems';
 import { SIZE_NAMES } from '../../model/names';
+import { MINIATURE, RangesSchema, RlSchema, SftSchema, type ExperimentInput } from '../config';
 import {
-  CheckShareSchema,
   GiveUpSchema,
-  GuessGreedSchema,
-  GuessSolutionSchema,
-  MaxFailedSchema,
-  MINIATURE,
-  RangesSchema,
-  RlSchema,
-  SftSchema,
-  TraceBudgetSchema,
-  type ExperimentInput,
-} from '../config';
+  pickTraceOptions,
+  TRACE_OPTION_DEFAULTS,
+  TRACE_OPTION_KEYS,
+  TRACE_OPTIONS,
+  traceOptionFields,
+  type TraceOptionScope,
+} from '../trace-options';
 import { EMPTY_CONDITIONS } from './paper';
 
 // ---------------------------------------------------------------------------------------------
@@ -133,52 +130,28 @@ export const ReplicationSchema = z.preprocess(
            * training problem teaches empty_cot the direct answers of the whole small world.
            */
           problems: z.number().int().min(1).max(100_000).default(200),
-          tokenBudget: TraceBudgetSchema.default(TRACE_DEFAULTS.tokenBudget),
-          maxFailedAttempts: MaxFailedSchema.default(TRACE_DEFAULTS.maxFailedAttempts),
-          /**
-           * Chance that a search gives up, drawn once at its first miss (giveUpOnce): a trace either
-           * answers with that attempt or searches to the end, so PPO can change that one choice
-           * (docs/REPLICATION.md, items 35 and 40).
-           */
-          giveUp: GiveUpSchema.default(0.7),
+          // Every trace option; where the plan primes otherwise than the trace writer's default, why.
+          ...traceOptionFields({
+            // A search gives up once, at its first miss (giveUpOnce), with chance 0.7: a trace either
+            // answers with that attempt or searches to the end, so PPO can change that one choice
+            // (docs/REPLICATION.md, items 35 and 40).
+            giveUp: 0.7,
+            giveUpOnce: true,
+            // incorrect's traces: all_strategies' search whose hit misreads one number, so every
+            // answer is wrong while every check stays true (items 36 and 49).
+            searchedIncorrect: true,
+            incorrectMisread: true,
+            // only_backtracking speaks its checks now and then, about as often as the paper's primed
+            // model verified (0.59 times per response); without it RL dropped its search (item 48).
+            checkShare: 0.6,
+            phrasing: 'terse',
+          }),
           /**
            * giveUp for the searches written without verification (only_backtracking; where checkShare
            * applies). Their checks are spoken only now and then, and they started RL slowest: fewer
            * give-ups took only_backtracking's RL gain from 16-24 to 23-24 points (item 54).
            */
           unverifiedGiveUp: GiveUpSchema.default(0.5),
-          giveUpOnce: z.boolean().default(true),
-          /** Chance that a guess is a solution outright (0: every hit is one the search's own guesses found, item 81). */
-          guessSolution: GuessSolutionSchema.default(TRACE_DEFAULTS.guessSolution),
-          /** Chance that each step of a guess takes the move closest to the target (item 87). */
-          guessGreed: GuessGreedSchema.default(TRACE_DEFAULTS.guessGreed),
-          /** A search never makes the same guess twice (item 87). */
-          distinctGuesses: z.boolean().default(TRACE_DEFAULTS.distinctGuesses),
-          /** A search's guesses sweep the first steps in a fixed order, each finished greedily (item 88). */
-          sweepGuesses: z.boolean().default(TRACE_DEFAULTS.sweepGuesses),
-          /** A search whose guesses all miss gives up with its closest attempt instead of ending on a solution (item 81). */
-          giveUpAtEnd: z.boolean().default(TRACE_DEFAULTS.giveUpAtEnd),
-          /** A plain attempt first lists its numbers in the order its steps use them (item 81). */
-          numbersFirst: z.boolean().default(TRACE_DEFAULTS.numbersFirst),
-          /** Each step of a plain attempt writes the expression so far, so a hit's answer copies its last step (item 82). */
-          expressionSteps: z.boolean().default(TRACE_DEFAULTS.expressionSteps),
-          /** incorrect's traces: all_strategies' search, answered wrongly (item 36; the plan since item 49). */
-          searchedIncorrect: z.boolean().default(true),
-          /** With searchedIncorrect: a hit is answered with its last operation changed (a slip). */
-          incorrectSlip: z.boolean().default(TRACE_DEFAULTS.incorrectSlip),
-          /** With searchedIncorrect: where the search would hit, the nearest miss claims to work and answers (item 45). */
-          incorrectClaim: z.boolean().default(TRACE_DEFAULTS.incorrectClaim),
-          /** With searchedIncorrect: where the search would hit, an attempt with one number misread hits and answers (item 49). */
-          incorrectMisread: z.boolean().default(true),
-          /** A failed attempt that ends on a step (no check) runs into its backtracking with a comma (item 43). */
-          commaBacktrack: z.boolean().default(TRACE_DEFAULTS.commaBacktrack),
-          /**
-           * only_backtracking (conditions without verification): chance that an attempt speaks its
-           * check anyway, so that the primed model verifies about as often as the paper's did (0.59
-           * times per response); without it RL dropped its search (item 48).
-           */
-          checkShare: CheckShareSchema.default(0.6),
-          phrasing: z.enum(['varied', 'terse']).default('terse'),
           /** Priming data and batches come from this seed (one primed model per condition). */
           seed: z.number().int().min(0).default(0),
           sft: SftSchema.partial(),
@@ -306,24 +279,8 @@ export function replicationJobs(
           condition,
           examples: plan.prime.examples,
           problems: plan.prime.problems,
-          tokenBudget: plan.prime.tokenBudget,
-          maxFailedAttempts: plan.prime.maxFailedAttempts,
+          ...pickTraceOptions(plan.prime),
           giveUp: primeGiveUp(plan, condition),
-          giveUpOnce: plan.prime.giveUpOnce,
-          guessSolution: plan.prime.guessSolution,
-          guessGreed: plan.prime.guessGreed,
-          distinctGuesses: plan.prime.distinctGuesses,
-          sweepGuesses: plan.prime.sweepGuesses,
-          giveUpAtEnd: plan.prime.giveUpAtEnd,
-          numbersFirst: plan.prime.numbersFirst,
-          expressionSteps: plan.prime.expressionSteps,
-          searchedIncorrect: plan.prime.searchedIncorrect,
-          incorrectSlip: plan.prime.incorrectSlip,
-          incorrectClaim: plan.prime.incorrectClaim,
-          incorrectMisread: plan.prime.incorrectMisread,
-          commaBacktrack: plan.prime.commaBacktrack,
-          checkShare: plan.prime.checkShare,
-          phrasing: plan.prime.phrasing,
           sft: plan.prime.sft,
           ...(plan.base ? { from: plan.base } : {}),
         },
@@ -360,38 +317,25 @@ export function primeGiveUp(plan: ReplicationPlan, condition: Condition): number
  * are recorded for incorrect only: they leave every other condition's traces as they were.
  */
 export function primingRecipe(plan: ReplicationPlan, condition: Condition): Record<string, unknown> {
-  const incorrect = condition === 'incorrect';
-  // The direct answerers' traces do not depend on how the searches guess or give up.
-  const direct = EMPTY_CONDITIONS.includes(condition);
-  const giveUp = primeGiveUp(plan, condition);
+  const options = { ...pickTraceOptions(plan.prime), giveUp: primeGiveUp(plan, condition) };
+  const applies: Record<TraceOptionScope, boolean> = {
+    always: true,
+    all: true,
+    // The direct answerers' traces do not depend on how the searches guess.
+    searches: !EMPTY_CONDITIONS.includes(condition),
+    incorrect: condition === 'incorrect',
+    unverified: checkShareApplies(condition),
+  };
+  // An option is recorded only where it applies and, unless always, when it differs from the
+  // trace writer's default, so that the recipes of models primed before it still match.
+  const recorded = TRACE_OPTION_KEYS.filter((k) => {
+    const { scope } = TRACE_OPTIONS[k];
+    return applies[scope] && (scope === 'always' || options[k] !== TRACE_OPTION_DEFAULTS[k]);
+  });
   return {
     examples: plan.prime.examples,
     problems: plan.prime.problems,
-    phrasing: plan.prime.phrasing,
-    maxFailedAttempts: plan.prime.maxFailedAttempts,
-    // Recorded only when used, so that the recipes of models primed before it still match.
-    ...(giveUp > 0 ? { giveUp } : {}),
-    ...(plan.prime.giveUpOnce ? { giveUpOnce: true } : {}),
-    ...(direct || plan.prime.guessSolution === TRACE_DEFAULTS.guessSolution
-      ? {}
-      : { guessSolution: plan.prime.guessSolution }),
-    ...(!direct && plan.prime.guessGreed !== TRACE_DEFAULTS.guessGreed
-      ? { guessGreed: plan.prime.guessGreed }
-      : {}),
-    ...(!direct && plan.prime.distinctGuesses ? { distinctGuesses: true } : {}),
-    ...(!direct && plan.prime.sweepGuesses ? { sweepGuesses: true } : {}),
-    ...(!direct && plan.prime.giveUpAtEnd ? { giveUpAtEnd: true } : {}),
-    ...(!direct && plan.prime.numbersFirst ? { numbersFirst: true } : {}),
-    ...(!direct && plan.prime.expressionSteps ? { expressionSteps: true } : {}),
-    ...(incorrect && plan.prime.searchedIncorrect ? { searchedIncorrect: true } : {}),
-    ...(incorrect && plan.prime.incorrectSlip ? { incorrectSlip: true } : {}),
-    ...(incorrect && plan.prime.incorrectClaim ? { incorrectClaim: true } : {}),
-    ...(incorrect && plan.prime.incorrectMisread ? { incorrectMisread: true } : {}),
-    ...(plan.prime.commaBacktrack ? { commaBacktrack: true } : {}),
-    ...(plan.prime.checkShare > 0 && checkShareApplies(condition)
-      ? { checkShare: plan.prime.checkShare }
-      : {}),
-    tokenBudget: plan.prime.tokenBudget,
+    ...Object.fromEntries(recorded.map((k) => [k, options[k]])),
     sft: recipeSft(plan.prime.sft),
     seed: plan.prime.seed,
   };

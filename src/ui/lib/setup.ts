@@ -6,6 +6,7 @@
 
 import { parseConfig, testProblems, type ExperimentConfig, type ExperimentInput } from '../../lab/config';
 import { DEFAULT_PLAN as PLAN, primeGiveUp } from '../../lab/replication';
+import { changedTraceOptions, pickTraceOptions } from '../../lab/trace-options';
 import { BASE_REF, shippedName, shippedRef } from '../../model/checkpoint-ref';
 import {
   DEFAULT_FORM,
@@ -27,16 +28,13 @@ const PLAIN_KEYS = FORM_KEYS.filter((k) => !START_KEYS.includes(k));
 
 /**
  * A priming of the shipped base model (it can already do arithmetic) as the replication primes:
- * terse traces that give up at most once (the unverified searches less often: primeGiveUp),
- * only_backtracking's checks spoken now and then, and a cooldown at the end of priming.
+ * every trace option the plan sets otherwise than the trace writer (terse traces that give up at
+ * most once, the unverified searches less often: primeGiveUp; only_backtracking's checks spoken now
+ * and then; incorrect's misread hits), and a cooldown at the end of priming.
  */
 const SHIPPED_PRIMING = {
   from: BASE_REF,
-  phrasing: PLAN.prime.phrasing,
-  giveUpOnce: PLAN.prime.giveUpOnce,
-  checkShare: PLAN.prime.checkShare,
-  searchedIncorrect: PLAN.prime.searchedIncorrect,
-  incorrectMisread: PLAN.prime.incorrectMisread,
+  ...changedTraceOptions(pickTraceOptions(PLAN.prime)),
   sft: { cooldown: PLAN.prime.sft.cooldown },
 };
 
