@@ -13,8 +13,8 @@ import {
   combine,
   formatPrompt,
   formatResponse,
-  frac,
   fracToNumber,
+  leaf,
   trainingProblems,
   type Expr,
   type PresetName,
@@ -35,7 +35,7 @@ export interface BaseCorpusOptions {
 
 /** A calculation that uses every number once, with random (plausible) operations. */
 export function randomCalculation(numbers: readonly number[], rng: Rng): Expr {
-  const pool = numbers.map((x) => ({ kind: 'num', value: frac(x) }) as Expr);
+  const pool = numbers.map(leaf);
   while (pool.length > 1) {
     const a = pool.splice(rng.int(0, pool.length - 1), 1)[0];
     const b = pool.splice(rng.int(0, pool.length - 1), 1)[0];

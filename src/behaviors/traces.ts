@@ -15,8 +15,8 @@
 import {
   canonicalExpression,
   combine,
-  frac,
   fracToNumber,
+  leaf,
   trainingProblems,
   formatPrompt,
   formatResponse,
@@ -303,9 +303,6 @@ export function isDegenerate(e: Expr): boolean {
     return true;
   return isDegenerate(e.left) || isDegenerate(e.right);
 }
-
-/** A whole number as a leaf of an expression. */
-const leaf = (x: number): Expr => ({ kind: 'num', value: frac(x) });
 
 /**
  * A random path through the search: combine two numbers, then fold in the rest one at a time.

@@ -57,6 +57,11 @@ function num(value: Fraction): Expr {
   return { kind: 'num', value };
 }
 
+/** A whole number as a leaf of an expression (a problem's number). */
+export function leaf(x: number): Expr {
+  return num(frac(x));
+}
+
 function node(op: Op, left: Expr, right: Expr, value: Fraction): Expr {
   return { kind: 'op', op, left, right, value };
 }
@@ -92,7 +97,7 @@ export function combine(a: Expr, b: Expr, mode: SolverMode): Expr[] {
 
 /** Combine two plain numbers (integer mode unless told otherwise): the moves a search can make. */
 export function combineNumbers(a: number, b: number, mode: SolverMode = 'integer'): Step[] {
-  return combine(num(frac(a)), num(frac(b)), mode).map((e) => {
+  return combine(leaf(a), leaf(b), mode).map((e) => {
     if (e.kind !== 'op') throw new Error('unreachable');
     return { left: e.left.value, op: e.op, right: e.right.value, result: e.value };
   });
@@ -125,7 +130,7 @@ function search(numbers: readonly number[], mode: SolverMode, visitFull: (e: Exp
     }
     return false;
   };
-  return rec(numbers.map((x) => num(frac(x))));
+  return rec(numbers.map(leaf));
 }
 
 /** Is there any expression using every number once that equals the target? */
