@@ -13,7 +13,7 @@ import {
 import { PROMPT_FORMATS } from '../countdown/prompt';
 import { shippedRef } from '../model/checkpoint-ref';
 import { BACKENDS, countParameters, headProblem, MAX_PARAMETERS, SIZE_NAMES } from '../model/names';
-import { pickTraceOptions, traceOptionFields } from './trace-options';
+import { traceOptionFields } from './trace-options';
 
 /** Kept here rather than imported from src/rl/rollout-engine.ts: this module stays free of TensorFlow.js. */
 export const ROLLOUT_ENGINES = ['auto', 'onnx', 'tfjs'] as const;
@@ -168,11 +168,6 @@ export type ExperimentInput = z.input<typeof ExperimentSchema>;
 export type SftSettings = z.infer<typeof SftSchema>;
 export type RlSettings = z.infer<typeof RlSchema>;
 export type PrimeStart = Extract<ExperimentConfig['start'], { kind: 'prime' }>;
-
-/** The trace options a priming start sets (every one but the prompt format, which its host picks). */
-export function primeTraceOptions(start: PrimeStart) {
-  return pickTraceOptions(start);
-}
 
 /** Validate and fill defaults; throws an Error whose message lists every problem by path. */
 export function parseConfig(input: unknown): ExperimentConfig {

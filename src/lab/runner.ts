@@ -33,15 +33,7 @@ import { collectRollouts, computeAdvantages, ppoUpdate, type PpoConfig } from '.
 import { runSft } from '../rl/sft';
 import { createRolloutEngine, type RolloutEngine } from '../rl/rollout-engine';
 import type { OrtRuntime } from '../model/onnx-sampler';
-import {
-  parseConfig,
-  primeTraceOptions,
-  testProblems,
-  rlPool,
-  rlPoolSize,
-  RL_POOL_MIN,
-  type ExperimentConfig,
-} from './config';
+import { parseConfig, testProblems, rlPool, rlPoolSize, RL_POOL_MIN, type ExperimentConfig } from './config';
 import {
   checkStateStep,
   readRunnerState,
@@ -50,6 +42,7 @@ import {
   writeResumeFiles,
 } from './resume-state';
 import { sampleView, stepMetrics, summaryOf } from './step-metrics';
+import { pickTraceOptions } from './trace-options';
 import type { EvalMetrics, LabEvent, RunSummary, Stage } from './events';
 import { isFinished } from './events';
 import { labTokenizer } from '../behaviors/vocabulary';
@@ -519,7 +512,7 @@ export class ExperimentRunner {
       seed: c.seed,
       preset: c.preset,
       ranges: c.ranges,
-      trace: { ...primeTraceOptions(start), promptFormat: c.promptFormat },
+      trace: { ...pickTraceOptions(start), promptFormat: c.promptFormat },
     });
     await runSft(
       policy,

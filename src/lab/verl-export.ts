@@ -14,7 +14,8 @@ import {
   type Problem,
   type ProblemSpec,
 } from '../countdown';
-import { primeTraceOptions, SftSchema, type ExperimentConfig } from './config';
+import { SftSchema, type ExperimentConfig } from './config';
+import { pickTraceOptions } from './trace-options';
 
 /** The paper's policy model (paper-facts.md §1). */
 export const DEFAULT_VERL_MODEL = 'Qwen/Qwen2.5-3B';
@@ -530,7 +531,7 @@ export function buildVerlExport(options: VerlExportOptions): VerlExport {
       preset: world === 'experiment' ? config.preset : world,
       ranges: world === 'experiment' ? config.ranges : undefined,
       // A start without priming settings keeps the trace defaults (an undefined field would override them).
-      trace: start ? { ...primeTraceOptions(start), promptFormat: 'tinyzero' } : { promptFormat: 'tinyzero' },
+      trace: start ? { ...pickTraceOptions(start), promptFormat: 'tinyzero' } : { promptFormat: 'tinyzero' },
     }).map((e) => ({ query: e.query, completion: e.completion }));
     sft.set(condition, { train: data.slice(0, data.length - nHeld), test: data.slice(data.length - nHeld) });
   }

@@ -8,7 +8,6 @@ import {
   parseConfig,
   parseReplication,
   pickTraceOptions,
-  primeTraceOptions,
   primingRecipe,
   replicationJobs,
   TRACE_OPTION_DEFAULTS,
@@ -50,11 +49,11 @@ describe('the trace options table', () => {
   it('a priming start defaults to the trace writer, and hands every option on', () => {
     const start = parseConfig({ start: { kind: 'prime' } }).start;
     if (start.kind !== 'prime') throw new Error('a priming start');
-    expect(primeTraceOptions(start)).toEqual(TRACE_OPTION_DEFAULTS);
+    expect(pickTraceOptions(start)).toEqual(TRACE_OPTION_DEFAULTS);
     const own = Object.fromEntries(TRACE_OPTION_KEYS.map((k) => [k, changed(k)]));
     const set = parseConfig({ start: { kind: 'prime', ...own } }).start;
     if (set.kind !== 'prime') throw new Error('a priming start');
-    expect(primeTraceOptions(set)).toEqual(own);
+    expect(pickTraceOptions(set)).toEqual(own);
     // bounds are checked where the config is read
     expect(() => parseConfig({ start: { kind: 'prime', tokenBudget: 1025 } })).toThrow(/tokenBudget/);
   });
