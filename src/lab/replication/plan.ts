@@ -17,6 +17,7 @@ import {
   TRACE_OPTIONS,
   traceOptionFields,
   type TraceOptionScope,
+  type TraceOptionValues,
 } from '../trace-options';
 import { EMPTY_CONDITIONS } from './paper';
 
@@ -279,8 +280,7 @@ export function replicationJobs(
           condition,
           examples: plan.prime.examples,
           problems: plan.prime.problems,
-          ...pickTraceOptions(plan.prime),
-          giveUp: primeGiveUp(plan, condition),
+          ...primeTraceOptions(plan, condition),
           sft: plan.prime.sft,
           ...(plan.base ? { from: plan.base } : {}),
         },
@@ -310,6 +310,11 @@ export function primeGiveUp(plan: ReplicationPlan, condition: Condition): number
   return checkShareApplies(condition) ? plan.prime.unverifiedGiveUp : plan.prime.giveUp;
 }
 
+/** The trace options a condition's priming uses: the plan's, with that condition's give-up chance. */
+function primeTraceOptions(plan: ReplicationPlan, condition: Condition): TraceOptionValues {
+  return { ...pickTraceOptions(plan.prime), giveUp: primeGiveUp(plan, condition) };
+}
+
 /**
  * How a plan primes each condition, as the shipped manifest records it (`habits-lab models` writes
  * it; `replicate` compares it): a shipped model with this recipe, from the shipped base model in this
@@ -317,7 +322,7 @@ export function primeGiveUp(plan: ReplicationPlan, condition: Condition): number
  * are recorded for incorrect only: they leave every other condition's traces as they were.
  */
 export function primingRecipe(plan: ReplicationPlan, condition: Condition): Record<string, unknown> {
-  const options = { ...pickTraceOptions(plan.prime), giveUp: primeGiveUp(plan, condition) };
+  const options = primeTraceOptions(plan, condition);
   const applies: Record<TraceOptionScope, boolean> = {
     always: true,
     all: true,
