@@ -58,6 +58,12 @@ export interface SftHooks {
   checkpoint?: () => Promise<boolean>;
   /** Told the optimizer's state when `checkpoint` stops the run: what `from` resumes it with. */
   onStop?: (state: OptimizerState) => void | Promise<void>;
+  /**
+   * Asked after each step but the last: true to be told the optimizer's state now (`onKeep`), so a
+   * run killed later can go on from here as if stopped here.
+   */
+  keep?: () => boolean;
+  onKeep?: (state: OptimizerState) => void | Promise<void>;
 }
 
 export interface SftOptions {
@@ -257,6 +263,8 @@ export async function runSft(
         if (b === batches.length - 1 && heldOut.length > 0)
           last.heldOutLoss = await evaluateLoss(model, heldOut, tokenizer.padId);
         await hooks.onProgress?.(last);
+        if (step < totalSteps && hooks.onKeep && hooks.keep?.())
+          await hooks.onKeep(await optimizer.getState());
       }
     }
     await stopHere();

@@ -1,5 +1,6 @@
 // `habits-lab models` pretrains the base model for minutes (micro: about an hour): Ctrl-C keeps the
 // model so far, and the next run goes on from it to the very model an unstopped run makes.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { BASE_RECIPE } from '../../src/lab';
 import { readOptimizerState } from '../../src/lab/resume-state';
 import { readFolder } from '../../src/model/node-files';
 import { useBackend } from '../model/helpers';
+import { ROOT } from './helpers';
 
 const root = mkdtempSync(join(tmpdir(), 'base-resume-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -61,4 +63,44 @@ describe('trainBase stopped and resumed', () => {
     );
     expect(process.listenerCount('SIGINT')).toBe(0);
   }, 120_000);
+
+  it('keeps the model so far while it runs, so a killed run goes on to the model an unstopped run makes', async () => {
+    // Long enough (188 steps) to be killed in the middle.
+    const long = { ...training, examples: 3000 };
+    const whole = join(root, 'long-whole');
+    expect(await trainBase(whole, { quiet: true, training: long })).toBe(true);
+
+    const dir = join(root, 'killed');
+    const stoppedDir = join(root, 'killed-stopped');
+    const script = join(root, 'killed.mts');
+    writeFileSync(
+      script,
+      `import { trainBase } from ${JSON.stringify(join(ROOT, 'src/cli/commands/models.ts'))};\n` +
+        `await trainBase(${JSON.stringify(dir)}, { quiet: true, training: ${JSON.stringify(long)}, stoppedDir: ${JSON.stringify(stoppedDir)}, keepSeconds: 0 });\n`,
+    );
+    const child = spawn(join(ROOT, 'node_modules/.bin/tsx'), [script], { cwd: ROOT, stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Killed (no Ctrl-C, nothing saved at the end) once it has kept a dozen steps.
+    const keptStep = () => {
+      try {
+        return readOptimizerState(readFolder(stoppedDir)).step;
+      } catch {
+        return 0; // not there yet, or being renamed into place
+      }
+    };
+    while (keptStep() < 12) {
+      if (child.exitCode !== null) throw new Error(`the run ended (${child.exitCode}) before it was killed`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const at = keptStep();
+    expect(at).toBeGreaterThanOrEqual(12);
+    expect(at).toBeLessThan(188);
+    expect(existsSync(join(dir, 'model.safetensors'))).toBe(false);
+
+    expect(await trainBase(dir, { quiet: true, training: long, stoppedDir })).toBe(true);
+    expect(weights(dir).equals(weights(whole))).toBe(true);
+    expect(existsSync(stoppedDir)).toBe(false);
+  }, 180_000);
 });

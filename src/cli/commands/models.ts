@@ -132,10 +132,14 @@ function recipeOf(dir: string): string | undefined {
   return JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).habits_lab?.recipe;
 }
 
+/** How often a base pretraining keeps its model so far (a larger one takes hours: items 65 and 96). */
+export const BASE_KEEP_SECONDS = 600;
+
 /**
  * Pretrain a base model (BASE_RECIPE) into `dir`, unless the one there was made by this recipe.
- * Ctrl-C stops it after a step and keeps the model and optimizer in `stoppedDir`; the next call with
- * the same recipe goes on from there. Returns false when stopped.
+ * Ctrl-C stops it after a step and keeps the model and optimizer in `stoppedDir`, as it also does
+ * every `keepSeconds` while it runs, so that a killed run loses at most that much; the next call
+ * with the same recipe goes on from there. Returns false when stopped.
  */
 export async function trainBase(
   dir: string,
@@ -144,7 +148,14 @@ export async function trainBase(
     world = MINIATURE,
     stoppedDir = `${dir}-stopped`,
     training = BASE_RECIPE,
-  }: { quiet?: boolean; world?: BaseWorld; stoppedDir?: string; training?: typeof BASE_RECIPE } = {},
+    keepSeconds = BASE_KEEP_SECONDS,
+  }: {
+    quiet?: boolean;
+    world?: BaseWorld;
+    stoppedDir?: string;
+    training?: typeof BASE_RECIPE;
+    keepSeconds?: number;
+  } = {},
 ): Promise<boolean> {
   const recipe = { ...training, ...world };
   const stamp = JSON.stringify(recipe);
@@ -203,6 +214,22 @@ export async function trainBase(
     },
     Presets.shades_classic,
   );
+  const checkpointFiles = () =>
+    saveCheckpoint(model, tokenizer, {
+      made_by: 'habits-lab models',
+      role: 'base',
+      prompt_format: 'compact',
+      recipe: stamp,
+    });
+  // Written beside and then renamed: a kill or a second Ctrl-C mid-write cannot spoil the last good one.
+  const keepStopped = async (state: OptimizerState, files?: CheckpointFiles) => {
+    const writing = `${stoppedDir}.writing`;
+    rmSync(writing, { recursive: true, force: true });
+    writeFolder(writing, withOptimizerState(files ?? (await checkpointFiles()), state));
+    rmSync(stoppedDir, { recursive: true, force: true });
+    renameSync(writing, stoppedDir);
+  };
+  let keptAt = Date.now();
   let started = false;
   let last: SftProgress;
   process.once('SIGINT', onSignal);
@@ -221,6 +248,11 @@ export async function trainBase(
           return stopping;
         },
         onStop: (state) => void (stopped = state),
+        keep: () => Date.now() - keptAt >= keepSeconds * 1000,
+        onKeep: async (state) => {
+          await keepStopped(state);
+          keptAt = Date.now();
+        },
         onProgress: (p) => {
           if (quiet) return;
           if (!started) bar.start(p.totalSteps, 0, { loss: '' });
@@ -240,21 +272,11 @@ export async function trainBase(
     process.removeListener('SIGINT', abort);
     if (started) bar.stop();
   }
-  const files = await saveCheckpoint(model, tokenizer, {
-    made_by: 'habits-lab models',
-    role: 'base',
-    prompt_format: 'compact',
-    recipe: stamp,
-  });
+  const files = await checkpointFiles();
   model.dispose();
   if (stopped) {
     const state: OptimizerState = stopped;
-    // Written beside and then renamed: a second Ctrl-C mid-write cannot spoil the last good one.
-    const writing = `${stoppedDir}.writing`;
-    rmSync(writing, { recursive: true, force: true });
-    writeFolder(writing, withOptimizerState(files, state));
-    rmSync(stoppedDir, { recursive: true, force: true });
-    renameSync(writing, stoppedDir);
+    await keepStopped(state, files);
     process.stderr.write(
       `stopped the base model at step ${state.step} of ${last.totalSteps}; kept in ${stoppedDir}, the same command goes on from there\n`,
     );
