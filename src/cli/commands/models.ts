@@ -255,7 +255,8 @@ export async function trainBase(
         },
         onProgress: (p) => {
           if (quiet) return;
-          if (!started) bar.start(p.totalSteps, 0, { loss: '' });
+          // From the step it goes on from, so that a resumed run's ETA counts only its own steps.
+          if (!started) bar.start(p.totalSteps, p.step - 1, { loss: '' });
           started = true;
           bar.update(p.step, { loss: p.loss.toFixed(3) });
           if (p.heldOutLoss !== undefined)
