@@ -1,11 +1,11 @@
 // `habits-lab models` pretrains the base model for minutes (micro: about an hour): Ctrl-C keeps the
 // model so far, and the next run goes on from it to the very model an unstopped run makes.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trainBase } from '../../src/cli/commands/models';
+import { keptFolder, trainBase } from '../../src/cli/commands/models';
 import { BASE_RECIPE } from '../../src/lab';
 import { readOptimizerState } from '../../src/lab/resume-state';
 import { readFolder } from '../../src/model/node-files';
@@ -19,6 +19,17 @@ beforeAll(() => useBackend('wasm'));
 // 294 training examples in batches of 32, 2 epochs: 20 steps.
 const training = { ...BASE_RECIPE, examples: 300, epochs: 2, batchSize: 32 };
 const weights = (dir: string) => readFileSync(join(dir, 'model.safetensors'));
+let wholeRun: Promise<string> | null = null;
+/** The unstopped run's folder (made once, by whichever test asks first). */
+function whole(): Promise<string> {
+  const dir = join(root, 'whole');
+  wholeRun ??= trainBase(dir, { quiet: true, training }).then((done) => {
+    expect(done).toBe(true);
+    expect(existsSync(`${dir}-stopped`)).toBe(false);
+    return dir;
+  });
+  return wholeRun;
+}
 
 /** Ctrl-C after `turns` turns of the event loop (trainBase takes one a step). */
 function ctrlCAfter(turns: number): void {
@@ -29,10 +40,6 @@ function ctrlCAfter(turns: number): void {
 
 describe('trainBase stopped and resumed', () => {
   it('keeps the model so far on Ctrl-C, and goes on to the model an unstopped run makes', async () => {
-    const whole = join(root, 'whole');
-    expect(await trainBase(whole, { quiet: true, training })).toBe(true);
-    expect(existsSync(`${whole}-stopped`)).toBe(false);
-
     const dir = join(root, 'stopped');
     const stoppedDir = join(root, 'work', 'base-stopped');
     ctrlCAfter(6);
@@ -44,7 +51,7 @@ describe('trainBase stopped and resumed', () => {
     expect(process.listenerCount('SIGINT')).toBe(0);
 
     expect(await trainBase(dir, { quiet: true, training, stoppedDir })).toBe(true);
-    expect(weights(dir).equals(weights(whole))).toBe(true);
+    expect(weights(dir).equals(weights(await whole()))).toBe(true);
     expect(existsSync(stoppedDir)).toBe(false);
   }, 120_000);
 
@@ -65,8 +72,8 @@ describe('trainBase stopped and resumed', () => {
   }, 120_000);
 
   it('keeps the model so far while it runs, so a killed run goes on to the model an unstopped run makes', async () => {
-    // Long enough (188 steps) to be killed in the middle.
-    const long = { ...training, examples: 3000 };
+    // Long enough (1,568 training examples in batches of 32, 2 epochs: 98 steps) to be killed in the middle.
+    const long = { ...training, examples: 1600 };
     const whole = join(root, 'long-whole');
     expect(await trainBase(whole, { quiet: true, training: long })).toBe(true);
 
@@ -83,7 +90,7 @@ describe('trainBase stopped and resumed', () => {
     // Killed (no Ctrl-C, nothing saved at the end) once it has kept a dozen steps.
     const keptStep = () => {
       try {
-        return readOptimizerState(readFolder(stoppedDir)).step;
+        return readOptimizerState(readFolder(keptFolder(stoppedDir))).step;
       } catch {
         return 0; // not there yet, or being renamed into place
       }
@@ -96,11 +103,29 @@ describe('trainBase stopped and resumed', () => {
     await exited;
     const at = keptStep();
     expect(at).toBeGreaterThanOrEqual(12);
-    expect(at).toBeLessThan(188);
+    expect(at).toBeLessThan(98);
     expect(existsSync(join(dir, 'model.safetensors'))).toBe(false);
 
     expect(await trainBase(dir, { quiet: true, training: long, stoppedDir })).toBe(true);
     expect(weights(dir).equals(weights(whole))).toBe(true);
-    expect(existsSync(stoppedDir)).toBe(false);
+    expect(existsSync(keptFolder(stoppedDir))).toBe(false);
   }, 180_000);
+
+  it('goes on from the old kept folder when a kill fell between its two renames', async () => {
+    const dir = join(root, 'between');
+    const stoppedDir = join(root, 'between-stopped');
+    ctrlCAfter(6);
+    expect(await trainBase(dir, { quiet: true, training, stoppedDir })).toBe(false);
+    const at = readOptimizerState(readFolder(stoppedDir)).step;
+    // What a kill after `dir` → `dir.old` and before `dir.writing` → `dir` leaves.
+    renameSync(stoppedDir, `${stoppedDir}.old`);
+    writeFileSync(join(root, 'between-stopped.writing'), 'half written');
+    expect(keptFolder(stoppedDir)).toBe(`${stoppedDir}.old`);
+    ctrlCAfter(3);
+    expect(await trainBase(dir, { quiet: true, training, stoppedDir })).toBe(false);
+    expect(readOptimizerState(readFolder(stoppedDir)).step).toBeGreaterThan(at);
+    expect(existsSync(`${stoppedDir}.old`)).toBe(false);
+    expect(await trainBase(dir, { quiet: true, training, stoppedDir })).toBe(true);
+    expect(weights(dir).equals(weights(await whole()))).toBe(true);
+  }, 120_000);
 });

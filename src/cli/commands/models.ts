@@ -132,6 +132,26 @@ function recipeOf(dir: string): string | undefined {
   return JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')).habits_lab?.recipe;
 }
 
+/**
+ * Replace folder `dir` by `files` so that a kill at any moment leaves a whole one, old or new: in
+ * `dir`, or in `dir.old` between the two renames (keptFolder looks there too).
+ */
+function replaceFolder(dir: string, files: CheckpointFiles): void {
+  const writing = `${dir}.writing`;
+  const old = `${dir}.old`;
+  rmSync(writing, { recursive: true, force: true });
+  writeFolder(writing, files);
+  rmSync(old, { recursive: true, force: true });
+  if (existsSync(dir)) renameSync(dir, old);
+  renameSync(writing, dir);
+  rmSync(old, { recursive: true, force: true });
+}
+
+/** Where the folder replaceFolder keeps in `dir` is: `dir`, or `dir.old` if it was killed between renames. */
+export function keptFolder(dir: string): string {
+  return !existsSync(dir) && existsSync(`${dir}.old`) ? `${dir}.old` : dir;
+}
+
 /** How often a base pretraining keeps its model so far (a larger one takes hours: items 65 and 96). */
 export const BASE_KEEP_SECONDS = 600;
 
@@ -167,15 +187,16 @@ export async function trainBase(
   const tokenizer = labTokenizer();
   // A stopped run of this recipe goes on (one of another recipe is replaced when this one stops).
   let resumed: { model: Transformer; from: OptimizerState } | null = null;
-  if (existsSync(stoppedDir))
+  const kept = keptFolder(stoppedDir);
+  if (existsSync(kept))
     try {
-      if (recipeOf(stoppedDir) === stamp) {
-        const files = readFolder(stoppedDir);
+      if (recipeOf(kept) === stamp) {
+        const files = readFolder(kept);
         resumed = { from: readOptimizerState(files), model: loadCheckpoint(files).model };
       }
     } catch (err) {
       throw new UsageError(
-        `cannot go on from the stopped base model in ${stoppedDir} (${(err as Error).message}); delete that folder to start it again`,
+        `cannot go on from the stopped base model in ${kept} (${(err as Error).message}); delete that folder to start it again`,
       );
     }
   if (resumed && !quiet)
@@ -221,14 +242,9 @@ export async function trainBase(
       prompt_format: 'compact',
       recipe: stamp,
     });
-  // Written beside and then renamed: a kill or a second Ctrl-C mid-write cannot spoil the last good one.
-  const keepStopped = async (state: OptimizerState, files?: CheckpointFiles) => {
-    const writing = `${stoppedDir}.writing`;
-    rmSync(writing, { recursive: true, force: true });
-    writeFolder(writing, withOptimizerState(files ?? (await checkpointFiles()), state));
-    rmSync(stoppedDir, { recursive: true, force: true });
-    renameSync(writing, stoppedDir);
-  };
+  // A kill or a second Ctrl-C mid-write cannot spoil the last good one.
+  const keepStopped = async (state: OptimizerState, files?: CheckpointFiles) =>
+    replaceFolder(stoppedDir, withOptimizerState(files ?? (await checkpointFiles()), state));
   let keptAt = Date.now();
   let started = false;
   let last: SftProgress;
@@ -284,7 +300,7 @@ export async function trainBase(
     return false;
   }
   writeShipped(dir, files);
-  rmSync(stoppedDir, { recursive: true, force: true });
+  for (const d of [stoppedDir, `${stoppedDir}.old`]) rmSync(d, { recursive: true, force: true });
   return true;
 }
 
