@@ -185,7 +185,7 @@ export async function trainBase(
   }
   await selectBackend('auto');
   const tokenizer = labTokenizer();
-  // A stopped run of this recipe goes on (one of another recipe is replaced when this one stops).
+  // A stopped run of this recipe goes on (one of another recipe is replaced when this one keeps or stops).
   let resumed: { model: Transformer; from: OptimizerState } | null = null;
   const kept = keptFolder(stoppedDir);
   if (existsSync(kept))
