@@ -74,8 +74,8 @@ describe('trainBase stopped and resumed', () => {
   it('keeps the model so far while it runs, so a killed run goes on to the model an unstopped run makes', async () => {
     // Long enough (1,568 training examples in batches of 32, 2 epochs: 98 steps) to be killed in the middle.
     const long = { ...training, examples: 1600 };
-    const whole = join(root, 'long-whole');
-    expect(await trainBase(whole, { quiet: true, training: long })).toBe(true);
+    const longWhole = join(root, 'long-whole');
+    expect(await trainBase(longWhole, { quiet: true, training: long })).toBe(true);
 
     const dir = join(root, 'killed');
     const stoppedDir = join(root, 'killed-stopped');
@@ -107,7 +107,7 @@ describe('trainBase stopped and resumed', () => {
     expect(existsSync(join(dir, 'model.safetensors'))).toBe(false);
 
     expect(await trainBase(dir, { quiet: true, training: long, stoppedDir })).toBe(true);
-    expect(weights(dir).equals(weights(whole))).toBe(true);
+    expect(weights(dir).equals(weights(longWhole))).toBe(true);
     expect(existsSync(keptFolder(stoppedDir))).toBe(false);
   }, 180_000);
 
@@ -119,7 +119,7 @@ describe('trainBase stopped and resumed', () => {
     const at = readOptimizerState(readFolder(stoppedDir)).step;
     // What a kill after `dir` → `dir.old` and before `dir.writing` → `dir` leaves.
     renameSync(stoppedDir, `${stoppedDir}.old`);
-    writeFileSync(join(root, 'between-stopped.writing'), 'half written');
+    writeFileSync(`${stoppedDir}.writing`, 'half written');
     expect(keptFolder(stoppedDir)).toBe(`${stoppedDir}.old`);
     ctrlCAfter(3);
     expect(await trainBase(dir, { quiet: true, training, stoppedDir })).toBe(false);
