@@ -5,7 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { keptFolder, trainBase } from '../../src/cli/commands/models';
+import { trainBase } from '../../src/cli/commands/models';
+import { keptFolder } from '../../src/cli/folders';
 import { BASE_RECIPE } from '../../src/lab';
 import { readOptimizerState } from '../../src/lab/resume-state';
 import { readFolder } from '../../src/model/node-files';

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { Command, Option } from 'commander';
 import { CONDITIONS, type Condition } from '../../behaviors';
@@ -17,6 +17,7 @@ import { MODEL_FILES } from '../../model/names';
 import { readFolder } from '../../model/node-files';
 import { outputFolder, parseIntOption, parseSetting, readJsonObject, UsageError } from '../io';
 import { checkpointFolder } from '../checkpoints';
+import { replaceFolder } from '../folders';
 
 /** --conditions: "all", or a comma-separated list of the paper's conditions. */
 function parseConditions(text: string): Condition[] {
@@ -108,15 +109,13 @@ export function exportVerlCommand(): Command {
         checkpoint: opts.checkpoint ? checkpointFiles(opts.checkpoint) : undefined,
       });
       // Written beside the folder and swapped in: a failed export leaves no half folder.
-      const partial = `${out}.${process.pid}.partial`;
-      rmSync(partial, { recursive: true, force: true });
-      for (const [name, bytes] of exported.files) {
-        mkdirSync(dirname(join(partial, name)), { recursive: true });
-        writeFileSync(join(partial, name), bytes);
-        if (name.endsWith('.sh')) chmodSync(join(partial, name), 0o755);
-      }
-      rmSync(out, { recursive: true, force: true });
-      renameSync(partial, out);
+      replaceFolder(out, (folder) => {
+        for (const [name, bytes] of exported.files) {
+          mkdirSync(dirname(join(folder, name)), { recursive: true });
+          writeFileSync(join(folder, name), bytes);
+          if (name.endsWith('.sh')) chmodSync(join(folder, name), 0o755);
+        }
+      });
       const { rl, sft } = exported;
       process.stderr.write(
         `wrote ${out}: rl ${rl.train.length} train + ${rl.test.length} test rows` +

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { baseCorpus, BEHAVIORS, CONDITION_DESCRIPTIONS, type Condition } from '../../behaviors';
 import { Rng } from '../../util/rng';
@@ -28,6 +28,7 @@ import {
   type CheckpointFiles,
 } from '../../model';
 import { readFolder, writeFolder } from '../../model/node-files';
+import { KEEP_SECONDS, keptFolder, replaceFolder } from '../folders';
 import { nodeOnnxRuntime } from '../../model/node-ort';
 import { BASE_REF } from '../../model/checkpoint-ref';
 import { MODEL_FILES, type SizePreset } from '../../model/names';
@@ -133,29 +134,6 @@ function recipeOf(dir: string): string | undefined {
 }
 
 /**
- * Replace folder `dir` by `files` so that a kill at any moment leaves a whole one, old or new: in
- * `dir`, or in `dir.old` between the two renames (keptFolder looks there too).
- */
-function replaceFolder(dir: string, files: CheckpointFiles): void {
-  const writing = `${dir}.writing`;
-  const old = `${dir}.old`;
-  rmSync(writing, { recursive: true, force: true });
-  writeFolder(writing, files);
-  rmSync(old, { recursive: true, force: true });
-  if (existsSync(dir)) renameSync(dir, old);
-  renameSync(writing, dir);
-  rmSync(old, { recursive: true, force: true });
-}
-
-/** Where the folder replaceFolder keeps in `dir` is: `dir`, or `dir.old` if it was killed between renames. */
-export function keptFolder(dir: string): string {
-  return !existsSync(dir) && existsSync(`${dir}.old`) ? `${dir}.old` : dir;
-}
-
-/** How often a base pretraining keeps its model so far (a larger one takes hours: items 65 and 96). */
-export const BASE_KEEP_SECONDS = 600;
-
-/**
  * Pretrain a base model (BASE_RECIPE) into `dir`, unless the one there was made by this recipe.
  * Ctrl-C stops it after a step and keeps the model and optimizer in `stoppedDir`, as it also does
  * every `keepSeconds` while it runs, so that a killed run loses at most that much; the next call
@@ -168,7 +146,7 @@ export async function trainBase(
     world = MINIATURE,
     stoppedDir = `${dir}-stopped`,
     training = BASE_RECIPE,
-    keepSeconds = BASE_KEEP_SECONDS,
+    keepSeconds = KEEP_SECONDS,
   }: {
     quiet?: boolean;
     world?: BaseWorld;
@@ -243,8 +221,10 @@ export async function trainBase(
       recipe: stamp,
     });
   // A kill or a second Ctrl-C mid-write cannot spoil the last good one.
-  const keepStopped = async (state: OptimizerState, files?: CheckpointFiles) =>
-    replaceFolder(stoppedDir, withOptimizerState(files ?? (await checkpointFiles()), state));
+  const keepStopped = async (state: OptimizerState, files?: CheckpointFiles) => {
+    const kept = withOptimizerState(files ?? (await checkpointFiles()), state);
+    replaceFolder(stoppedDir, (folder) => writeFolder(folder, kept));
+  };
   let keptAt = Date.now();
   let started = false;
   let last: SftProgress;
