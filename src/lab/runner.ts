@@ -61,6 +61,14 @@ export interface RunnerHost {
    */
   autosaveEvery?: number;
   /**
+   * Also keep the run as if stopped (`stopped-priming-N` while priming, `stopped-N` in RL) at least
+   * every this many seconds, each replacing the last (`removeCheckpoint`): a run killed without a
+   * stop goes on from there, losing at most that much. The CLI sets it (hours-long mini runs).
+   */
+  autosaveSeconds?: number;
+  /** Delete a checkpoint this host saved (an autosave that a later one replaces). */
+  removeCheckpoint?(name: string): Promise<void>;
+  /**
    * With `auto`, choose the backend by a probe at the run's model size (a forward and backward
    * pass on each backend that starts, about a second) rather than by the fixed order. The page sets it.
    */
@@ -102,6 +110,8 @@ export class ExperimentRunner {
   /** Why the WebGPU device was lost, once it is: the step in progress fails on it. */
   private deviceLost: string | null = null;
   private startTime = 0;
+  /** The last `autosaveSeconds` keep: its name, and when it was made (or the run began). */
+  private kept: { name: string | null; at: number } = { name: null, at: 0 };
   private tests: Problem[] | null = null;
 
   constructor(config: unknown, host: RunnerHost) {
@@ -199,6 +209,7 @@ export class ExperimentRunner {
 
   async run(): Promise<RunSummary> {
     this.startTime = performance.now();
+    this.kept.at = this.startTime;
     for (;;) {
       try {
         return await this.attempt();
@@ -414,6 +425,14 @@ export class ExperimentRunner {
             }
           }
         }
+        if (this.step < c.rl.steps && this.keepDue())
+          await this.keepAs(
+            `stopped-${this.step}`,
+            policy,
+            reference as Transformer,
+            optimizer as AdamW,
+            tokenizer,
+          );
       }
       if (c.eval.problems > 0 && !this.history.some((e) => e.type === 'eval' && e.metrics.step === this.step))
         await this.evaluateNow(policy, tokenizer, this.step, engine ?? undefined);
@@ -524,6 +543,8 @@ export class ExperimentRunner {
         onProgress: (progress) => this.emit({ type: 'prime', progress }),
         checkpoint: () => this.gate(),
         onStop: (state) => void (this.primingStop = state),
+        keep: () => this.keepDue(),
+        onKeep: (state) => this.keepAs(`stopped-priming-${state.step}`, policy, null, state, tokenizer),
       },
       { from },
     );
@@ -622,6 +643,33 @@ export class ExperimentRunner {
     this.emit({ type: 'checkpoint', step: this.step, name });
   }
 
+  /** True when the host's `autosaveSeconds` have passed since the run began or was last kept. */
+  private keepDue(): boolean {
+    const every = this.host.autosaveSeconds ?? 0;
+    return every > 0 && !!this.host.saveCheckpoint && performance.now() - this.kept.at >= every * 1000;
+  }
+
+  /** Keep the run as a stop here would save it (`name`), in place of the previous keep. */
+  private async keepAs(
+    name: string,
+    policy: Transformer,
+    reference: Transformer | null,
+    optimizer: AdamW | OptimizerState,
+    tokenizer: Tokenizer,
+  ): Promise<void> {
+    try {
+      await this.host.saveCheckpoint?.(name, await this.snapshot(policy, reference, optimizer, tokenizer));
+    } catch (err) {
+      // As an autosave: the host's safety net, not part of the run (a full disk says so and goes on).
+      this.status(this.stage, `note: could not keep the run as ${name}: ${(err as Error).message}`);
+      this.kept.at = performance.now();
+      return;
+    }
+    const previous = this.kept.name;
+    this.kept = { name, at: performance.now() };
+    if (previous !== null && previous !== name) await this.host.removeCheckpoint?.(previous);
+  }
+
   private async finish(
     stage: 'done' | 'stopped',
     policy: Transformer,
@@ -632,15 +680,18 @@ export class ExperimentRunner {
     // A stop before priming's first step (while loading, say) has nothing worth keeping.
     const priming =
       !reference && stage === 'stopped' && (this.primingStop?.step ?? 0) > 0 ? this.primingStop : null;
-    if (reference && optimizer)
-      await this.save(
-        stage === 'done' ? 'final' : `stopped-${this.step}`,
-        policy,
-        reference,
-        optimizer,
-        tokenizer,
-      );
-    else if (priming) await this.save(`stopped-priming-${priming.step}`, policy, null, priming, tokenizer);
+    const saving =
+      reference && optimizer
+        ? { name: stage === 'done' ? 'final' : `stopped-${this.step}`, optimizer }
+        : priming
+          ? { name: `stopped-priming-${priming.step}`, optimizer: priming }
+          : null;
+    if (saving) {
+      await this.save(saving.name, policy, reference, saving.optimizer, tokenizer);
+      // Later than the last keep, which it replaces.
+      if (this.kept.name !== null && this.kept.name !== saving.name)
+        await this.host.removeCheckpoint?.(this.kept.name);
+    }
     const evals = this.history
       .filter((e): e is Extract<LabEvent, { type: 'eval' }> => e.type === 'eval')
       .map((e) => e.metrics);

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { jobState, readEvents, type Job } from '../../src/cli/jobs';
 import { cli, ROOT, stepEvents, type CliResult } from './helpers';
 
 describe('habits-lab CLI: train, prime, eval (child process)', () => {
@@ -246,4 +247,69 @@ describe('habits-lab train --resume (child processes)', () => {
     expect(cli(['train', '--config', config, '--out', whole, '--quiet'], undefined, 120_000).status).toBe(0);
     expect(resumed).toEqual(stepEvents(whole));
   }, 240_000);
+
+  it('a run killed with SIGKILL while priming goes on from its last keep (--keep-every) to the same run', async () => {
+    // 18 priming steps (320 examples less the held-out ones, in batches of 16), then 2 RL steps.
+    const config = join(root, 'priming.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        name: 'priming',
+        preset: 'easy',
+        size: 'nano',
+        start: {
+          kind: 'prime',
+          condition: 'all_strategies',
+          examples: 320,
+          sft: { epochs: 1, batchSize: 16 },
+        },
+        rl: { steps: 2, promptsPerStep: 2, samplesPerPrompt: 2, maxNewTokens: 24, minibatches: 1 },
+        eval: { every: 0, problems: 0 },
+      }),
+    );
+    const job: Job = { id: 'priming', kind: 'prime', config: {} };
+    const out = join(root, 'priming');
+    const args = ['train', '--config', config, '--out', out, '--quiet', '--keep-every', '0.2'];
+    const child = spawn(process.execPath, [`${ROOT}bin/habits-lab.mjs`, ...args], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    });
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
+    const primeSteps = () => readEvents(out).filter((e) => e.type === 'prime').length;
+    const t0 = Date.now();
+    // Killed mid-priming, once a keep is on disk and a few more steps are done.
+    while (jobState(out, job).kind !== 'resume' || primeSteps() < 4) {
+      if (Date.now() - t0 > 120_000) throw new Error('the run kept nothing while priming');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGKILL');
+    expect(await exited).toBe('SIGKILL');
+    const st = jobState(out, job);
+    if (st.kind !== 'resume') throw new Error('no keep to resume from');
+    const from = Number(/stopped-priming-(\d+)$/.exec(st.checkpoint)?.[1]);
+    expect(from).toBeGreaterThan(0);
+
+    const r = cli(['train', '--resume', st.checkpoint, '--out', out, '--quiet'], undefined, 180_000);
+    expect(r.status, r.stderr).toBe(0);
+    const whole = join(root, 'priming-whole');
+    const w = cli(
+      ['train', '--config', config, '--out', whole, '--quiet', '--keep-every', '0'],
+      undefined,
+      180_000,
+    );
+    expect(w.status, w.stderr).toBe(0);
+    // metrics.jsonl keeps no wall-clock figures: the priming and RL curves are the same, step for step.
+    const curve = (dir: string) => readEvents(dir).filter((e) => e.type === 'prime' || e.type === 'step');
+    const primed = curve(out).flatMap((e) => (e.type === 'prime' ? [e.progress] : []));
+    expect(primed.map((p) => p.step)).toEqual(Array.from({ length: primed[0].totalSteps }, (_, i) => i + 1));
+    expect(from).toBeLessThan(primed[0].totalSteps);
+    expect(curve(out)).toEqual(curve(whole));
+    expect(readFileSync(join(out, 'checkpoints', 'final', 'model.safetensors'))).toEqual(
+      readFileSync(join(whole, 'checkpoints', 'final', 'model.safetensors')),
+    );
+    expect(readdirSync(join(whole, 'checkpoints'))).toEqual(['final']);
+    expect(cli(['train', '--preset', 'smoke', '--out', whole, '--keep-every', '-1']).stderr).toMatch(
+      /--keep-every must be 0 or more seconds, got "-1"/,
+    );
+  }, 400_000);
 });

@@ -333,6 +333,64 @@ describe('experiment runner (smoke preset, wasm)', () => {
     expect(timeless(full.events)).toEqual(timeless(plain.events));
   });
 
+  it("a host's autosaveSeconds keeps the run as a stop would, one keep at a time; it goes on from each", async () => {
+    const plain = recorder();
+    await new ExperimentRunner(smoke, plain).run();
+    // Due after every step (the smoke preset: 2 priming steps, 3 RL steps); the last steps of
+    // priming and of RL are kept by the run itself (its RL start and its final).
+    const log: string[] = [];
+    const kept = new Map<string, CheckpointFiles>();
+    const keeping = recorder({
+      autosaveSeconds: 1e-9,
+      saveCheckpoint: async (name, files) => {
+        log.push(`save ${name}`);
+        kept.set(name, files);
+        keeping.saved.set(name, files);
+      },
+      removeCheckpoint: async (name) => {
+        log.push(`remove ${name}`);
+        keeping.saved.delete(name);
+      },
+    });
+    await new ExperimentRunner(smoke, keeping).run();
+    expect(log).toEqual([
+      'save stopped-priming-1',
+      'save stopped-1',
+      'remove stopped-priming-1',
+      'save stopped-2',
+      'remove stopped-1',
+      'save final',
+      'remove stopped-2',
+    ]);
+    expect([...keeping.saved.keys()]).toEqual(['final']);
+    expect(timeless(keeping.events)).toEqual(timeless(plain.events));
+    // A run killed after any keep goes on from it to the very run that was not killed.
+    for (const name of ['stopped-priming-1', 'stopped-1', 'stopped-2']) {
+      const resumed = ExperimentRunner.fromCheckpoint(kept.get(name) as CheckpointFiles, recorder());
+      await resumed.run();
+      expect(timeless(resumed.events), name).toEqual(timeless(plain.events));
+    }
+    // Storage that refuses a keep (a full disk): the run says so, goes on, and keeps the next one.
+    let refused = false;
+    const full = recorder({
+      autosaveSeconds: 1e-9,
+      saveCheckpoint: async (name, files) => {
+        if (name === 'stopped-1' && !refused) {
+          refused = true;
+          throw new Error('ENOSPC');
+        }
+        full.saved.set(name, files);
+      },
+      removeCheckpoint: async (name) => void full.saved.delete(name),
+    });
+    await new ExperimentRunner(smoke, full).run();
+    expect([...full.saved.keys()]).toEqual(['final']);
+    expect(
+      full.events.flatMap((e) => (e.type === 'status' && e.message.startsWith('note:') ? [e.message] : [])),
+    ).toEqual(['note: could not keep the run as stopped-1: ENOSPC']);
+    expect(timeless(full.events)).toEqual(timeless(plain.events));
+  });
+
   it('pauses between steps: while held no step, evaluation or tensor work runs; resume goes on', async () => {
     const ref: { runner?: ExperimentRunner } = {};
     const host = recorder({

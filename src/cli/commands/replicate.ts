@@ -73,7 +73,8 @@ export function replicateCommand(): Command {
     .addHelpText(
       'after',
       '\nStop it with Ctrl-C: every running run, RL or priming, saves a checkpoint after its step, and the\n' +
-        'same command resumes them (finished primings and runs are kept).\n\n' +
+        'same command resumes them (finished primings and runs are kept). Each run also keeps itself every\n' +
+        '10 minutes, so the same command resumes a replication that was killed, too.\n\n' +
         'RL starts from the shipped primed models (public/models) when the plan primes as they were primed;\n' +
         'other priming settings, another --base, or --prime prime those conditions first.\n\n' +
         'Examples:\n  habits-lab replicate --out runs/replication\n  habits-lab replicate --prime --out runs/from-scratch\n  habits-lab replicate --seeds 11,12,13 --out runs/other-seeds\n' +

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { Presets, SingleBar } from 'cli-progress';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { BEHAVIORS, CONDITIONS } from '../../behaviors';
 import { generateProblems, PRESET_NAMES, type PresetName, type PromptFormat } from '../../countdown';
@@ -24,6 +24,7 @@ import { nodeOnnxRuntime } from '../../model/node-ort';
 import { evaluate } from '../../rl/evaluate';
 import { renderChartsPng } from '../chart-image';
 import { checkpointFolder, loadModelOption } from '../checkpoints';
+import { KEEP_SECONDS, replaceFolder } from '../folders';
 import { addRangeOptions, checkedSpec, rangeOverrides } from '../problem-options';
 import {
   outputFolder,
@@ -50,6 +51,7 @@ function fileHost(
   config: ExperimentConfig,
   quiet: boolean,
   earlier: readonly LabEvent[] = [],
+  keepSeconds = KEEP_SECONDS,
 ): FileHost {
   const metricsPath = join(out, 'metrics.jsonl');
   const timingPath = join(out, 'timing.jsonl');
@@ -150,7 +152,12 @@ function fileHost(
     },
     async saveCheckpoint(name, files) {
       start();
-      writeFolder(join(out, 'checkpoints', name), files);
+      replaceFolder(join(out, 'checkpoints', name), (folder) => writeFolder(folder, files));
+    },
+    // A run killed without Ctrl-C (a closed session, say) goes on from its last keep.
+    autosaveSeconds: keepSeconds,
+    async removeCheckpoint(name) {
+      rmSync(join(out, 'checkpoints', name), { recursive: true, force: true });
     },
     async loadCheckpoint(ref) {
       return readFolder(checkpointFolder(ref));
@@ -233,6 +240,11 @@ export function trainCommand(): Command {
       '--out <dir>',
       'folder for config.json, metrics.jsonl, metrics.csv, timing.jsonl, chart.png, checkpoints/',
     )
+    .option(
+      '--keep-every <seconds>',
+      'keep the run so far as a stopped-* checkpoint this often, so that a killed run can be resumed (0: only on Ctrl-C)',
+      String(KEEP_SECONDS),
+    )
     .option('--quiet', 'no progress bar or summary lines')
     .addHelpText(
       'after',
@@ -248,6 +260,9 @@ export function trainCommand(): Command {
         (acc, s) => parseSetting(s, acc),
         {} as Record<string, unknown>,
       );
+      const keepSeconds = parseNumberOption(opts.keepEvery, '--keep-every');
+      if (keepSeconds < 0)
+        throw new UsageError(`--keep-every must be 0 or more seconds, got "${opts.keepEvery}"`);
       if (opts.resume) {
         if (opts.preset || opts.config || opts.set)
           throw new UsageError(
@@ -255,7 +270,7 @@ export function trainCommand(): Command {
           );
         const files = readFolder(resolve(opts.resume));
         const earlier = ExperimentRunner.fromCheckpoint(files, { emit: () => {} });
-        const host = fileHost(out, earlier.config, Boolean(opts.quiet), earlier.events);
+        const host = fileHost(out, earlier.config, Boolean(opts.quiet), earlier.events, keepSeconds);
         await runAndReport(ExperimentRunner.fromCheckpoint(files, host), host, out);
         return;
       }
@@ -271,7 +286,7 @@ export function trainCommand(): Command {
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
-      const host = fileHost(out, config, Boolean(opts.quiet));
+      const host = fileHost(out, config, Boolean(opts.quiet), [], keepSeconds);
       await runAndReport(new ExperimentRunner(config, host), host, out);
     });
 }
