@@ -73,13 +73,16 @@ export function checkStateStep(state: RunnerState, steps: number): void {
  * Checkpoint files that resume a run: the policy folder + reference + optimizer + state. Without a
  * reference they resume a priming (the optimizer then being priming's).
  */
+/** What a resumable checkpoint holds besides the runner's state (no reference while priming). */
+export interface ResumeModels {
+  policy: Transformer;
+  reference: Transformer | null;
+  optimizer: AdamW | OptimizerState;
+  tokenizer: Tokenizer;
+}
+
 export async function writeResumeFiles(
-  models: {
-    policy: Transformer;
-    reference: Transformer | null;
-    optimizer: AdamW | OptimizerState;
-    tokenizer: Tokenizer;
-  },
+  models: ResumeModels,
   state: { config: ExperimentConfig; step: number; history: LabEvent[] },
 ): Promise<CheckpointFiles> {
   const { policy, reference, optimizer, tokenizer } = models;

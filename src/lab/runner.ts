@@ -40,6 +40,7 @@ import {
   restorePriming,
   restoreTraining,
   writeResumeFiles,
+  type ResumeModels,
 } from './resume-state';
 import { sampleView, stepMetrics, summaryOf } from './step-metrics';
 import { pickTraceOptions } from './trace-options';
@@ -329,9 +330,16 @@ export class ExperimentRunner {
       // --- Stage 2: reinforcement learning
       this.status('rl', 'reinforcement learning');
       const ppo = ppoConfig(c);
+      // The run as a checkpoint saves it: the models of this attempt's RL.
+      const models = (): ResumeModels => ({
+        policy: policy!,
+        reference: reference as Transformer,
+        optimizer: optimizer as AdamW,
+        tokenizer,
+      });
       const keep = async () => {
         if (!this.host.failover || this.backend?.backend === 'cpu') return;
-        const files = await this.snapshot(policy!, reference as Transformer, optimizer as AdamW, tokenizer);
+        const files = await this.snapshot(models());
         // A backend can fail silently, into non-finite weights: that step is not kept.
         const { tensors } = readSafetensors(
           files.get('model.safetensors') as Uint8Array,
@@ -412,8 +420,7 @@ export class ExperimentRunner {
           await this.evaluateNow(policy, tokenizer, this.step, engine ?? undefined);
         const due = (n: number | undefined) => n !== undefined && n > 0 && this.step % n === 0;
         if (this.step < c.rl.steps && (due(c.checkpointEvery) || due(this.host.autosaveEvery))) {
-          const save = () =>
-            this.save(`step-${this.step}`, policy!, reference as Transformer, optimizer as AdamW, tokenizer);
+          const save = () => this.save(`step-${this.step}`, models());
           if (due(c.checkpointEvery)) await save();
           else {
             // An autosave is the host's safety net, not part of the run: if storage refuses it
@@ -425,14 +432,7 @@ export class ExperimentRunner {
             }
           }
         }
-        if (this.step < c.rl.steps && this.keepDue())
-          await this.keepAs(
-            `stopped-${this.step}`,
-            policy,
-            reference as Transformer,
-            optimizer as AdamW,
-            tokenizer,
-          );
+        if (this.step < c.rl.steps && this.keepDue()) await this.keepAs(`stopped-${this.step}`, models());
       }
       if (c.eval.problems > 0 && !this.history.some((e) => e.type === 'eval' && e.metrics.step === this.step))
         await this.evaluateNow(policy, tokenizer, this.step, engine ?? undefined);
@@ -544,7 +544,13 @@ export class ExperimentRunner {
         checkpoint: () => this.gate(),
         onStop: (state) => void (this.primingStop = state),
         keep: () => this.keepDue(),
-        onKeep: (state) => this.keepAs(`stopped-priming-${state.step}`, policy, null, state, tokenizer),
+        onKeep: (state) =>
+          this.keepAs(`stopped-priming-${state.step}`, {
+            policy,
+            reference: null,
+            optimizer: state,
+            tokenizer,
+          }),
       },
       { from },
     );
@@ -619,27 +625,13 @@ export class ExperimentRunner {
   }
 
   /** Checkpoint files that resume this run (src/lab/resume-state.ts); no reference while priming. */
-  private snapshot(
-    policy: Transformer,
-    reference: Transformer | null,
-    optimizer: AdamW | OptimizerState,
-    tokenizer: Tokenizer,
-  ): Promise<CheckpointFiles> {
-    return writeResumeFiles(
-      { policy, reference, optimizer, tokenizer },
-      { config: this.config, step: this.step, history: this.history },
-    );
+  private snapshot(models: ResumeModels): Promise<CheckpointFiles> {
+    return writeResumeFiles(models, { config: this.config, step: this.step, history: this.history });
   }
 
-  private async save(
-    name: string,
-    policy: Transformer,
-    reference: Transformer | null,
-    optimizer: AdamW | OptimizerState,
-    tokenizer: Tokenizer,
-  ): Promise<void> {
+  private async save(name: string, models: ResumeModels): Promise<void> {
     if (!this.host.saveCheckpoint) return;
-    await this.host.saveCheckpoint(name, await this.snapshot(policy, reference, optimizer, tokenizer));
+    await this.host.saveCheckpoint(name, await this.snapshot(models));
     this.emit({ type: 'checkpoint', step: this.step, name });
   }
 
@@ -650,15 +642,9 @@ export class ExperimentRunner {
   }
 
   /** Keep the run as a stop here would save it (`name`), in place of the previous keep. */
-  private async keepAs(
-    name: string,
-    policy: Transformer,
-    reference: Transformer | null,
-    optimizer: AdamW | OptimizerState,
-    tokenizer: Tokenizer,
-  ): Promise<void> {
+  private async keepAs(name: string, models: ResumeModels): Promise<void> {
     try {
-      await this.host.saveCheckpoint?.(name, await this.snapshot(policy, reference, optimizer, tokenizer));
+      await this.host.saveCheckpoint?.(name, await this.snapshot(models));
     } catch (err) {
       // As an autosave: the host's safety net, not part of the run (a full disk says so and goes on).
       this.status(this.stage, `note: could not keep the run as ${name}: ${(err as Error).message}`);
@@ -687,7 +673,7 @@ export class ExperimentRunner {
           ? { name: `stopped-priming-${priming.step}`, optimizer: priming }
           : null;
     if (saving) {
-      await this.save(saving.name, policy, reference, saving.optimizer, tokenizer);
+      await this.save(saving.name, { policy, reference, optimizer: saving.optimizer, tokenizer });
       // Later than the last keep, which it replaces.
       if (this.kept.name !== null && this.kept.name !== saving.name)
         await this.host.removeCheckpoint?.(this.kept.name);
