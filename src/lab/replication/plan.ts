@@ -311,7 +311,7 @@ export function primeGiveUp(plan: ReplicationPlan, condition: Condition): number
 }
 
 /** The trace options a condition's priming uses: the plan's, with that condition's give-up chance. */
-function primeTraceOptions(plan: ReplicationPlan, condition: Condition): TraceOptionValues {
+export function primeTraceOptions(plan: ReplicationPlan, condition: Condition): TraceOptionValues {
   return { ...pickTraceOptions(plan.prime), giveUp: primeGiveUp(plan, condition) };
 }
 

@@ -5,8 +5,9 @@
 // PPO settings the user set (AdvancedSettings) are written over it too.
 
 import { parseConfig, testProblems, type ExperimentConfig, type ExperimentInput } from '../../lab/config';
-import { DEFAULT_PLAN as PLAN, primeGiveUp } from '../../lab/replication';
-import { changedTraceOptions, pickTraceOptions } from '../../lab/trace-options';
+import { DEFAULT_PLAN as PLAN, primeTraceOptions } from '../../lab/replication';
+import { changedTraceOptions } from '../../lab/trace-options';
+import type { Condition } from '../../behaviors';
 import { BASE_REF, shippedName, shippedRef } from '../../model/checkpoint-ref';
 import {
   DEFAULT_FORM,
@@ -32,11 +33,11 @@ const PLAIN_KEYS = FORM_KEYS.filter((k) => !START_KEYS.includes(k));
  * most once, the unverified searches less often: primeGiveUp; only_backtracking's checks spoken now
  * and then; incorrect's misread hits), and a cooldown at the end of priming.
  */
-const SHIPPED_PRIMING = {
+const shippedPriming = (condition: Condition) => ({
   from: BASE_REF,
-  ...changedTraceOptions(pickTraceOptions(PLAN.prime)),
+  ...changedTraceOptions(primeTraceOptions(PLAN, condition)),
   sft: { cooldown: PLAN.prime.sft.cooldown },
-};
+});
 
 /** The page's evaluation when nothing else says: at the start and four times a run, on 100
  * held-out problems. */
@@ -102,8 +103,7 @@ export function configFromForm(
     // as loaded, including what the form cannot show (a start from scratch)
   } else if (form.startKind === 'prime') {
     const from = loadedStart?.kind === 'prime' && !edited('startKind') ? loadedStart : null;
-    const shipped = { ...SHIPPED_PRIMING, giveUp: primeGiveUp(PLAN, form.condition) };
-    const prior = from ?? { kind: 'prime' as const, ...(hasBase ? shipped : {}) };
+    const prior = from ?? { kind: 'prime' as const, ...(hasBase ? shippedPriming(form.condition) : {}) };
     start = {
       ...prior,
       condition: form.condition,
