@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { readEvents } from '../../src/cli/jobs';
 
@@ -32,3 +32,22 @@ export const jsonLines = (text: string): unknown[] =>
 
 /** A run folder's step events, read as the run writes them: a line still being written is skipped. */
 export const stepEvents = (dir: string) => readEvents(dir).filter((e) => e.type === 'step');
+
+/**
+ * Start the `habits-lab` bin in a child process and kill it with SIGKILL (as a closed session would)
+ * once `ready()` holds, polled every 20 ms; `never` is the error if it does not within `timeout`.
+ */
+export async function killCliWhen(args: string[], ready: () => boolean, never: string, timeout = 60_000) {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: 'ignore' });
+  const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
+  const t0 = Date.now();
+  while (!ready()) {
+    if (Date.now() - t0 > timeout) {
+      child.kill('SIGKILL');
+      throw new Error(never);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  child.kill('SIGKILL');
+  if ((await exited) !== 'SIGKILL') throw new Error('the run ended before it could be killed');
+}

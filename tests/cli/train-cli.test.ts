@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jobState, readEvents, type Job } from '../../src/cli/jobs';
-import { cli, ROOT, stepEvents, type CliResult } from './helpers';
+import { cli, killCliWhen, stepEvents, type CliResult } from './helpers';
 
 describe('habits-lab CLI: train, prime, eval (child process)', () => {
   const root = mkdtempSync(join(tmpdir(), 'hl-train-'));
@@ -211,20 +210,12 @@ describe('habits-lab train --resume (child processes)', () => {
       }),
     );
     const out = join(root, 'killed');
-    const child = spawn(
-      process.execPath,
-      [`${ROOT}bin/habits-lab.mjs`, 'train', '--config', config, '--out', out, '--quiet'],
-      { cwd: ROOT, stdio: 'ignore' },
-    );
-    const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
-    const t0 = Date.now();
     // Killed once step 3 is written, so that the step-2 checkpoint is complete.
-    while (stepEvents(out).length < 3) {
-      if (Date.now() - t0 > 60_000) throw new Error('the run never reached step 3');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+    await killCliWhen(
+      ['train', '--config', config, '--out', out, '--quiet'],
+      () => stepEvents(out).length >= 3,
+      'the run never reached step 3',
+    );
     const killedAt = stepEvents(out).length;
     expect(killedAt).toBeLessThan(8);
     // The last checkpoint written in full: one saved before the last step written.
@@ -270,20 +261,14 @@ describe('habits-lab train --resume (child processes)', () => {
     const job: Job = { id: 'priming', kind: 'prime', config: {} };
     const out = join(root, 'priming');
     const args = ['train', '--config', config, '--out', out, '--quiet', '--keep-every', '0.2'];
-    const child = spawn(process.execPath, [`${ROOT}bin/habits-lab.mjs`, ...args], {
-      cwd: ROOT,
-      stdio: 'ignore',
-    });
-    const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
     const primeSteps = () => readEvents(out).filter((e) => e.type === 'prime').length;
-    const t0 = Date.now();
     // Killed mid-priming, once a keep is on disk and a few more steps are done.
-    while (jobState(out, job).kind !== 'resume' || primeSteps() < 4) {
-      if (Date.now() - t0 > 120_000) throw new Error('the run kept nothing while priming');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+    await killCliWhen(
+      args,
+      () => jobState(out, job).kind === 'resume' && primeSteps() >= 4,
+      'the run kept nothing while priming',
+      120_000,
+    );
     const st = jobState(out, job);
     if (st.kind !== 'resume') throw new Error('no keep to resume from');
     const from = Number(/stopped-priming-(\d+)$/.exec(st.checkpoint)?.[1]);
