@@ -79,8 +79,11 @@ function host(runId: string, onEvent: (e: LabEvent) => void) {
     saveCheckpoint: (name: string, files: CheckpointFiles) => saveCheckpointFiles(runId, name, files),
     loadCheckpoint: checkpointFiles,
     backendOptions,
-    // One checkpoint per run is kept (each save replaces the last): a closed tab loses at most 10 steps.
+    // One checkpoint per run is kept (each save replaces the last): a closed tab loses at most 10 RL
+    // steps, and at most two minutes of priming (a page's priming can take half an hour).
     autosaveEvery: 10,
+    autosaveSeconds: 120,
+    recordKeeps: true,
     measureBackends: true,
     failover: true,
     // onnxruntime-web's wasm EP for rl.rolloutEngine 'onnx' ('auto' keeps the faster tfjs sampler here).

@@ -67,6 +67,11 @@ export interface RunnerHost {
    * stop goes on from there, losing at most that much. The CLI sets it (hours-long mini runs).
    */
   autosaveSeconds?: number;
+  /**
+   * Tell each keep as a `checkpoint` event. The page sets it: its record of a run killed with its tab
+   * then ends where the stored keep does, and a resume goes on from there without a gap.
+   */
+  recordKeeps?: boolean;
   /** Delete a checkpoint this host saved (an autosave that a later one replaces). */
   removeCheckpoint?(name: string): Promise<void>;
   /**
@@ -419,7 +424,8 @@ export class ExperimentRunner {
         )
           await this.evaluateNow(policy, tokenizer, this.step, engine ?? undefined);
         const due = (n: number | undefined) => n !== undefined && n > 0 && this.step % n === 0;
-        if (this.step < c.rl.steps && (due(c.checkpointEvery) || due(this.host.autosaveEvery))) {
+        const saving = this.step < c.rl.steps && (due(c.checkpointEvery) || due(this.host.autosaveEvery));
+        if (saving) {
           const save = () => this.save(`step-${this.step}`, models());
           if (due(c.checkpointEvery)) await save();
           else {
@@ -432,7 +438,9 @@ export class ExperimentRunner {
             }
           }
         }
-        if (this.step < c.rl.steps && this.keepDue()) await this.keepAs(`stopped-${this.step}`, models());
+        // A step just saved needs no keep as well (it would write the same snapshot twice): the next one.
+        if (this.step < c.rl.steps && !saving && this.keepDue())
+          await this.keepAs(`stopped-${this.step}`, models());
       }
       if (c.eval.problems > 0 && !this.history.some((e) => e.type === 'eval' && e.metrics.step === this.step))
         await this.evaluateNow(policy, tokenizer, this.step, engine ?? undefined);
@@ -654,6 +662,7 @@ export class ExperimentRunner {
     const previous = this.kept.name;
     this.kept = { name, at: performance.now() };
     if (previous !== null && previous !== name) await this.host.removeCheckpoint?.(previous);
+    if (this.host.recordKeeps) this.emit({ type: 'checkpoint', step: this.step, name });
   }
 
   private async finish(

@@ -391,6 +391,50 @@ describe('experiment runner (smoke preset, wasm)', () => {
     expect(timeless(full.events)).toEqual(timeless(plain.events));
   });
 
+  it("the page's keeps (recordKeeps, one stored checkpoint): a record cut at a keep's event and resumed is the whole run", async () => {
+    const plain = recorder();
+    await new ExperimentRunner(smoke, plain).run();
+    // What the page's one slot per run held, save after save.
+    const slot: { name: string; files: CheckpointFiles }[] = [];
+    const page = recorder({
+      autosaveSeconds: 1e-9,
+      recordKeeps: true,
+      saveCheckpoint: async (name, files) => void slot.push({ name, files }),
+    });
+    await new ExperimentRunner(smoke, page).run();
+    const told = page.events.flatMap((e) => (e.type === 'checkpoint' ? [e.name] : []));
+    expect(told).toEqual(['stopped-priming-1', 'stopped-1', 'stopped-2', 'final']);
+    expect(slot.map((s) => s.name)).toEqual(told);
+    // A tab closed after a keep: the page keeps its record up to the last checkpoint event (status
+    // lines aside; session.resumeStopped) and the worker goes on from the stored keep.
+    const record = page.events.filter((e) => e.type !== 'status');
+    for (const { name, files } of slot.slice(0, -1)) {
+      const cut = record.findIndex((e) => e.type === 'checkpoint' && e.name === name);
+      const worker = recorder();
+      await ExperimentRunner.fromCheckpoint(files, worker).run();
+      expect(timeless([...record.slice(0, cut + 1), ...worker.events]), name).toEqual(timeless(plain.events));
+    }
+  });
+
+  it('a step saved by checkpointEvery is not kept again at that step (the same snapshot written twice)', async () => {
+    const log: string[] = [];
+    const host = recorder({
+      autosaveSeconds: 1e-9,
+      saveCheckpoint: async (name) => void log.push(name),
+      removeCheckpoint: async (name) => void log.push(`remove ${name}`),
+    });
+    await new ExperimentRunner(withOverrides(smoke, { checkpointEvery: 2 }), host).run();
+    // Step 1 is kept; step 2 is saved as step-2 alone; the final save replaces the last keep.
+    expect(log).toEqual([
+      'stopped-priming-1',
+      'stopped-1',
+      'remove stopped-priming-1',
+      'step-2',
+      'final',
+      'remove stopped-1',
+    ]);
+  });
+
   it('pauses between steps: while held no step, evaluation or tensor work runs; resume goes on', async () => {
     const ref: { runner?: ExperimentRunner } = {};
     const host = recorder({
