@@ -113,7 +113,7 @@ export class Library {
     const c = await loadCheckpointFiles(id);
     if (!c) {
       this.messages.error(
-        `The run "${name}" has no saved checkpoint (one is saved every 10 RL steps and when a run finishes or is stopped; a run that failed before its first save, or was imported from a results file, has none).`,
+        `The run "${name}" has no saved checkpoint (one is saved every 10 RL steps, every two minutes, and when a run finishes or is stopped; a run that failed before its first save, or was imported from a results file, has none).`,
       );
       return;
     }
