@@ -437,8 +437,10 @@ export class ExperimentRunner {
               this.status('rl', `note: could not autosave at step ${this.step}: ${(err as Error).message}`);
             }
           }
+          // A saved step is as good as a keep: the next keep is due `autosaveSeconds` after it.
+          this.kept.at = performance.now();
         }
-        // A step just saved needs no keep as well (it would write the same snapshot twice): the next one.
+        // A step just saved needs no keep as well (it would write the same snapshot twice).
         if (this.step < c.rl.steps && !saving && this.keepDue())
           await this.keepAs(`stopped-${this.step}`, models());
       }

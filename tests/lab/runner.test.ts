@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { problemSpec, splitOf } from '../../src/countdown';
@@ -433,6 +433,29 @@ describe('experiment runner (smoke preset, wasm)', () => {
       'final',
       'remove stopped-1',
     ]);
+  });
+
+  it('a saved step counts as a keep: the next keep is due autosaveSeconds after it, not after the last keep', async () => {
+    // A clock that moves 6 s per RL step, keeps due every 10 s: step 2 is saved (checkpointEvery),
+    // so at step 3 only 6 s have passed since a snapshot and none is kept; step 4 is saved again.
+    let clock = 0;
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    try {
+      const log: string[] = [];
+      const host = recorder({
+        autosaveSeconds: 10,
+        emit: (e) => {
+          if (e.type === 'step') clock += 6000;
+        },
+        saveCheckpoint: async (name) => void log.push(name),
+        removeCheckpoint: async (name) => void log.push(`remove ${name}`),
+      });
+      const config = withOverrides(smoke, { checkpointEvery: 2, rl: { steps: 5 } });
+      await new ExperimentRunner(config, host).run();
+      expect(log).toEqual(['step-2', 'step-4', 'final']);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   it('pauses between steps: while held no step, evaluation or tensor work runs; resume goes on', async () => {
