@@ -75,6 +75,11 @@ export interface SftOptions {
    * takes the steps the whole one would have taken.
    */
   from?: OptimizerState;
+  /**
+   * Computes a batch's gradients in place of `batchGradients` (the CLI's two-core priming,
+   * src/cli/gradient-worker.ts); it must return what `batchGradients` would.
+   */
+  gradients?: (rows: readonly Sequence[]) => Promise<BatchGradients>;
 }
 
 /** Prompt + completion + eos, with the loss starting at the completion. */
@@ -137,6 +142,13 @@ export async function evaluateLoss(
   return count > 0 ? total / count : NaN;
 }
 
+export interface BatchGradients {
+  loss: tf.Scalar;
+  grads: Map<string, tf.Tensor>;
+  /** Counted (completion) tokens of the batch. */
+  tokens: number;
+}
+
 /**
  * The gradients of a batch's mean completion-token loss, in parts of at most `limit` padded tokens ×
  * layers × hidden size: each part's mean weighted by its share of the batch's counted tokens, so the
@@ -147,7 +159,7 @@ export function batchGradients(
   rows: readonly Sequence[],
   padId: number,
   limit: number,
-): { loss: tf.Scalar; grads: Map<string, tf.Tensor>; tokens: number } {
+): BatchGradients {
   const width = Math.max(2, ...rows.map((r) => r.ids.length));
   const perPart = Math.max(1, Math.floor(limit / (width * model.config.numLayers * model.config.hiddenSize)));
   const tokens = rows.reduce((n, r) => n + countedTokens(r), 0);
@@ -192,7 +204,11 @@ export async function runSft(
   config: SftConfig,
   rng: Rng,
   hooks: SftHooks = {},
-  { activationLimit = SFT_ACTIVATION_LIMIT, from }: SftOptions = {},
+  {
+    activationLimit = SFT_ACTIVATION_LIMIT,
+    from,
+    gradients = async (rows) => batchGradients(model, rows, tokenizer.padId, activationLimit),
+  }: SftOptions = {},
 ): Promise<SftProgress> {
   const seqs = examples.map((e) => toSequence(tokenizer, e));
   const order = rng.shuffled(seqs.map((_, i) => i));
@@ -244,7 +260,7 @@ export async function runSft(
         const t0 = performance.now();
         const rows = batches[b].map((i) => train[i]);
         const lr = primingLr(config.lr, step, warmup, cooldownFrom);
-        const { loss: lossT, grads, tokens } = batchGradients(model, rows, tokenizer.padId, activationLimit);
+        const { loss: lossT, grads, tokens } = await gradients(rows);
         const normT = optimizer.apply(grads, lr);
         tf.dispose([...grads.values()]);
         const loss = (await lossT.data())[0];

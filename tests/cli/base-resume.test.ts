@@ -4,11 +4,13 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { trainBase } from '../../src/cli/commands/models';
+import { GradientWorker } from '../../src/cli/gradient-worker';
 import { keptFolder } from '../../src/cli/folders';
 import { BASE_RECIPE } from '../../src/lab';
 import { readOptimizerState } from '../../src/lab/resume-state';
+import { loadCheckpoint } from '../../src/model';
 import { readFolder } from '../../src/model/node-files';
 import { useBackend } from '../model/helpers';
 import { ROOT } from './helpers';
@@ -54,6 +56,40 @@ describe('trainBase stopped and resumed', () => {
     expect(await trainBase(dir, { quiet: true, training, stoppedDir })).toBe(true);
     expect(weights(dir).equals(weights(await whole()))).toBe(true);
     expect(existsSync(stoppedDir)).toBe(false);
+  }, 120_000);
+
+  it("on two threads, stopped and then resumed on one, ends at the unstopped run's weights (to float error)", async () => {
+    const dir = join(root, 'two-threads');
+    const stoppedDir = join(root, 'work', 'two-threads-stopped');
+    // Ctrl-C during the sixth step's gradients (the thread's start takes turns of its own).
+    const original = GradientWorker.prototype.gradients;
+    let calls = 0;
+    const spy = vi.spyOn(GradientWorker.prototype, 'gradients').mockImplementation(function (
+      this: GradientWorker,
+      ...args
+    ) {
+      if (++calls === 6) process.emit('SIGINT');
+      return original.apply(this, args);
+    });
+    try {
+      expect(await trainBase(dir, { quiet: true, training, stoppedDir, threads: 2 })).toBe(false);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(readOptimizerState(readFolder(stoppedDir)).step).toBe(6);
+    expect(await trainBase(dir, { quiet: true, training, stoppedDir })).toBe(true);
+    const [a, b] = [loadCheckpoint(readFolder(dir)).model, loadCheckpoint(readFolder(await whole())).model];
+    let diff = 0;
+    let moved = 0;
+    for (const [name, v] of a.params) {
+      const [x, y] = [await v.data(), await (b.params.get(name) as typeof v).data()];
+      x.forEach((value, i) => (diff = Math.max(diff, Math.abs(value - y[i]))));
+      moved = Math.max(moved, ...x.map((value) => Math.abs(value)));
+    }
+    a.dispose();
+    b.dispose();
+    expect(moved).toBeGreaterThan(0.01);
+    expect(diff).toBeLessThan(1e-4);
   }, 120_000);
 
   it('says which folder to delete when the stopped model cannot be read', async () => {

@@ -30,6 +30,8 @@ import {
 import { readFolder, writeFolder } from '../../model/node-files';
 import { KEEP_SECONDS, keptFolder, replaceFolder } from '../folders';
 import { nodeOnnxRuntime } from '../../model/node-ort';
+import { SFT_ACTIVATION_LIMIT } from '../../rl/sft';
+import { GradientWorker } from '../gradient-worker';
 import { BASE_REF } from '../../model/checkpoint-ref';
 import { MODEL_FILES, type SizePreset } from '../../model/names';
 import { readOptimizerState, withOptimizerState } from '../../lab/resume-state';
@@ -137,7 +139,8 @@ function recipeOf(dir: string): string | undefined {
  * Pretrain a base model (BASE_RECIPE) into `dir`, unless the one there was made by this recipe.
  * Ctrl-C stops it after a step and keeps the model and optimizer in `stoppedDir`, as it also does
  * every `keepSeconds` while it runs, so that a killed run loses at most that much; the next call
- * with the same recipe goes on from there. Returns false when stopped.
+ * with the same recipe goes on from there. Returns false when stopped. With `threads` 2 a worker
+ * thread computes half of each batch's gradients (gradient-worker.ts): the same steps on two cores.
  */
 export async function trainBase(
   dir: string,
@@ -147,12 +150,15 @@ export async function trainBase(
     stoppedDir = `${dir}-stopped`,
     training = BASE_RECIPE,
     keepSeconds = KEEP_SECONDS,
+    threads = 1,
   }: {
     quiet?: boolean;
     world?: BaseWorld;
     stoppedDir?: string;
     training?: typeof BASE_RECIPE;
     keepSeconds?: number;
+    /** 1 or 2: the cores its gradients are computed on. */
+    threads?: number;
   } = {},
 ): Promise<boolean> {
   const recipe = { ...training, ...world };
@@ -228,8 +234,11 @@ export async function trainBase(
   let keptAt = Date.now();
   let started = false;
   let last: SftProgress;
+  let worker: GradientWorker | null = null;
   process.once('SIGINT', onSignal);
   try {
+    if (threads > 1) worker = await GradientWorker.start(model);
+    const pair = worker;
     last = await runSft(
       model,
       tokenizer,
@@ -259,12 +268,16 @@ export async function trainBase(
             process.stderr.write(`\nepoch ${p.epoch}: held-out loss ${p.heldOutLoss.toFixed(3)}\n`);
         },
       },
-      { from: resumed?.from },
+      {
+        from: resumed?.from,
+        gradients: pair ? (rows) => pair.gradients(rows, tokenizer.padId, SFT_ACTIVATION_LIMIT) : undefined,
+      },
     );
   } catch (err) {
     model.dispose();
     throw err;
   } finally {
+    await worker?.terminate();
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGINT', abort);
     if (started) bar.stop();
@@ -291,7 +304,11 @@ export function modelsCommand(): Command {
     )
     .option('--out <dir>', 'where the page finds them', 'public/models')
     .option('--work <dir>', 'folder for the priming runs', 'runs/models')
-    .option('--jobs <n>', 'priming runs at once (one CPU core each)', '2')
+    .option(
+      '--jobs <n>',
+      'priming runs at once (one CPU core each; the base model pretrains on up to two)',
+      '2',
+    )
     .option('--quiet', 'no progress bars')
     .addHelpText(
       'after',
@@ -309,7 +326,8 @@ export function modelsCommand(): Command {
       const planned = checkPlanFolder(work, plan, '--work');
       mkdirSync(out, { recursive: true });
       const t0 = Date.now();
-      if (!(await trainBase(join(out, 'base'), { quiet, stoppedDir: join(work, 'base-stopped') }))) {
+      const base = { quiet, stoppedDir: join(work, 'base-stopped'), threads: Math.min(2, jobsAtOnce) };
+      if (!(await trainBase(join(out, 'base'), base))) {
         process.exitCode = 130;
         return;
       }
